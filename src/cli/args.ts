@@ -1,0 +1,278 @@
+/**
+ * Command-line parsing: argv to a typed command. Pure; throws UsageError.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { UsageError } from "../errors.ts";
+
+/** Options every manifest command shares. */
+interface ManifestCommand {
+  manifest: string;
+  /** `--models FILE`: catalog overrides. */
+  models?: string;
+}
+
+/** `validate <manifest> [--json] [--models FILE]` */
+export interface ValidateCommand extends ManifestCommand {
+  name: "validate";
+  json: boolean;
+}
+
+/** `plan <manifest> [--json] [--out DIR]` */
+export interface PlanCommand extends ManifestCommand {
+  name: "plan";
+  json: boolean;
+  out?: string;
+}
+
+/** `run <manifest> ...` */
+export interface RunCommand extends ManifestCommand {
+  name: "run";
+  out?: string;
+  concurrency: number;
+  pollIntervalSeconds: number;
+  maxWaitSeconds?: number;
+  baseUrl?: string;
+  simulate: boolean;
+  once: boolean;
+  retryFailed: boolean;
+  resubmitUncertain: boolean;
+  skipInvalid: boolean;
+  logFormat: "text" | "json";
+  quiet: boolean;
+  verbose: boolean;
+}
+
+/** `status <manifest> [--out DIR] [--json]` */
+export interface StatusCommand extends ManifestCommand {
+  name: "status";
+  out?: string;
+  json: boolean;
+}
+
+/** `report <manifest> [--out DIR]` */
+export interface ReportCommand extends ManifestCommand {
+  name: "report";
+  out?: string;
+}
+
+/** `simulate [--port N] [--host H] [--key K]` */
+export interface SimulateCommand {
+  name: "simulate";
+  port: number;
+  host: string;
+  key?: string;
+}
+
+/** `help` or `--help` */
+export interface HelpCommand {
+  name: "help";
+  topic?: string;
+}
+
+/** `--version` */
+export interface VersionCommand {
+  name: "version";
+}
+
+/** Every command the CLI understands. */
+export type Command =
+  | ValidateCommand
+  | PlanCommand
+  | RunCommand
+  | StatusCommand
+  | ReportCommand
+  | SimulateCommand
+  | HelpCommand
+  | VersionCommand;
+
+/** The usage text printed by `--help`. */
+export const USAGE =
+  `seedance-batch: render a manifest of prompts and images with Seedance (CometAPI)
+
+Usage:
+  seedance-batch validate <manifest> [--json] [--models FILE]
+  seedance-batch plan     <manifest> [--json] [--out DIR] [--models FILE]
+  seedance-batch run      <manifest> [--out DIR] [--concurrency N] [--poll-interval SECONDS]
+                          [--max-wait SECONDS] [--base-url URL] [--simulate] [--once]
+                          [--retry-failed] [--resubmit-uncertain] [--skip-invalid]
+                          [--log-format text|json] [--quiet] [--models FILE]
+  seedance-batch status   <manifest> [--out DIR] [--json]
+  seedance-batch report   <manifest> [--out DIR]
+  seedance-batch simulate [--port N] [--host H] [--key K]
+
+Environment:
+  COMETAPI_KEY       the API key (not needed with --simulate)
+  COMETAPI_BASE_URL  the service's base URL (default https://api.cometapi.com)
+
+Exit codes:
+  0 every job done       1 some job failed or is uncertain   2 usage or invalid manifest
+  3 work still pending   4 key rejected   75 output folder locked   130 interrupted`;
+
+const MANIFEST_COMMANDS = ["validate", "plan", "run", "status", "report"] as const;
+
+/** Which flags each command accepts (the rest are usage errors). */
+const FLAGS: Record<string, readonly string[]> = {
+  validate: ["json", "models"],
+  plan: ["json", "out", "models"],
+  run: [
+    "out",
+    "concurrency",
+    "poll-interval",
+    "max-wait",
+    "base-url",
+    "simulate",
+    "once",
+    "retry-failed",
+    "resubmit-uncertain",
+    "skip-invalid",
+    "log-format",
+    "quiet",
+    "verbose",
+    "models",
+  ],
+  status: ["json", "out", "models"],
+  report: ["out", "models"],
+  simulate: ["port", "host", "key"],
+};
+
+const OPTIONS = {
+  json: { type: "boolean" },
+  models: { type: "string" },
+  out: { type: "string" },
+  concurrency: { type: "string" },
+  "poll-interval": { type: "string" },
+  "max-wait": { type: "string" },
+  "base-url": { type: "string" },
+  simulate: { type: "boolean" },
+  once: { type: "boolean" },
+  "retry-failed": { type: "boolean" },
+  "resubmit-uncertain": { type: "boolean" },
+  "skip-invalid": { type: "boolean" },
+  "log-format": { type: "string" },
+  quiet: { type: "boolean" },
+  verbose: { type: "boolean" },
+  port: { type: "string" },
+  host: { type: "string" },
+  key: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+/**
+ * Parse the command line.
+ *
+ * @param argv The arguments after the program name.
+ * @returns The typed command.
+ * @throws {UsageError} On any mistake, with a message naming the flag or value.
+ */
+export function parseCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`Cannot parse the command line: ${message}`, { cause: error });
+  }
+  const { values, positionals } = parsed;
+  const [name, ...rest] = positionals;
+  if (values.version) return { name: "version" };
+  if (values.help || name === undefined || name === "help") {
+    return { name: "help", topic: name === "help" ? rest[0] : name };
+  }
+  const allowed = FLAGS[name];
+  if (!allowed) {
+    throw new UsageError(
+      `Unknown command "${name}"; expected one of validate, plan, run, status, report, simulate`,
+    );
+  }
+  for (const flag of Object.keys(values)) {
+    if (values[flag as keyof typeof values] !== undefined && !allowed.includes(flag)) {
+      throw new UsageError(`Cannot use --${flag} with "${name}"`);
+    }
+  }
+  if (name === "simulate") {
+    if (rest.length > 0) throw new UsageError(`"simulate" takes no arguments, got "${rest[0]}"`);
+    const port = values.port === undefined ? 0 : integerFlag("port", values.port, 0, 65535);
+    return { name: "simulate", port, host: values.host ?? "127.0.0.1", key: values.key };
+  }
+  if (rest.length === 0) throw new UsageError(`"${name}" needs a manifest file`);
+  if (rest.length > 1) {
+    throw new UsageError(`"${name}" takes one manifest, got ${rest.length}: ${rest.join(" ")}`);
+  }
+  const common = { manifest: rest[0], models: values.models };
+  switch (name as typeof MANIFEST_COMMANDS[number]) {
+    case "validate":
+      return { name: "validate", ...common, json: values.json ?? false };
+    case "plan":
+      return { name: "plan", ...common, json: values.json ?? false, out: values.out };
+    case "status":
+      return { name: "status", ...common, json: values.json ?? false, out: values.out };
+    case "report":
+      return { name: "report", ...common, out: values.out };
+    case "run": {
+      const logFormat = values["log-format"] ?? "text";
+      if (logFormat !== "text" && logFormat !== "json") {
+        throw new UsageError(`--log-format must be text or json, got "${logFormat}"`);
+      }
+      return {
+        name: "run",
+        ...common,
+        out: values.out,
+        concurrency: values.concurrency === undefined
+          ? 5
+          : integerFlag("concurrency", values.concurrency, 1, 10_000),
+        pollIntervalSeconds: values["poll-interval"] === undefined
+          ? 10
+          : positiveFlag("poll-interval", values["poll-interval"]),
+        maxWaitSeconds: values["max-wait"] === undefined
+          ? undefined
+          : positiveFlag("max-wait", values["max-wait"]),
+        baseUrl: values["base-url"] === undefined ? undefined : urlFlag(values["base-url"]),
+        simulate: values.simulate ?? false,
+        once: values.once ?? false,
+        retryFailed: values["retry-failed"] ?? false,
+        resubmitUncertain: values["resubmit-uncertain"] ?? false,
+        skipInvalid: values["skip-invalid"] ?? false,
+        logFormat,
+        quiet: values.quiet ?? false,
+        verbose: values.verbose ?? false,
+      };
+    }
+  }
+}
+
+function integerFlag(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+function positiveFlag(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`--${flag} must be a positive number of seconds, got "${text}"`);
+  }
+  return value;
+}
+
+function urlFlag(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--base-url must be an http(s) URL, got "${text}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--base-url must be an http(s) URL, got "${text}"`);
+  }
+  return text.replace(/\/+$/, "");
+}

@@ -1,0 +1,37 @@
+/**
+ * What a command may touch of the outside world, injected so tests can
+ * capture output and set the environment.
+ *
+ * @module
+ */
+
+/** Output streams and environment of one CLI invocation. */
+export interface CliIO {
+  /** Write one line to standard output. */
+  stdout(line: string): void;
+  /** Write one line to standard error. */
+  stderr(line: string): void;
+  /** Read an environment variable. */
+  env(name: string): string | undefined;
+}
+
+/** The real process streams and environment. */
+export function processIO(): CliIO {
+  const encoder = new TextEncoder();
+  return {
+    stdout: (line) => writeAll(Deno.stdout, encoder.encode(line + "\n")),
+    stderr: (line) => writeAll(Deno.stderr, encoder.encode(line + "\n")),
+    env: (name) => Deno.env.get(name),
+  };
+}
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) {
+    try {
+      written += stream.writeSync(bytes.subarray(written));
+    } catch {
+      return; // a closed pipe (e.g. `| head`) must not crash the run
+    }
+  }
+}
