@@ -13,15 +13,18 @@ export interface CliIO {
   stderr(line: string): void;
   /** Read an environment variable. */
   env(name: string): string | undefined;
+  /** Aborts on the first SIGINT/SIGTERM (a graceful stop); absent in tests that need none. */
+  interrupt?: AbortSignal;
 }
 
 /** The real process streams and environment. */
-export function processIO(): CliIO {
+export function processIO(interrupt?: AbortSignal): CliIO {
   const encoder = new TextEncoder();
   return {
     stdout: (line) => writeAll(Deno.stdout, encoder.encode(line + "\n")),
     stderr: (line) => writeAll(Deno.stderr, encoder.encode(line + "\n")),
     env: (name) => Deno.env.get(name),
+    interrupt,
   };
 }
 

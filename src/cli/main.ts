@@ -13,9 +13,9 @@ import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { reportCommand } from "./commands/report.ts";
 import { simulateCommand } from "./commands/simulate.ts";
+import { VERSION } from "./version.ts";
 
-/** The tool's version. */
-export const VERSION = "0.1.0";
+export { VERSION };
 
 /**
  * Run one CLI invocation and return its exit code (never exits itself).
@@ -70,8 +70,19 @@ function reportFailure(error: unknown, io: CliIO, verbose: boolean): number {
   return ExitCode.Failed;
 }
 
-/** Entry point for `deno run mod.ts` and the compiled binary. */
+/**
+ * Entry point for `deno run mod.ts` and the compiled binary. The first SIGINT
+ * or SIGTERM asks the command to stop gracefully (state saved, exit 130); a
+ * second one exits at once.
+ */
 export async function runCli(): Promise<never> {
-  const code = await main(Deno.args);
+  const interrupt = new AbortController();
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const onSignal = (): void => {
+    if (interrupt.signal.aborted) Deno.exit(ExitCode.Interrupted);
+    interrupt.abort(new DOMException("interrupted", "AbortError"));
+  };
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  const code = await main(Deno.args, processIO(interrupt.signal));
   Deno.exit(code);
 }

@@ -1,23 +1,30 @@
 /**
- * The `report` command.
+ * The `report` command: write the report files again from the journal.
  *
  * @module
  */
 import type { ReportCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { BatchError, type ExitCode } from "../../errors.ts";
+import { ExitCode, ManifestError } from "../../errors.ts";
+import { currentReport, loadJobs, outDirOf, printIssues } from "../workspace.ts";
+import { writeReports } from "../../report/write.ts";
 
 /**
  * Run `report`.
  *
  * @param command The parsed command.
  * @param io Output and environment.
- * @returns The exit code.
+ * @returns 0, or 2 when the manifest cannot be read.
  */
-export function reportCommand(command: ReportCommand, io: CliIO): Promise<ExitCode> {
-  void command;
-  void io;
-  return Promise.reject(
-    new BatchError('"report" is not implemented yet', { code: "not_implemented", exitCode: 2 }),
-  );
+export async function reportCommand(command: ReportCommand, io: CliIO): Promise<ExitCode> {
+  const validation = await loadJobs(command);
+  if (validation.errors.some((issue) => issue.index === null)) {
+    printIssues(io, validation);
+    throw new ManifestError(`Cannot read ${command.manifest}`, { file: command.manifest });
+  }
+  const outDir = outDirOf(command);
+  await Deno.mkdir(outDir, { recursive: true });
+  const report = await currentReport(validation, outDir, new Date());
+  for (const path of await writeReports(outDir, report)) io.stdout(path);
+  return ExitCode.Ok;
 }

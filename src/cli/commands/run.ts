@@ -1,23 +1,153 @@
 /**
- * The `run` command.
+ * The `run` command: validate, lock the output folder, plan from the
+ * journal, execute, write the report, and map the outcome to an exit code.
  *
  * @module
  */
+import { hostname } from "node:os";
 import type { RunCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { BatchError, type ExitCode } from "../../errors.ts";
+import { ConfigError, type ExitCode, ManifestError } from "../../errors.ts";
+import { VERSION } from "../version.ts";
+import { currentReport, loadJobs, outDirOf, printIssues } from "../workspace.ts";
+import { journalPath } from "../../manifest/paths.ts";
+import { acquireLock } from "../../journal/lock.ts";
+import { openJournal } from "../../journal/writer.ts";
+import { readJournalStates } from "../../journal/replay.ts";
+import { planRun } from "../../plan.ts";
+import { CometClient } from "../../api/client.ts";
+import { executeRun } from "../../runner/executor.ts";
+import { writeReports } from "../../report/write.ts";
+import { runExitCode } from "../../report/outcome.ts";
+import { progressPrinter } from "../progress.ts";
+import { startSimulator } from "../../simulator/server.ts";
+import { FAST_DEMO_OPTIONS } from "../../simulator/options.ts";
+
+/** The service's default base URL. */
+export const DEFAULT_BASE_URL = "https://api.cometapi.com";
 
 /**
  * Run `run`.
  *
  * @param command The parsed command.
- * @param io Output and environment.
+ * @param io Output, environment and the interrupt signal.
  * @returns The exit code.
  */
-export function runCommand(command: RunCommand, io: CliIO): Promise<ExitCode> {
-  void command;
-  void io;
-  return Promise.reject(
-    new BatchError('"run" is not implemented yet', { code: "not_implemented", exitCode: 2 }),
-  );
+export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCode> {
+  const validation = await loadJobs(command);
+  if (validation.errors.length > 0) {
+    printIssues(io, validation);
+    const fileLevel = validation.errors.some((issue) => issue.index === null);
+    if (!command.skipInvalid || fileLevel) {
+      throw new ManifestError(
+        `Cannot run ${command.manifest}: ${validation.errors.length} problem(s) found, ` +
+          `nothing was sent` + (fileLevel ? "" : " (--skip-invalid runs the valid jobs only)"),
+        { file: command.manifest },
+      );
+    }
+  }
+  const service = await connect(command, io);
+  try {
+    const outDir = outDirOf(command);
+    const lock = await acquireLock(outDir, {
+      pid: Deno.pid,
+      host: hostname(),
+      startedAt: new Date().toISOString(),
+    });
+    try {
+      const states = await readJournalStates(journalPath(outDir));
+      const journal = await openJournal(journalPath(outDir));
+      let result;
+      try {
+        await journal.append({
+          type: "run_started",
+          at: new Date().toISOString(),
+          pid: Deno.pid,
+          host: hostname(),
+          version: VERSION,
+        });
+        const actions = planRun(validation.jobs, states, {
+          retryFailed: command.retryFailed,
+          resubmitUncertain: command.resubmitUncertain,
+          newKey: () => crypto.randomUUID(),
+        });
+        const print = command.logFormat === "json" ? io.stdout : io.stderr;
+        result = await executeRun(actions, {
+          client: service.client,
+          journal,
+          outDir,
+          concurrency: command.concurrency,
+          pollIntervalMs: command.pollIntervalSeconds * 1000,
+          maxWaitMs: command.maxWaitSeconds === undefined
+            ? undefined
+            : command.maxWaitSeconds * 1000,
+          once: command.once,
+          backoff: backoffFor(command.pollIntervalSeconds * 1000),
+          stop: io.interrupt,
+          onEvent: progressPrinter(print, { format: command.logFormat, quiet: command.quiet }),
+        });
+      } finally {
+        await journal.close();
+      }
+      const report = await currentReport(validation, outDir, new Date());
+      await writeReports(outDir, report);
+      const t = report.totals;
+      const summary =
+        `${t.jobs} jobs: ${t.done} done, ${t.failed} failed, ${t.uncertain} uncertain, ` +
+        `${t.running} running, ${t.pending} pending, ${t.invalid} invalid; report: ${outDir}/report.json`;
+      if (command.logFormat === "json") {
+        io.stdout(
+          JSON.stringify({ time: new Date().toISOString(), type: "summary", ...t, outDir }),
+        );
+      } else io.stderr(summary);
+      if (result.unauthorized) {
+        io.stderr(`error: the service rejected the API key: ${result.unauthorized.message}`);
+      }
+      return runExitCode(t, {
+        unauthorized: result.unauthorized !== undefined,
+        interrupted: result.interrupted,
+      });
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await service.close();
+  }
+}
+
+interface Service {
+  client: CometClient;
+  close(): Promise<void>;
+}
+
+/** The real service, or the built-in simulator with `--simulate`. */
+async function connect(command: RunCommand, io: CliIO): Promise<Service> {
+  if (command.simulate) {
+    const simulator = await startSimulator({ ...FAST_DEMO_OPTIONS, port: 0 });
+    const client = new CometClient({ baseUrl: simulator.url, apiKey: "simulator" });
+    return {
+      client,
+      close: () => simulator.shutdown(),
+    };
+  }
+  const apiKey = io.env("COMETAPI_KEY")?.trim();
+  if (!apiKey) {
+    throw new ConfigError(
+      "Cannot run without an API key: set COMETAPI_KEY (or use --simulate to try the built-in simulator)",
+      { code: "missing_key" },
+    );
+  }
+  const baseUrl = command.baseUrl ?? io.env("COMETAPI_BASE_URL")?.trim() ?? DEFAULT_BASE_URL;
+  const client = new CometClient({ baseUrl: baseUrl.replace(/\/+$/, ""), apiKey });
+  return { client, close: () => Promise.resolve() };
+}
+
+/**
+ * Retry backoff scaled to the poll interval: 1 s to 60 s for the default
+ * 10 s interval, proportionally shorter for the fast intervals of the
+ * simulator and the tests. `Retry-After` always wins when it is longer.
+ */
+function backoffFor(pollIntervalMs: number): { baseMs: number; maxMs: number } {
+  const baseMs = Math.min(1000, pollIntervalMs);
+  return { baseMs, maxMs: Math.max(baseMs, Math.min(60_000, pollIntervalMs * 6)) };
 }

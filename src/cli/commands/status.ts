@@ -1,23 +1,48 @@
 /**
- * The `status` command.
+ * The `status` command: what the journal says of each job, without touching
+ * the network.
  *
  * @module
  */
 import type { StatusCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { BatchError, type ExitCode } from "../../errors.ts";
+import { ExitCode, ManifestError } from "../../errors.ts";
+import { currentReport, loadJobs, outDirOf, printIssues } from "../workspace.ts";
 
 /**
  * Run `status`.
  *
  * @param command The parsed command.
  * @param io Output and environment.
- * @returns The exit code.
+ * @returns 0, or 2 when the manifest cannot be read.
  */
-export function statusCommand(command: StatusCommand, io: CliIO): Promise<ExitCode> {
-  void command;
-  void io;
-  return Promise.reject(
-    new BatchError('"status" is not implemented yet', { code: "not_implemented", exitCode: 2 }),
+export async function statusCommand(command: StatusCommand, io: CliIO): Promise<ExitCode> {
+  const validation = await loadJobs(command);
+  if (validation.errors.some((issue) => issue.index === null)) {
+    printIssues(io, validation);
+    throw new ManifestError(`Cannot read ${command.manifest}`, { file: command.manifest });
+  }
+  const outDir = outDirOf(command);
+  const report = await currentReport(validation, outDir, new Date());
+  if (command.json) {
+    io.stdout(JSON.stringify(report, null, 2));
+    return ExitCode.Ok;
+  }
+  const width = Math.max(2, ...report.jobs.map((job) => job.id.length));
+  for (const job of report.jobs) {
+    const detail = job.status === "done"
+      ? job.output
+      : job.error
+      ? job.error.message
+      : job.task_id
+      ? `task ${job.task_id}`
+      : "";
+    io.stdout(`${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${detail ?? ""}`.trimEnd());
+  }
+  const t = report.totals;
+  io.stdout(
+    `${t.jobs} jobs: ${t.done} done, ${t.running} running, ${t.pending} pending, ` +
+      `${t.uncertain} uncertain, ${t.failed} failed, ${t.invalid} invalid (${outDir})`,
   );
+  return ExitCode.Ok;
 }

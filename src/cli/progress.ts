@@ -1,0 +1,88 @@
+/**
+ * Renders the executor's events as lines for a person (text) or a machine
+ * (`--log-format json`: one JSON object a line).
+ *
+ * @module
+ */
+import type { RunEvent } from "../runner/events.ts";
+
+/** How events are rendered. */
+export interface ProgressOptions {
+  format: "text" | "json";
+  /** Only failures and the summary. */
+  quiet: boolean;
+  /** Clock for the JSON `time` field. */
+  now?: () => Date;
+}
+
+/**
+ * Make an event sink that writes rendered lines.
+ *
+ * @param write Receives each line.
+ * @param options Format and verbosity.
+ * @returns The sink to hand the executor.
+ */
+export function progressPrinter(
+  write: (line: string) => void,
+  options: ProgressOptions,
+): (event: RunEvent) => void {
+  const now = options.now ?? (() => new Date());
+  return (event) => {
+    if (options.quiet && !IMPORTANT.has(event.type)) return;
+    if (options.format === "json") {
+      write(JSON.stringify({ time: now().toISOString(), ...event }));
+      return;
+    }
+    const line = describeEvent(event);
+    if (line !== undefined) write(line);
+  };
+}
+
+const IMPORTANT = new Set<RunEvent["type"]>([
+  "job_failed",
+  "job_uncertain",
+  "run_stopping",
+  "task_timed_out",
+]);
+
+/**
+ * One line of text for an event, or undefined for events a person need not see.
+ *
+ * @param event The event.
+ * @returns The line.
+ */
+export function describeEvent(event: RunEvent): string | undefined {
+  switch (event.type) {
+    case "run_started":
+      return `run: ${event.jobs} jobs: ${event.toSubmit} to submit, ${event.toPoll} in flight, ` +
+        `${event.toDownload} to download, ${event.skipped} with nothing to do`;
+    case "job_submitted":
+      return `${event.job}: submitted as task ${event.task}`;
+    case "status_changed":
+      return `${event.job}: ${event.status.replace("_", " ")}` +
+        (event.progress === undefined ? "" : ` (${event.progress}%)`);
+    case "unknown_status":
+      return `${event.job}: task ${event.task} reports an unknown status "${event.word}"; still waiting`;
+    case "retry_scheduled":
+      return `${event.job}: ${event.operation} retry ${event.attempt} in ${
+        (event.delayMs / 1000).toFixed(1)
+      }s: ${event.reason}`;
+    case "job_uncertain":
+      return `${event.job}: UNCERTAIN: the submission's outcome is unknown (${event.message}); ` +
+        `a task may exist and be billed. Rerun with --resubmit-uncertain to submit it again`;
+    case "job_failed":
+      return `${event.job}: FAILED: ${event.error.message}`;
+    case "task_timed_out":
+      return `${event.job}: still rendering after ${
+        Math.round(event.waitedMs / 1000)
+      }s; task ${event.task} is kept for the next run`;
+    case "download_finished":
+      return `${event.job}: done: ${event.output} (${event.bytes} bytes)`;
+    case "run_stopping":
+      return event.reason === "interrupted"
+        ? "stopping: no new submissions; saving state"
+        : "stopping: the service rejected the API key";
+    case "run_finished":
+      return undefined;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * What `run`, `status` and `report` share: the validated manifest, its output
+ * folder, and the report built from the journal.
+ *
+ * @module
+ */
+import { relative, resolve } from "node:path";
+import type { CliIO } from "./io.ts";
+import { loadCatalog } from "../catalog_file.ts";
+import { validateManifest, type ValidationResult } from "../manifest/validate.ts";
+import { defaultOutDir, journalPath } from "../manifest/paths.ts";
+import { readJournalStates } from "../journal/replay.ts";
+import { buildReport, type ReportModel } from "../report/summary.ts";
+
+/**
+ * Validate a manifest with the catalog the user chose.
+ *
+ * @param command The manifest path and the optional `--models` file.
+ * @returns The validation result.
+ */
+export async function loadJobs(
+  command: { manifest: string; models?: string },
+): Promise<ValidationResult> {
+  const catalog = await loadCatalog(command.models);
+  return await validateManifest(command.manifest, { catalog });
+}
+
+/**
+ * The output folder of a command: `--out`, or the manifest's default.
+ *
+ * @param command The manifest path and the optional `--out`.
+ * @returns The folder's absolute path.
+ */
+export function outDirOf(command: { manifest: string; out?: string }): string {
+  return resolve(command.out ?? defaultOutDir(command.manifest));
+}
+
+/**
+ * Build the report from the jobs and what the journal says now.
+ *
+ * @param validation The validated manifest.
+ * @param outDir The output folder.
+ * @param now The report's time.
+ * @returns The report model.
+ */
+export async function currentReport(
+  validation: ValidationResult,
+  outDir: string,
+  now: Date,
+): Promise<ReportModel> {
+  const states = await readJournalStates(journalPath(outDir));
+  return buildReport({
+    manifest: validation.manifest,
+    jobs: validation.jobs,
+    invalid: validation.invalid,
+    states,
+    generatedAt: now,
+  });
+}
+
+/**
+ * Print validation problems, one line each, as `file:line: job "id" field "f": message`.
+ *
+ * @param io Where to print (standard error).
+ * @param validation The validation result.
+ */
+export function printIssues(io: CliIO, validation: ValidationResult): void {
+  const file = relative(Deno.cwd(), validation.manifest) || validation.manifest;
+  for (const issue of validation.errors) io.stderr(`${describeIssue(file, issue)}`);
+  for (const issue of validation.warnings) io.stderr(`warning: ${describeIssue(file, issue)}`);
+}
+
+function describeIssue(
+  file: string,
+  issue: ValidationResult["errors"][number],
+): string {
+  const where = issue.line === null ? file : `${file}:${issue.line}`;
+  const job = issue.job === null ? "" : ` job "${issue.job}"`;
+  const field = issue.field === null ? "" : ` field "${issue.field}"`;
+  return `${where}:${job}${field}: ${issue.message}`;
+}

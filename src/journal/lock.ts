@@ -1,0 +1,134 @@
+/**
+ * The output folder's lock: an OS advisory lock (`flock`, through
+ * `Deno.FsFile.tryLock`, which never blocks) on `<out>/.lock`. The kernel
+ * releases it when the holding process dies, so a lock file left by a killed
+ * run is simply taken over; the pid, host and start time written inside only
+ * serve the message a second run prints.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { LockHeldError } from "../errors.ts";
+
+/** A held output-folder lock. */
+export interface OutputLock {
+  /** Removes the lock file and releases the lock. Idempotent. */
+  release(): Promise<void>;
+}
+
+/** What a run writes about itself into the lock file. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+/** Attempts to lock before giving up when the lock file keeps being replaced under us. */
+const MAX_ATTEMPTS = 10;
+
+/**
+ * Locks an output folder for this run, creating the folder if needed.
+ *
+ * @param outDir The output folder.
+ * @param info What to write into the lock file.
+ * @default info `{ pid: Deno.pid, host: Deno.hostname(), startedAt: now }`
+ * @returns The held lock; release it at a normal exit.
+ * @throws {LockHeldError} When another process holds the lock, with what it
+ * wrote about itself.
+ */
+export async function acquireLock(outDir: string, info?: LockHolder): Promise<OutputLock> {
+  await Deno.mkdir(outDir, { recursive: true });
+  const path = join(outDir, ".lock");
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const file = await Deno.open(path, { read: true, write: true, create: true });
+    try {
+      if (!(await file.tryLock(true))) {
+        throw new LockHeldError(path, await readHolder(path));
+      }
+      // A releasing holder removes the file while still locking it. If we
+      // locked that removed file, the path now names another file (or none),
+      // and a third run could lock that one: start again on the current path.
+      if (!(await isSameFile(file, path))) {
+        file.close();
+        continue;
+      }
+      await file.truncate(0);
+      const bytes = new TextEncoder().encode(JSON.stringify(info ?? currentHolder()) + "\n");
+      for (let written = 0; written < bytes.length;) {
+        written += await file.write(bytes.subarray(written));
+      }
+      return new HeldLock(path, file);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+  }
+  throw new LockHeldError(path, await readHolder(path));
+}
+
+class HeldLock implements OutputLock {
+  readonly #path: string;
+  readonly #file: Deno.FsFile;
+  #released = false;
+
+  constructor(path: string, file: Deno.FsFile) {
+    this.#path = path;
+    this.#file = file;
+  }
+
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    try {
+      // Remove while still holding the lock, so we never remove a file that
+      // another run has locked.
+      await Deno.remove(this.#path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    } finally {
+      this.#file.close();
+    }
+  }
+}
+
+async function isSameFile(file: Deno.FsFile, path: string): Promise<boolean> {
+  const held = await file.stat();
+  let named: Deno.FileInfo;
+  try {
+    named = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  // `ino` is null where the platform does not report it; trust the lock then.
+  if (held.ino === null || named.ino === null) return true;
+  return held.ino === named.ino && held.dev === named.dev;
+}
+
+/** What the holder wrote, or as much of it as is readable (it may not have written yet). */
+async function readHolder(path: string): Promise<Partial<LockHolder> | undefined> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await Deno.readTextFile(path));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const { pid, host, startedAt } = value as Record<string, unknown>;
+  return {
+    pid: typeof pid === "number" ? pid : undefined,
+    host: typeof host === "string" ? host : undefined,
+    startedAt: typeof startedAt === "string" ? startedAt : undefined,
+  };
+}
+
+function currentHolder(): LockHolder {
+  let host = "unknown";
+  try {
+    host = Deno.hostname();
+  } catch {
+    // No --allow-sys: the host only decorates the message a second run prints.
+  }
+  return { pid: Deno.pid, host, startedAt: new Date().toISOString() };
+}

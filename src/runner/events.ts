@@ -1,0 +1,38 @@
+/**
+ * What the executor reports while it works. The CLI renders these as text or
+ * JSON lines; the executor itself never prints.
+ *
+ * @module
+ */
+import type { JobError, TaskStatus } from "../journal/events.ts";
+
+/** Every event the executor emits. */
+export type RunEvent =
+  | {
+    type: "run_started";
+    jobs: number;
+    toSubmit: number;
+    toPoll: number;
+    toDownload: number;
+    skipped: number;
+  }
+  | { type: "job_submitted"; job: string; task: string }
+  | { type: "status_changed"; job: string; task: string; status: TaskStatus; progress?: number }
+  | { type: "unknown_status"; job: string; task: string; word: string }
+  | {
+    type: "retry_scheduled";
+    job: string;
+    operation: "submit" | "poll" | "download";
+    reason: string;
+    delayMs: number;
+    attempt: number;
+  }
+  | { type: "job_uncertain"; job: string; message: string }
+  | { type: "job_failed"; job: string; task?: string; error: JobError }
+  | { type: "task_timed_out"; job: string; task: string; waitedMs: number }
+  | { type: "download_finished"; job: string; output: string; bytes: number; sha256: string }
+  | { type: "run_stopping"; reason: "interrupted" | "unauthorized" }
+  | { type: "run_finished" };
+
+/** Receives run events. */
+export type RunEventSink = (event: RunEvent) => void;

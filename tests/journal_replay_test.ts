@@ -1,0 +1,506 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { BatchError } from "../src/errors.ts";
+import { encodeEvent } from "../src/journal/codec.ts";
+import type { JobError, JobState, JournalEvent } from "../src/journal/events.ts";
+import {
+  JournalReplay,
+  readJournal,
+  readJournalStates,
+  replayEvents,
+  replayText,
+} from "../src/journal/replay.ts";
+
+const T = (n: number): string => `2025-01-01T00:00:0${n}.000Z`;
+const POLICY: JobError = { code: "FAILED", message: "content policy" };
+const BAD_PROMPT: JobError = { code: "invalid_request", message: "bad prompt" };
+const EXPIRED: JobError = { code: "download_failed", message: "URL expired" };
+
+/** Event builders for job "a"; `n` picks the timestamp. */
+const ev = {
+  started: (n = 0): JournalEvent => ({
+    type: "run_started",
+    at: T(n),
+    pid: 1,
+    host: "h",
+    version: "0",
+  }),
+  submitting: (key: string, n = 0, fingerprint = "fp1"): JournalEvent => ({
+    type: "submitting",
+    at: T(n),
+    job: "a",
+    fingerprint,
+    key,
+  }),
+  notCreated: (key: string, n = 0): JournalEvent => ({
+    type: "not_created",
+    at: T(n),
+    job: "a",
+    key,
+    status: 429,
+    message: "slow down",
+  }),
+  submitted: (key: string, task: string, n = 0): JournalEvent => ({
+    type: "submitted",
+    at: T(n),
+    job: "a",
+    key,
+    task,
+  }),
+  rejected: (key: string, n = 0): JournalEvent => ({
+    type: "rejected",
+    at: T(n),
+    job: "a",
+    key,
+    status: 400,
+    error: BAD_PROMPT,
+  }),
+  unknown: (key: string, n = 0): JournalEvent => ({
+    type: "outcome_unknown",
+    at: T(n),
+    job: "a",
+    key,
+    message: "socket hang up",
+  }),
+  status: (task: string, progress?: number, n = 0): JournalEvent => ({
+    type: "status",
+    at: T(n),
+    job: "a",
+    task,
+    status: "in_progress",
+    ...(progress === undefined ? {} : { progress }),
+  }),
+  taskFailed: (task: string, n = 0): JournalEvent => ({
+    type: "task_failed",
+    at: T(n),
+    job: "a",
+    task,
+    error: POLICY,
+  }),
+  succeeded: (task: string, n = 0): JournalEvent => ({
+    type: "task_succeeded",
+    at: T(n),
+    job: "a",
+    task,
+  }),
+  downloaded: (task: string, n = 0): JournalEvent => ({
+    type: "downloaded",
+    at: T(n),
+    job: "a",
+    task,
+    output: "videos/a.mp4",
+    bytes: 100,
+    sha256: "abc",
+  }),
+  downloadFailed: (task: string, n = 0): JournalEvent => ({
+    type: "download_failed",
+    at: T(n),
+    job: "a",
+    task,
+    error: EXPIRED,
+  }),
+};
+
+/** The state of job "a" after sending key k1 at T(1) and learning it is task t1. */
+const RUNNING: JobState = {
+  job: "a",
+  phase: "running",
+  fingerprint: "fp1",
+  attempts: 1,
+  submittedAt: T(1),
+  task: "t1",
+};
+
+const TRANSITIONS: { name: string; events: JournalEvent[]; state: JobState | undefined }[] = [
+  { name: "no events leave no state", events: [], state: undefined },
+  { name: "run_started is ignored", events: [ev.started()], state: undefined },
+  {
+    name: "submitting makes a job uncertain with its key open",
+    events: [ev.submitting("k1", 1)],
+    state: {
+      job: "a",
+      phase: "uncertain",
+      fingerprint: "fp1",
+      openKey: "k1",
+      attempts: 1,
+      submittedAt: T(1),
+    },
+  },
+  {
+    name: "not_created makes it pending and keeps the key for the next send",
+    events: [ev.submitting("k1", 1), ev.notCreated("k1", 2)],
+    state: {
+      job: "a",
+      phase: "pending",
+      fingerprint: "fp1",
+      openKey: "k1",
+      attempts: 1,
+      submittedAt: T(1),
+    },
+  },
+  {
+    name: "a resend with the same key keeps the first send's time and attempt",
+    events: [ev.submitting("k1", 1), ev.notCreated("k1", 2), ev.submitting("k1", 3)],
+    state: {
+      job: "a",
+      phase: "uncertain",
+      fingerprint: "fp1",
+      openKey: "k1",
+      attempts: 1,
+      submittedAt: T(1),
+    },
+  },
+  {
+    name: "submitted makes it running with its task and closes the key",
+    events: [ev.submitting("k1", 1), ev.submitted("k1", "t1", 2)],
+    state: RUNNING,
+  },
+  {
+    name: "rejected makes it failed with the service's error",
+    events: [ev.submitting("k1", 1), ev.rejected("k1", 2)],
+    state: {
+      job: "a",
+      phase: "failed",
+      fingerprint: "fp1",
+      attempts: 1,
+      submittedAt: T(1),
+      failure: "rejected",
+      error: BAD_PROMPT,
+    },
+  },
+  {
+    name: "outcome_unknown keeps it uncertain with its key open",
+    events: [ev.submitting("k1", 1), ev.unknown("k1", 2)],
+    state: {
+      job: "a",
+      phase: "uncertain",
+      fingerprint: "fp1",
+      openKey: "k1",
+      attempts: 1,
+      submittedAt: T(1),
+    },
+  },
+  {
+    name: "resubmitting an uncertain job with its key and succeeding counts one attempt",
+    events: [
+      ev.submitting("k1", 1),
+      ev.unknown("k1", 2),
+      ev.submitting("k1", 3),
+      ev.submitted("k1", "t1", 4),
+    ],
+    state: RUNNING,
+  },
+  {
+    name: "status records the status and progress and keeps the phase",
+    events: [ev.submitting("k1", 1), ev.submitted("k1", "t1"), ev.status("t1", 40)],
+    state: { ...RUNNING, status: "in_progress", progress: 40 },
+  },
+  {
+    name: "status without progress keeps the last progress",
+    events: [
+      ev.submitting("k1", 1),
+      ev.submitted("k1", "t1"),
+      ev.status("t1", 40),
+      ev.status("t1"),
+    ],
+    state: { ...RUNNING, status: "in_progress", progress: 40 },
+  },
+  {
+    name: "task_failed makes it failed with the task's error and completion time",
+    events: [ev.submitting("k1", 1), ev.submitted("k1", "t1"), ev.taskFailed("t1", 5)],
+    state: { ...RUNNING, phase: "failed", failure: "task", error: POLICY, completedAt: T(5) },
+  },
+  {
+    name: "task_succeeded makes it succeeded with its completion time",
+    events: [ev.submitting("k1", 1), ev.submitted("k1", "t1"), ev.succeeded("t1", 5)],
+    state: { ...RUNNING, phase: "succeeded", completedAt: T(5) },
+  },
+  {
+    name: "downloaded makes it done with the file's facts",
+    events: [
+      ev.submitting("k1", 1),
+      ev.submitted("k1", "t1"),
+      ev.succeeded("t1", 5),
+      ev.downloaded("t1", 6),
+    ],
+    state: {
+      ...RUNNING,
+      phase: "done",
+      completedAt: T(5),
+      output: "videos/a.mp4",
+      bytes: 100,
+      sha256: "abc",
+      downloadedAt: T(6),
+    },
+  },
+  {
+    name: "download_failed makes it failed and keeps the task",
+    events: [
+      ev.submitting("k1", 1),
+      ev.submitted("k1", "t1"),
+      ev.succeeded("t1", 5),
+      ev.downloadFailed("t1", 6),
+    ],
+    state: { ...RUNNING, phase: "failed", completedAt: T(5), failure: "download", error: EXPIRED },
+  },
+  {
+    name: "downloaded after download_failed clears the error",
+    events: [
+      ev.submitting("k1", 1),
+      ev.submitted("k1", "t1"),
+      ev.succeeded("t1", 5),
+      ev.downloadFailed("t1", 6),
+      ev.downloaded("t1", 7),
+    ],
+    state: {
+      ...RUNNING,
+      phase: "done",
+      completedAt: T(5),
+      output: "videos/a.mp4",
+      bytes: 100,
+      sha256: "abc",
+      downloadedAt: T(7),
+    },
+  },
+  {
+    name: "a new key after a failed task starts a fresh submission and counts an attempt",
+    events: [
+      ev.submitting("k1", 1),
+      ev.submitted("k1", "t1"),
+      ev.status("t1", 90),
+      ev.taskFailed("t1", 5),
+      ev.submitting("k2", 6, "fp2"),
+    ],
+    state: {
+      job: "a",
+      phase: "uncertain",
+      fingerprint: "fp2",
+      openKey: "k2",
+      attempts: 2,
+      submittedAt: T(6),
+    },
+  },
+  {
+    name: "a new key after a done job forgets the old video",
+    events: [
+      ev.submitting("k1", 1),
+      ev.submitted("k1", "t1"),
+      ev.succeeded("t1", 2),
+      ev.downloaded("t1", 3),
+      ev.submitting("k2", 4, "fp2"),
+      ev.submitted("k2", "t2", 5),
+    ],
+    state: {
+      job: "a",
+      phase: "running",
+      fingerprint: "fp2",
+      attempts: 2,
+      submittedAt: T(4),
+      task: "t2",
+    },
+  },
+  {
+    name: "events about an earlier task are ignored",
+    events: [
+      ev.submitting("k1", 1),
+      ev.submitted("k1", "t0"),
+      ev.taskFailed("t0", 2),
+      ev.submitting("k2", 3),
+      ev.submitted("k2", "t1"),
+      ev.status("t0", 99),
+      ev.succeeded("t0"),
+      ev.downloaded("t0"),
+      ev.downloadFailed("t0"),
+      ev.taskFailed("t0"),
+    ],
+    state: { ...RUNNING, attempts: 2, submittedAt: T(3) },
+  },
+  {
+    name: "task events before any task are ignored",
+    events: [ev.submitting("k1", 1), ev.status("t1", 5), ev.succeeded("t1")],
+    state: {
+      job: "a",
+      phase: "uncertain",
+      fingerprint: "fp1",
+      openKey: "k1",
+      attempts: 1,
+      submittedAt: T(1),
+    },
+  },
+  {
+    name: "task events for a job never submitted are ignored",
+    events: [ev.status("t1", 5), ev.downloaded("t1")],
+    state: undefined,
+  },
+  {
+    name: "an outcome for an earlier submission's key is ignored",
+    events: [
+      ev.submitting("k1", 1),
+      ev.rejected("k1"),
+      ev.submitting("k2", 2),
+      ev.submitted("k2", "t1"),
+      ev.rejected("k1"),
+      ev.notCreated("k1"),
+      ev.unknown("k1"),
+    ],
+    state: { ...RUNNING, attempts: 2, submittedAt: T(2) },
+  },
+  {
+    name: "a submitted without its submitting is adopted, never dropped",
+    events: [ev.submitted("k1", "t1", 1)],
+    state: { job: "a", phase: "running", attempts: 1, submittedAt: T(1), task: "t1" },
+  },
+];
+
+Deno.test("`replayEvents()` applies each transition", async (t) => {
+  for (const { name, events, state } of TRANSITIONS) {
+    await t.step(name, () => {
+      assert.deepEqual(replayEvents(events).get("a"), state);
+    });
+  }
+});
+
+Deno.test("`replayEvents()` keeps jobs apart", () => {
+  const states = replayEvents([
+    { type: "submitting", at: T(1), job: "a", fingerprint: "fa", key: "ka" },
+    { type: "submitting", at: T(2), job: "b", fingerprint: "fb", key: "kb" },
+    { type: "submitted", at: T(3), job: "a", key: "ka", task: "ta" },
+    { type: "task_succeeded", at: T(4), job: "b", task: "ta" },
+  ]);
+  assert.deepEqual([...states.keys()], ["a", "b"]);
+  assert.equal(states.get("a")?.phase, "running");
+  assert.equal(states.get("b")?.phase, "uncertain");
+});
+
+Deno.test("`JournalReplay.apply()` never changes a state it returned earlier", () => {
+  const replay = new JournalReplay();
+  replay.apply(ev.submitting("k1", 1));
+  const before = replay.states.get("a");
+  const copy = structuredClone(before);
+  replay.apply(ev.submitted("k1", "t1"));
+  assert.deepEqual(before, copy);
+});
+
+/** A small journal covering every phase, one event a line. */
+const EVENTS: JournalEvent[] = [
+  ev.started(),
+  ev.submitting("k1", 1),
+  ev.submitted("k1", "t1", 2),
+  ev.status("t1", 50, 3),
+  ev.succeeded("t1", 4),
+  ev.downloaded("t1", 5),
+];
+const TEXT = EVENTS.map((e) => encodeEvent(e) + "\n").join("");
+
+Deno.test("`replayText()` replays a whole journal like replayEvents()", () => {
+  assert.deepEqual(replayText(TEXT), {
+    states: replayEvents(EVENTS),
+    tornTail: false,
+    skipped: 0,
+  });
+});
+
+Deno.test("`replayText()` drops a last line torn at any byte", async (t) => {
+  const lastLine = encodeEvent(EVENTS.at(-1)!);
+  const start = TEXT.length - lastLine.length - 1;
+  const before = replayEvents(EVENTS.slice(0, -1));
+  for (const cut of [1, 2, 10, Math.floor(lastLine.length / 2), lastLine.length - 1]) {
+    await t.step(`cut after ${cut} of ${lastLine.length} bytes`, () => {
+      assert.deepEqual(replayText(TEXT.slice(0, start + cut)), {
+        states: before,
+        tornTail: true,
+        skipped: 0,
+      });
+    });
+  }
+  await t.step("a torn line that a later run terminated with a newline", () => {
+    assert.deepEqual(replayText(TEXT.slice(0, start + 10) + "\n"), {
+      states: before,
+      tornTail: true,
+      skipped: 0,
+    });
+  });
+});
+
+Deno.test("`replayText()` applies an unterminated last line that is complete", () => {
+  assert.deepEqual(replayText(TEXT.slice(0, -1)), {
+    states: replayEvents(EVENTS),
+    tornTail: false,
+    skipped: 0,
+  });
+});
+
+Deno.test("`replayText()` skips and counts corrupt lines before the last", () => {
+  const lines = TEXT.split("\n");
+  const text = [lines[0], lines[1], "garbage{", lines[2], '{"type":"nope"}', ...lines.slice(3)]
+    .join("\n");
+  assert.deepEqual(replayText(text), {
+    states: replayEvents(EVENTS),
+    tornTail: false,
+    skipped: 2,
+  });
+});
+
+Deno.test("`replayText()` ignores blank lines and CRLF endings", () => {
+  const text = "\n\n" + TEXT.replaceAll("\n", "\r\n\r\n") + "   \n";
+  assert.deepEqual(replayText(text), {
+    states: replayEvents(EVENTS),
+    tornTail: false,
+    skipped: 0,
+  });
+});
+
+Deno.test("`replayText()` returns no states for an empty journal", () => {
+  assert.deepEqual(replayText(""), { states: new Map(), tornTail: false, skipped: 0 });
+});
+
+Deno.test("`readJournalStates()` returns an empty map when the file does not exist", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.deepEqual(await readJournalStates(join(dir, "state.jsonl")), new Map());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("`readJournal()` reads a large file like replayText() reads its text", async () => {
+  // Many jobs with multi-byte ids, so lines and characters straddle read chunks.
+  const events: JournalEvent[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const job = `ジョブ-${i}-🎬`;
+    events.push(
+      { type: "submitting", at: T(1), job, fingerprint: `fp-${i}`, key: `k-${i}` },
+      { type: "submitted", at: T(2), job, key: `k-${i}`, task: `t-${i}` },
+    );
+    if (i % 3 === 0) events.push({ type: "task_succeeded", at: T(3), job, task: `t-${i}` });
+  }
+  const text = events.map((e) => encodeEvent(e) + "\n").join("") + "garbage\n" +
+    encodeEvent(events[0]).slice(0, 20);
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "state.jsonl");
+    await Deno.writeTextFile(path, text);
+    const result = await readJournal(path);
+    assert.deepEqual(result, replayText(text));
+    assert.equal(result.states.size, 3000);
+    assert.equal(result.skipped, 1);
+    assert.equal(result.tornTail, true);
+    assert.deepEqual(await readJournalStates(path), result.states);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("`readJournal()` fails clearly when the journal is not a readable file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      readJournal(dir),
+      (error: unknown) =>
+        error instanceof BatchError && error.code === "journal_read" &&
+        error.message.startsWith(`Cannot read journal ${dir}: `),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
