@@ -1,0 +1,419 @@
+/**
+ * The streaming video downloader: writes to `<destination>.part` beside the
+ * final name, hashes while streaming, checks the length and the MP4 `ftyp`
+ * box, fsyncs and renames. A transfer that breaks is resumed with a Range
+ * request when the server supports ranges, and restarted from the start
+ * when it does not. Memory stays flat whatever the size.
+ *
+ * @module
+ */
+import { createHash, type Hash } from "node:crypto";
+import { dirname } from "node:path";
+import { ApiError, BatchError, ExitCode } from "../errors.ts";
+import { isRetryableStatus } from "../api/retry.ts";
+
+/** A video written under its final name. */
+export interface DownloadResult {
+  /** Size of the file in bytes. */
+  bytes: number;
+  /** Hex SHA-256 of the file's bytes. */
+  sha256: string;
+}
+
+/**
+ * Codes of a {@link DownloadError}:
+ * - `url_expired`: the signed URL was refused (403/410); fetch the task again for a fresh URL
+ * - `download_http`: the server answered another error status (see `status`)
+ * - `download_network`: the connection failed before an answer
+ * - `download_interrupted`: the transfer kept breaking (resumes exhausted)
+ * - `download_truncated`: the transfer ended short of the announced length (resumes exhausted)
+ * - `download_too_long`: the server sent more bytes than it announced
+ * - `download_not_mp4`: the bytes are not an MP4 (no `ftyp` box at offset 4)
+ * - `download_write`: the file could not be written
+ */
+export type DownloadErrorCode =
+  | "url_expired"
+  | "download_http"
+  | "download_network"
+  | "download_interrupted"
+  | "download_truncated"
+  | "download_too_long"
+  | "download_not_mp4"
+  | "download_write";
+
+/** A video that could not be downloaded; no `.part` file is left behind. */
+export class DownloadError extends BatchError {
+  /** The final path that was not written. */
+  readonly destination: string;
+  /** The HTTP status behind the failure, when there was one (0: no answer). */
+  readonly status?: number;
+  /**
+   * Whether trying again (after a backoff, or after refreshing the URL for
+   * `url_expired`) may succeed.
+   */
+  readonly retryable: boolean;
+
+  /**
+   * @param message What happened, naming the file.
+   * @param context The code, the destination, the HTTP status and the cause.
+   */
+  constructor(
+    message: string,
+    context: {
+      code: DownloadErrorCode;
+      destination: string;
+      status?: number;
+      retryable: boolean;
+      cause?: unknown;
+    },
+  ) {
+    super(message, { code: context.code, exitCode: ExitCode.Failed, cause: context.cause });
+    this.name = "DownloadError";
+    this.destination = context.destination;
+    this.status = context.status;
+    this.retryable = context.retryable;
+  }
+}
+
+/** Settings of one download. */
+export interface DownloadOptions {
+  /**
+   * Open the video at a byte offset (0 for the whole file), e.g.
+   * `(offset, signal) => client.openVideo(url, { offset, signal })`.
+   * Answers 200, or 206 to a range; throws {@link ApiError} otherwise.
+   */
+  open: (offset: number, signal?: AbortSignal) => Promise<Response>;
+  /** The final path; the folder is created if needed. */
+  destination: string;
+  /** Aborts the download (the abort error is rethrown and no `.part` is left). */
+  signal?: AbortSignal;
+  /** How many times a broken or short transfer is resumed within this call. @default 5 */
+  maxResumes?: number;
+  /** A transfer that delivers no byte for this long counts as broken. @default 60_000 */
+  idleTimeoutMs?: number;
+}
+
+const FTYP = [0x66, 0x74, 0x79, 0x70];
+
+/** Progress of the bytes written to the `.part` file. */
+interface PartState {
+  written: number;
+  hash: Hash;
+  /** The first 8 bytes, for the `ftyp` check. */
+  head: number[];
+}
+
+/** The transfer broke (network error or idle timeout); a resume may help. */
+class TransferBroken extends Error {}
+
+/**
+ * Download a video to `destination`, streaming through `<destination>.part`.
+ *
+ * @param options How to open the video, where to put it, and limits.
+ * @returns The size and SHA-256 of the file now under its final name.
+ * @throws {DownloadError} When the video cannot be downloaded (see its
+ *   `code`); no `.part` file is left behind.
+ */
+export async function downloadVideo(options: DownloadOptions): Promise<DownloadResult> {
+  const { destination, signal } = options;
+  const maxResumes = options.maxResumes ?? 5;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  const part = `${destination}.part`;
+  const folder = dirname(destination);
+  signal?.throwIfAborted();
+  let file: Deno.FsFile;
+  try {
+    await Deno.mkdir(folder, { recursive: true });
+    file = await Deno.open(part, { write: true, create: true, truncate: true });
+  } catch (cause) {
+    throw writeError(destination, cause);
+  }
+  let open = true;
+  try {
+    const state: PartState = { written: 0, hash: createHash("sha256"), head: [] };
+    let resumes = 0;
+    let rangesSupported = false;
+    let lastBreak: unknown;
+    for (;;) {
+      signal?.throwIfAborted();
+      const offset = rangesSupported ? state.written : 0;
+      if (offset === 0 && state.written > 0) await restart(file, state);
+      const response = await openAt(options, offset, destination);
+      const plan = readFraming(response, offset);
+      if (plan.restart) {
+        // The server ignored the Range (200) or answered another range:
+        // start over from byte 0 with this response when it is the whole file.
+        await restart(file, state);
+        if (plan.start !== 0) {
+          await response.body?.cancel().catch(() => {});
+          rangesSupported = false;
+          if (resumes >= maxResumes) throw interrupted(destination, state, lastBreak);
+          resumes++;
+          continue;
+        }
+      }
+      rangesSupported = plan.ranges;
+      try {
+        await pump(response, file, state, {
+          destination,
+          total: plan.total,
+          idleTimeoutMs,
+          signal,
+        });
+      } catch (error) {
+        if (!(error instanceof TransferBroken)) throw error;
+        // Every announced byte arrived before the break: nothing to resume.
+        if (plan.total !== undefined && state.written === plan.total) break;
+        lastBreak = error.cause;
+        if (resumes >= maxResumes) throw interrupted(destination, state, lastBreak);
+        resumes++;
+        continue;
+      }
+      if (plan.total !== undefined && state.written < plan.total) {
+        if (resumes >= maxResumes) {
+          throw new DownloadError(
+            `Cannot download ${destination}: the transfer ended at ${state.written} of ` +
+              `${plan.total} bytes, ${maxResumes} resumes used`,
+            { code: "download_truncated", destination, retryable: true },
+          );
+        }
+        resumes++;
+        continue;
+      }
+      break;
+    }
+    if (state.written < 8) {
+      throw new DownloadError(
+        `Cannot download ${destination}: the server sent ${state.written} bytes, not an MP4 video`,
+        { code: "download_not_mp4", destination, retryable: false },
+      );
+    }
+    try {
+      await file.sync();
+      file.close();
+      open = false;
+      await Deno.rename(part, destination);
+    } catch (cause) {
+      throw writeError(destination, cause);
+    }
+    await syncFolder(folder);
+    return { bytes: state.written, sha256: state.hash.digest("hex") };
+  } catch (error) {
+    if (open) file.close();
+    await Deno.remove(part).catch(() => {});
+    throw error;
+  }
+}
+
+/** Call `open`, turning its failures into {@link DownloadError}s (aborts pass through). */
+async function openAt(
+  options: DownloadOptions,
+  offset: number,
+  destination: string,
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await options.open(offset, options.signal);
+  } catch (cause) {
+    if (options.signal?.aborted) throw cause;
+    if (cause instanceof DownloadError) throw cause;
+    if (cause instanceof ApiError) {
+      const expired = cause.code === "url_expired" || cause.status === 403 ||
+        cause.status === 410;
+      throw new DownloadError(`Cannot download ${destination}: ${stripAction(cause.message)}`, {
+        code: expired ? "url_expired" : cause.status === 0 ? "download_network" : "download_http",
+        destination,
+        status: cause.status,
+        retryable: expired || cause.status === 0 || isRetryableStatus(cause.status),
+        cause,
+      });
+    }
+    throw new DownloadError(
+      `Cannot download ${destination}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { code: "download_network", destination, status: 0, retryable: true, cause },
+    );
+  }
+  if (response.ok) return response;
+  // An `open` that hands back an error answer instead of throwing.
+  await response.body?.cancel().catch(() => {});
+  const expired = response.status === 403 || response.status === 410;
+  throw new DownloadError(
+    `Cannot download ${destination}: the server answered ${response.status}`,
+    {
+      code: expired ? "url_expired" : "download_http",
+      destination,
+      status: response.status,
+      retryable: expired || isRetryableStatus(response.status),
+    },
+  );
+}
+
+/** "Cannot download the video from X: reason" → "reason". */
+function stripAction(message: string): string {
+  return message.replace(/^Cannot [^:]*?: /, "");
+}
+
+/** How a response frames the bytes it carries. */
+interface Framing {
+  /** The byte offset the body starts at. */
+  start: number;
+  /** The whole file's size, when announced. */
+  total?: number;
+  /** Whether a later Range request can resume. */
+  ranges: boolean;
+  /** True when the body does not continue what is already written. */
+  restart: boolean;
+}
+
+function readFraming(response: Response, offset: number): Framing {
+  const headers = response.headers;
+  const encoded = (headers.get("content-encoding") ?? "identity").toLowerCase() !== "identity";
+  const acceptRanges = /\bbytes\b/i.test(headers.get("accept-ranges") ?? "");
+  if (response.status === 206) {
+    const range = parseContentRange(headers.get("content-range"));
+    const start = range?.start ?? 0;
+    return { start, total: range?.total, ranges: true, restart: start !== offset };
+  }
+  const length = encoded ? undefined : parseLength(headers.get("content-length"));
+  return { start: 0, total: length, ranges: acceptRanges, restart: offset !== 0 };
+}
+
+function parseLength(value: string | null): number | undefined {
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/** Read `bytes START-END/TOTAL` (TOTAL may be `*`). */
+function parseContentRange(value: string | null): { start: number; total?: number } | undefined {
+  const match = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(value ?? "");
+  if (match === null) return undefined;
+  return { start: Number(match[1]), total: match[3] === "*" ? undefined : Number(match[3]) };
+}
+
+async function restart(file: Deno.FsFile, state: PartState): Promise<void> {
+  await file.truncate(0);
+  await file.seek(0, Deno.SeekMode.Start);
+  state.written = 0;
+  state.hash = createHash("sha256");
+  state.head = [];
+}
+
+/** Stream a response body into the file, hashing and checking as it goes. */
+async function pump(
+  response: Response,
+  file: Deno.FsFile,
+  state: PartState,
+  options: {
+    destination: string;
+    total?: number;
+    idleTimeoutMs: number;
+    signal?: AbortSignal;
+  },
+): Promise<void> {
+  const { destination, total } = options;
+  if (response.body === null) return;
+  const reader = response.body.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const chunk = await readChunk(reader, options.idleTimeoutMs, options.signal);
+      if (chunk.done) {
+        done = true;
+        return;
+      }
+      const bytes = chunk.value;
+      if (bytes.byteLength === 0) continue;
+      if (total !== undefined && state.written + bytes.byteLength > total) {
+        throw new DownloadError(
+          `Cannot download ${destination}: the server sent more than the ${total} bytes it announced`,
+          { code: "download_too_long", destination, retryable: true },
+        );
+      }
+      checkHead(state, bytes, destination);
+      try {
+        await writeAll(file, bytes);
+      } catch (cause) {
+        throw writeError(destination, cause);
+      }
+      state.hash.update(bytes);
+      state.written += bytes.byteLength;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/** Read one chunk, failing with {@link TransferBroken} on a network error or idleness. */
+function readChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  idleTimeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  const { promise, resolve, reject } = Promise.withResolvers<
+    ReadableStreamReadResult<Uint8Array>
+  >();
+  const timer = setTimeout(() => {
+    reject(new TransferBroken("no data", { cause: new Error(`no data for ${idleTimeoutMs} ms`) }));
+  }, idleTimeoutMs);
+  const onAbort = (): void => reject(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  reader.read().then(resolve, (cause: unknown) => {
+    reject(signal?.aborted ? signal.reason : new TransferBroken("broken", { cause }));
+  });
+  return promise.finally(() => {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  });
+}
+
+/** Keep the first 8 bytes and refuse the body as soon as they are not an MP4's. */
+function checkHead(state: PartState, bytes: Uint8Array, destination: string): void {
+  if (state.head.length >= 8) return;
+  for (let i = 0; i < bytes.byteLength && state.head.length < 8; i++) state.head.push(bytes[i]);
+  if (state.head.length < 8) return;
+  if (FTYP.some((byte, i) => state.head[4 + i] !== byte)) {
+    throw new DownloadError(
+      `Cannot download ${destination}: the server sent something that is not an MP4 video ` +
+        `(no "ftyp" box at offset 4)`,
+      { code: "download_not_mp4", destination, retryable: false },
+    );
+  }
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.byteLength) offset += await file.write(bytes.subarray(offset));
+}
+
+function interrupted(destination: string, state: PartState, cause: unknown): DownloadError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : "";
+  return new DownloadError(
+    `Cannot download ${destination}: the transfer kept breaking (at ${state.written} bytes)${detail}`,
+    { code: "download_interrupted", destination, status: 0, retryable: true, cause },
+  );
+}
+
+function writeError(destination: string, cause: unknown): DownloadError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new DownloadError(`Cannot write ${destination}: ${detail}`, {
+    code: "download_write",
+    destination,
+    retryable: false,
+    cause,
+  });
+}
+
+/** Make the rename durable; best effort where a folder cannot be opened. */
+async function syncFolder(folder: string): Promise<void> {
+  try {
+    const handle = await Deno.open(folder, { read: true });
+    try {
+      await handle.sync();
+    } finally {
+      handle.close();
+    }
+  } catch {
+    // Some platforms cannot open or fsync a directory; the file itself is synced.
+  }
+}
