@@ -7,10 +7,16 @@
 import { join } from "node:path";
 import type { ReportModel } from "./summary.ts";
 import { renderReportJson } from "./json.ts";
+import { renderReportCsv } from "./csv.ts";
+import { renderReportMarkdown } from "./markdown.ts";
+import { renderReportHtml } from "./html.ts";
 
 /** Renderers per report file name. */
 const RENDERERS: Record<string, (report: ReportModel) => string> = {
   "report.json": renderReportJson,
+  "report.csv": renderReportCsv,
+  "report.md": renderReportMarkdown,
+  "report.html": renderReportHtml,
 };
 
 /**

@@ -1,0 +1,75 @@
+/**
+ * report.csv: one row per job, for spreadsheets and scripts. Pure.
+ *
+ * The columns are the fields of report.json's jobs, in the same order, with
+ * `images` joined by `|` (as a manifest's CSV writes them) and `error` split
+ * into `error_code` and `error_message`. A null is an empty cell. Fields are
+ * quoted as RFC 4180 says (commas, quotes and line breaks survive) and records
+ * end with CRLF.
+ *
+ * @module
+ */
+import { stringify } from "csv-stringify/sync";
+import type { ReportJob, ReportModel } from "./summary.ts";
+
+/** The header row of report.csv, in column order. */
+export const REPORT_CSV_COLUMNS: readonly string[] = [
+  "id",
+  "line",
+  "status",
+  "task_id",
+  "model",
+  "seconds",
+  "size",
+  "resolution",
+  "images",
+  "output",
+  "bytes",
+  "sha256",
+  "attempts",
+  "submitted_at",
+  "completed_at",
+  "downloaded_at",
+  "error_code",
+  "error_message",
+];
+
+/**
+ * Render report.csv.
+ *
+ * @param report The report model.
+ * @returns The file's text: a header row, then one row per job.
+ */
+export function renderReportCsv(report: ReportModel): string {
+  return stringify([REPORT_CSV_COLUMNS, ...report.jobs.map(csvRow)], {
+    record_delimiter: "windows",
+    eof: true,
+  });
+}
+
+function csvRow(job: ReportJob): string[] {
+  return [
+    job.id,
+    String(job.line),
+    job.status,
+    cell(job.task_id),
+    cell(job.model),
+    cell(job.seconds),
+    cell(job.size),
+    cell(job.resolution),
+    job.images.join("|"),
+    cell(job.output),
+    cell(job.bytes),
+    cell(job.sha256),
+    String(job.attempts),
+    cell(job.submitted_at),
+    cell(job.completed_at),
+    cell(job.downloaded_at),
+    cell(job.error?.code ?? null),
+    cell(job.error?.message ?? null),
+  ];
+}
+
+function cell(value: string | number | null): string {
+  return value === null ? "" : String(value);
+}

@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+import { renderReportCsv, REPORT_CSV_COLUMNS } from "../src/report/csv.ts";
+import { buildReport, type ReportJob, type ReportModel } from "../src/report/summary.ts";
+import { makeJob } from "./helpers/jobs.ts";
+import { REPORT_FIXTURE } from "./fixtures/report_model.ts";
+
+/** What a reader of report.csv should get back for a job: every field as text. */
+function expectedRecord(job: ReportJob): Record<string, string> {
+  const text = (value: string | number | null): string => value === null ? "" : String(value);
+  return {
+    id: job.id,
+    line: String(job.line),
+    status: job.status,
+    task_id: text(job.task_id),
+    model: text(job.model),
+    seconds: text(job.seconds),
+    size: text(job.size),
+    resolution: text(job.resolution),
+    images: job.images.join("|"),
+    output: text(job.output),
+    bytes: text(job.bytes),
+    sha256: text(job.sha256),
+    attempts: String(job.attempts),
+    submitted_at: text(job.submitted_at),
+    completed_at: text(job.completed_at),
+    downloaded_at: text(job.downloaded_at),
+    error_code: text(job.error?.code ?? null),
+    error_message: text(job.error?.message ?? null),
+  };
+}
+
+Deno.test("renderReportCsv() round-trips every job's fields through csv-parse", () => {
+  const records = parse(renderReportCsv(REPORT_FIXTURE), { columns: true });
+  assert.deepEqual(records, REPORT_FIXTURE.jobs.map(expectedRecord));
+});
+
+Deno.test("renderReportCsv() has a column for every report.json job field, in its order", () => {
+  const [header] = parse(renderReportCsv(REPORT_FIXTURE), { to_line: 1 }) as string[][];
+  assert.deepEqual(header, REPORT_CSV_COLUMNS);
+  const built = buildReport({
+    manifest: "m.yaml",
+    jobs: [makeJob({ id: "a" })],
+    states: new Map(),
+    generatedAt: new Date(0),
+  });
+  const fields = Object.keys(built.jobs[0]).flatMap((key) =>
+    key === "error" ? ["error_code", "error_message"] : [key]
+  );
+  assert.deepEqual(header, fields);
+});
+
+Deno.test("renderReportCsv() quotes commas, quotes and line breaks as RFC 4180 says", async (t) => {
+  const hostile = [
+    'say "hi", then leave',
+    "line one\nline two",
+    "carriage\rreturn",
+    "crlf\r\nend",
+    " padded ",
+    "=SUM(A1:A2)",
+    "",
+  ];
+  const report: ReportModel = {
+    ...REPORT_FIXTURE,
+    jobs: hostile.map((text, index) => ({
+      ...REPORT_FIXTURE.jobs[2],
+      id: `job-${index}`,
+      error: { code: "failed", message: text },
+    })),
+  };
+  const csv = renderReportCsv(report);
+  await t.step("records end with CRLF", () => {
+    assert(csv.startsWith(`${REPORT_CSV_COLUMNS.join(",")}\r\n`));
+    assert(csv.endsWith("\r\n"));
+  });
+  await t.step("a field with a quote or comma is quoted, its quotes doubled", () => {
+    assert(csv.includes(`,"say ""hi"", then leave"\r\n`));
+  });
+  await t.step("every message parses back unchanged", () => {
+    const records = parse(csv, { columns: true }) as Record<string, string>[];
+    assert.deepEqual(records.map((record) => record.error_message), hostile);
+  });
+});
+
+Deno.test("renderReportCsv() writes only the header when there are no jobs", () => {
+  const empty: ReportModel = { ...REPORT_FIXTURE, jobs: [] };
+  assert.equal(renderReportCsv(empty), `${REPORT_CSV_COLUMNS.join(",")}\r\n`);
+});
