@@ -41,6 +41,7 @@ export function progressPrinter(
 const IMPORTANT = new Set<RunEvent["type"]>([
   "job_failed",
   "job_uncertain",
+  "job_deferred",
   "run_stopping",
   "task_timed_out",
 ]);
@@ -72,6 +73,8 @@ export function describeEvent(event: RunEvent): string | undefined {
         `a task may exist and be billed. Rerun with --resubmit-uncertain to submit it again`;
     case "job_failed":
       return `${event.job}: FAILED: ${event.error.message}`;
+    case "job_deferred":
+      return `${event.job}: not submitted in this run: ${event.message}`;
     case "task_timed_out":
       return `${event.job}: still rendering after ${
         Math.round(event.waitedMs / 1000)

@@ -28,6 +28,8 @@ export type RunEvent =
     attempt: number;
   }
   | { type: "job_uncertain"; job: string; message: string }
+  /** Nothing was created for the job in this run; it stays pending for the next. */
+  | { type: "job_deferred"; job: string; message: string }
   | { type: "job_failed"; job: string; task?: string; error: JobError }
   | { type: "task_timed_out"; job: string; task: string; waitedMs: number }
   | { type: "download_finished"; job: string; output: string; bytes: number; sha256: string }

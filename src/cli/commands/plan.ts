@@ -1,23 +1,136 @@
 /**
- * The `plan` command.
+ * The `plan` command: validate, then show what a run would do — jobs by
+ * model and resolution, seconds of video, image uploads and, once a journal
+ * exists in the output folder, where the jobs stand.
  *
  * @module
  */
 import type { PlanCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { BatchError, type ExitCode } from "../../errors.ts";
+import { ExitCode, ManifestError } from "../../errors.ts";
+import { readJournalStates } from "../../journal/replay.ts";
+import { defaultOutDir, journalPath } from "../../manifest/paths.ts";
+import { type PlanSummary, summarizePlan } from "../../manifest/plan_summary.ts";
+import {
+  fileFailure,
+  issueJson,
+  issueLines,
+  summaryLine,
+  validateOrIssue,
+  validationJson,
+} from "./validate.ts";
 
 /**
- * Run `plan`.
+ * Run `plan`: exit 2 with the issues when the manifest is invalid, else 0.
  *
  * @param command The parsed command.
  * @param io Output and environment.
  * @returns The exit code.
  */
-export function planCommand(command: PlanCommand, io: CliIO): Promise<ExitCode> {
-  void command;
-  void io;
-  return Promise.reject(
-    new BatchError('"plan" is not implemented yet', { code: "not_implemented", exitCode: 2 }),
+export async function planCommand(command: PlanCommand, io: CliIO): Promise<ExitCode> {
+  const result = await validateOrIssue(command.manifest, command.models, command.json);
+  if (result instanceof ManifestError) {
+    io.stdout(validationJson(fileFailure(result)));
+    return ExitCode.Usage;
+  }
+  if (result.errors.length > 0) {
+    if (command.json) {
+      io.stdout(validationJson(result));
+    } else {
+      for (const line of issueLines(result, command.manifest)) io.stdout(line);
+      io.stdout(summaryLine(result, command.manifest));
+    }
+    return ExitCode.Usage;
+  }
+  const out = command.out ?? defaultOutDir(command.manifest);
+  const journal = journalPath(out);
+  const states = await exists(journal) ? await readJournalStates(journal) : undefined;
+  const summary = summarizePlan(result.jobs, states);
+  if (command.json) {
+    io.stdout(JSON.stringify({
+      ok: true,
+      manifest: result.manifest,
+      out,
+      ...summary,
+      journal: summary.journal ? { path: journal, ...summary.journal } : null,
+      warnings: result.warnings.map(issueJson),
+    }));
+    return ExitCode.Ok;
+  }
+  for (const line of issueLines(result, command.manifest)) io.stdout(line);
+  for (const line of planLines(summary, { manifest: command.manifest, journal })) io.stdout(line);
+  return ExitCode.Ok;
+}
+
+/**
+ * The plan as text lines.
+ *
+ * @param summary The plan's numbers.
+ * @param names How to name the manifest and the journal.
+ * @returns Lines without newlines.
+ */
+export function planLines(
+  summary: PlanSummary,
+  names: { manifest: string; journal: string },
+): string[] {
+  const lines = [
+    `Plan for ${names.manifest}: ${plural(summary.jobs, "job")}, ${
+      plural(summary.seconds, "second")
+    } of video`,
+  ];
+  const modelWidth = Math.max(5, ...summary.byModel.map((row) => row.model.length));
+  lines.push(
+    `  ${"model".padEnd(modelWidth)}  resolution  ${"jobs".padStart(6)}  ${"seconds".padStart(8)}`,
   );
+  for (const row of summary.byModel) {
+    lines.push(
+      `  ${row.model.padEnd(modelWidth)}  ${row.resolution.padEnd(10)}  ${
+        String(row.jobs).padStart(6)
+      }  ${String(row.seconds).padStart(8)}`,
+    );
+  }
+  const { images } = summary;
+  lines.push(
+    images.uploads === 0
+      ? "Image uploads: none"
+      : `Image uploads: ${images.uploads} (${formatBytes(images.bytes)}) from ${
+        plural(images.files, "file")
+      }`,
+  );
+  const journal = summary.journal;
+  if (!journal) {
+    lines.push(`Journal: none yet at ${names.journal}; every job is pending`);
+  } else {
+    const parts = [
+      `${journal.done} done`,
+      `${journal.running} running`,
+      `${journal.uncertain} uncertain`,
+      `${journal.failed} failed`,
+      `${journal.pending} pending`,
+      `${journal.changed} changed`,
+    ];
+    if (journal.notInManifest > 0) parts.push(`${journal.notInManifest} not in the manifest`);
+    lines.push(`Journal ${names.journal}: ${parts.join(", ")}`);
+  }
+  return lines;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
 }

@@ -1,0 +1,613 @@
+/**
+ * Carries out a plan: submits under the in-flight bound, polls each live task
+ * on its own jittered timer, downloads finished videos under their own bound,
+ * and journals every step before acting on it.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import pLimit from "p-limit";
+import { ApiError } from "../errors.ts";
+import type { JobAction } from "../plan.ts";
+import type { Job } from "../manifest/job.ts";
+import type { JobError, JournalEvent, TaskStatus } from "../journal/events.ts";
+import type { SubmitOutcome, SubmitRequest } from "../api/client.ts";
+import { isTerminal, type Task } from "../api/wire.ts";
+import { retryDelay } from "../api/retry.ts";
+import { DownloadError, downloadVideo } from "./download.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { InFlightBound } from "./in_flight.ts";
+import type { RunEventSink } from "./events.ts";
+
+/** What the executor needs of the service (CometClient implements it). */
+export interface ServiceClient {
+  submit(request: SubmitRequest, signal?: AbortSignal): Promise<SubmitOutcome>;
+  getTask(id: string, signal?: AbortSignal): Promise<Task>;
+  openVideo(url: string, options?: { offset?: number; signal?: AbortSignal }): Promise<Response>;
+}
+
+/** Where events are made durable. */
+export interface EventJournal {
+  append(event: JournalEvent): Promise<void>;
+}
+
+/** Options of {@linkcode executeRun}. */
+export interface ExecutorOptions {
+  client: ServiceClient;
+  journal: EventJournal;
+  /** The output folder; job outputs are relative to it. */
+  outDir: string;
+  /** Most tasks alive at the service at once. */
+  concurrency: number;
+  /** Most downloads at once. @default 3 */
+  downloadConcurrency?: number;
+  /** Mean time between polls of one task. */
+  pollIntervalMs: number;
+  /** How long this run waits for one task before leaving it running. */
+  maxWaitMs?: number;
+  /** One pass: submit what may be, poll once, download what is ready. */
+  once?: boolean;
+  /** Backoff for retries. @default {baseMs: 1000, maxMs: 60000} */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Sends of one submission that created nothing before this run gives up on it. @default 10 */
+  maxSubmitSends?: number;
+  /** Download tries (each with a fresh URL when needed) before the job fails. @default 8 */
+  maxDownloadAttempts?: number;
+  /** While a task is this young, `task_not_exist` is transient. @default 60000 */
+  taskNotExistGraceMs?: number;
+  /** Graceful stop (SIGINT): no new submission, waits and transfers end. */
+  stop?: AbortSignal;
+  clock?: Clock;
+  random?: () => number;
+  onEvent?: RunEventSink;
+  /** Reads an image for upload. @default Deno.readFile */
+  readFile?: (path: string) => Promise<Uint8Array>;
+}
+
+/** How a run ended. */
+export interface RunResult {
+  /** Set when the service rejected the key (exit 4). */
+  unauthorized?: ApiError;
+  /** Whether the run was stopped by `options.stop`. */
+  interrupted: boolean;
+}
+
+const STILL_ALIVE = Symbol("still alive");
+
+/**
+ * Execute the actions of a plan until each job is terminal, held (`--once`,
+ * `--max-wait`), uncertain, or the run is stopped.
+ *
+ * @param actions The plan.
+ * @param options Service, journal, bounds and timings.
+ * @returns Why the run ended; job outcomes are in the journal.
+ */
+export async function executeRun(
+  actions: readonly JobAction[],
+  options: ExecutorOptions,
+): Promise<RunResult> {
+  const run = new Run(options);
+  return await run.execute(actions);
+}
+
+class Run {
+  readonly #o: ExecutorOptions;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #bound: InFlightBound;
+  readonly #downloads: ReturnType<typeof pLimit>;
+  readonly #pendingDownloads = new Set<Promise<void>>();
+  /** Aborts waits, polls and downloads on stop or on a rejected key. */
+  readonly #halt = new AbortController();
+  /** Submissions wait until this time after a 429 (shared backoff). */
+  #submitPausedUntil = 0;
+  #unauthorized?: ApiError;
+  #interrupted = false;
+
+  constructor(options: ExecutorOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? realClock;
+    this.#random = options.random ?? Math.random;
+    this.#bound = new InFlightBound(options.concurrency);
+    this.#downloads = pLimit(options.downloadConcurrency ?? 3);
+  }
+
+  async execute(actions: readonly JobAction[]): Promise<RunResult> {
+    const onStop = (): void => {
+      this.#interrupted = true;
+      this.#stopAll("interrupted");
+    };
+    try {
+      const count = (kind: JobAction["kind"]): number =>
+        actions.filter((a) => a.kind === kind).length;
+      this.#emit({
+        type: "run_started",
+        jobs: actions.length,
+        toSubmit: count("submit"),
+        toPoll: count("poll"),
+        toDownload: count("download"),
+        skipped: count("skip"),
+      });
+      if (this.#o.stop?.aborted) onStop();
+      this.#o.stop?.addEventListener("abort", onStop, { once: true });
+      const work: Promise<void>[] = [];
+      // Tasks already alive at the service take their slots first.
+      for (const action of actions) {
+        if (action.kind !== "poll") continue;
+        this.#bound.acquireAlive();
+        const createdAt = action.submittedAt ? Date.parse(action.submittedAt) : 0;
+        work.push(this.#guard(() => this.#track(action.job, action.task, createdAt, false)));
+      }
+      for (const action of actions) {
+        if (action.kind === "download") this.#startDownload(action.job, action.task);
+      }
+      for (const action of actions) {
+        if (action.kind === "submit") work.push(this.#guard(() => this.#submit(action)));
+      }
+      await Promise.all(work);
+      this.#bound.close();
+      while (this.#pendingDownloads.size > 0) await Promise.all([...this.#pendingDownloads]);
+      this.#emit({ type: "run_finished" });
+      return { unauthorized: this.#unauthorized, interrupted: this.#interrupted };
+    } finally {
+      this.#o.stop?.removeEventListener("abort", onStop);
+    }
+  }
+
+  // ---- submission ---------------------------------------------------------
+
+  async #submit(action: Extract<JobAction, { kind: "submit" }>): Promise<void> {
+    if (!(await this.#bound.acquire())) return; // closed: stays pending
+    let slotKept = false;
+    try {
+      const { job, key } = action;
+      const request = await this.#request(job, key);
+      if (request === undefined) return;
+      const maxSends = this.#o.maxSubmitSends ?? 10;
+      for (let send = 1;; send++) {
+        if (this.#halted) return;
+        await this.#waitForSubmitPause();
+        if (this.#halted) return;
+        await this.#record({
+          type: "submitting",
+          at: this.#iso(),
+          job: job.id,
+          fingerprint: job.fingerprint,
+          key,
+        });
+        // The POST is not aborted by a stop: its outcome must be journaled.
+        const outcome = await this.#o.client.submit(request);
+        if (outcome.kind === "created") {
+          const task = outcome.task;
+          await this.#record({
+            type: "submitted",
+            at: this.#iso(),
+            job: job.id,
+            key,
+            task: task.id,
+          });
+          this.#emit({ type: "job_submitted", job: job.id, task: task.id });
+          slotKept = true;
+          const createdAt = task.createdAt ? task.createdAt * 1000 : this.#clock.now();
+          await this.#track(job, task.id, Math.max(createdAt, this.#clock.now()), true);
+          return;
+        }
+        const error = outcome.error;
+        if (outcome.kind === "unknown") {
+          await this.#record({
+            type: "outcome_unknown",
+            at: this.#iso(),
+            job: job.id,
+            key,
+            message: error.message,
+          });
+          this.#emit({ type: "job_uncertain", job: job.id, message: error.message });
+          return;
+        }
+        if (outcome.kind === "rejected" && error.status !== 401) {
+          const jobError = {
+            code: error.serviceCode ?? `http_${error.status}`,
+            message: error.message,
+          };
+          await this.#record({
+            type: "rejected",
+            at: this.#iso(),
+            job: job.id,
+            key,
+            status: error.status,
+            error: jobError,
+          });
+          this.#emit({ type: "job_failed", job: job.id, error: jobError });
+          return;
+        }
+        // Nothing was created (a 401 included: the key, not the job, is at fault).
+        await this.#record({
+          type: "not_created",
+          at: this.#iso(),
+          job: job.id,
+          key,
+          status: error.status,
+          message: error.message,
+        });
+        if (error.status === 401) return this.#rejectKey(error);
+        if (send >= maxSends || this.#o.once && error.status !== 429 && send >= 3) {
+          this.#emit({
+            type: "job_deferred",
+            job: job.id,
+            message:
+              `${send} sends created nothing (last: ${error.message}); the next run tries again`,
+          });
+          return;
+        }
+        const delayMs = this.#retryDelay(send, error.retryAfterMs);
+        if (error.status === 429) {
+          this.#submitPausedUntil = Math.max(this.#submitPausedUntil, this.#clock.now() + delayMs);
+        }
+        this.#emit({
+          type: "retry_scheduled",
+          job: job.id,
+          operation: "submit",
+          reason: error.message,
+          delayMs,
+          attempt: send,
+        });
+        if (!(await this.#sleep(delayMs))) return;
+      }
+    } finally {
+      if (!slotKept) this.#bound.release();
+    }
+  }
+
+  async #request(job: Job, key: string): Promise<SubmitRequest | undefined> {
+    const readFile = this.#o.readFile ?? Deno.readFile;
+    const images = [];
+    for (const image of job.images) {
+      try {
+        images.push({
+          filename: basename(image.path),
+          contentType: image.contentType,
+          bytes: await readFile(image.resolved),
+        });
+      } catch (error) {
+        this.#emit({
+          type: "job_deferred",
+          job: job.id,
+          message: `Cannot read image ${image.path}: ${messageOf(error)}; nothing was sent`,
+        });
+        return undefined;
+      }
+    }
+    return {
+      model: job.model,
+      prompt: job.prompt,
+      seconds: job.seconds,
+      size: job.size,
+      resolution: job.resolution,
+      images,
+      idempotencyKey: key,
+    };
+  }
+
+  async #waitForSubmitPause(): Promise<void> {
+    while (!this.#halted) {
+      const wait = this.#submitPausedUntil - this.#clock.now();
+      if (wait <= 0) return;
+      await this.#sleep(wait);
+    }
+  }
+
+  // ---- polling ------------------------------------------------------------
+
+  /**
+   * Poll one task (whose slot the caller holds) until it is terminal, then
+   * give the slot back; or keep the slot (`--once`, `--max-wait`, stop).
+   */
+  async #track(job: Job, taskId: string, createdAtMs: number, fresh: boolean): Promise<void> {
+    const started = this.#clock.now();
+    const deadline = this.#o.maxWaitMs === undefined ? Infinity : started + this.#o.maxWaitMs;
+    let lastStatus: TaskStatus | undefined;
+    let unknownWordLogged = false;
+    let failures = 0;
+    // A resumed task's first poll is spread over one interval so a restart is
+    // no burst; a cron pass (`--once`) polls at once.
+    let delayMs = fresh
+      ? this.#pollDelay()
+      : this.#o.once
+      ? 0
+      : this.#random() * this.#o.pollIntervalMs;
+    const result = await (async (): Promise<typeof STILL_ALIVE | void> => {
+      if (fresh && this.#o.once) return STILL_ALIVE;
+      for (let poll = 1;; poll++) {
+        if (delayMs > 0 && !(await this.#sleep(delayMs))) return STILL_ALIVE;
+        if (this.#halted) return STILL_ALIVE;
+        let task: Task;
+        try {
+          task = await this.#o.client.getTask(taskId, this.#halt.signal);
+          failures = 0;
+        } catch (error) {
+          if (this.#halted) return STILL_ALIVE;
+          if (!(error instanceof ApiError)) throw error;
+          if (error.status === 401) return this.#rejectKey(error);
+          const young = this.#clock.now() - createdAtMs < (this.#o.taskNotExistGraceMs ?? 60_000);
+          if (error.serviceCode === "task_not_exist" && !young) {
+            await this.#failTask(job, taskId, {
+              code: "task_not_exist",
+              message: `The service does not know task ${taskId}: ${error.message}`,
+            });
+            return;
+          }
+          failures++;
+          delayMs = Math.max(this.#pollDelay(), this.#retryDelay(failures, error.retryAfterMs));
+          this.#emit({
+            type: "retry_scheduled",
+            job: job.id,
+            operation: "poll",
+            reason: error.message,
+            delayMs,
+            attempt: failures,
+          });
+          if (this.#o.once) return STILL_ALIVE;
+          if (this.#clock.now() >= deadline) {
+            this.#emit({
+              type: "task_timed_out",
+              job: job.id,
+              task: taskId,
+              waitedMs: this.#clock.now() - started,
+            });
+            return STILL_ALIVE;
+          }
+          continue;
+        }
+        if (task.status !== lastStatus) {
+          lastStatus = task.status;
+          await this.#record({
+            type: "status",
+            at: this.#iso(),
+            job: job.id,
+            task: taskId,
+            status: task.status,
+            ...(task.progress === undefined ? {} : { progress: task.progress }),
+          });
+          this.#emit({
+            type: "status_changed",
+            job: job.id,
+            task: taskId,
+            status: task.status,
+            progress: task.progress,
+          });
+        }
+        if (task.status === "unknown" && !unknownWordLogged) {
+          unknownWordLogged = true;
+          this.#emit({ type: "unknown_status", job: job.id, task: taskId, word: task.rawStatus });
+        }
+        if (isTerminal(task.status)) {
+          if (task.status === "succeeded") {
+            await this.#record({
+              type: "task_succeeded",
+              at: this.#iso(),
+              job: job.id,
+              task: taskId,
+            });
+            this.#startDownload(job, taskId, task.videoUrl);
+          } else {
+            await this.#failTask(
+              job,
+              taskId,
+              task.error ?? {
+                code: `task_${task.status}`,
+                message: `The task ended ${task.rawStatus} without a message`,
+              },
+            );
+          }
+          return;
+        }
+        if (this.#o.once) return STILL_ALIVE;
+        if (this.#clock.now() >= deadline) {
+          this.#emit({
+            type: "task_timed_out",
+            job: job.id,
+            task: taskId,
+            waitedMs: this.#clock.now() - started,
+          });
+          return STILL_ALIVE;
+        }
+        delayMs = Math.min(this.#pollDelay(), Math.max(1, deadline - this.#clock.now()));
+      }
+    })();
+    if (result === STILL_ALIVE) await this.#bound.hold();
+    else this.#bound.release();
+  }
+
+  async #failTask(job: Job, taskId: string, error: JobError): Promise<void> {
+    await this.#record({ type: "task_failed", at: this.#iso(), job: job.id, task: taskId, error });
+    this.#emit({ type: "job_failed", job: job.id, task: taskId, error });
+  }
+
+  // ---- downloads ----------------------------------------------------------
+
+  #startDownload(job: Job, taskId: string, url?: string): void {
+    const done = this.#downloads(() => this.#guard(() => this.#download(job, taskId, url)));
+    this.#pendingDownloads.add(done);
+    done.finally(() => this.#pendingDownloads.delete(done));
+  }
+
+  async #download(job: Job, taskId: string, firstUrl?: string): Promise<void> {
+    const maxAttempts = this.#o.maxDownloadAttempts ?? 8;
+    let url = firstUrl;
+    let lastError: JobError = { code: "download_failed", message: "The video was not downloaded" };
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (this.#halted) return;
+      try {
+        if (url === undefined) url = await this.#freshUrl(taskId);
+        const videoUrl = url;
+        const result = await downloadVideo({
+          open: (offset, signal) => this.#o.client.openVideo(videoUrl, { offset, signal }),
+          destination: join(this.#o.outDir, job.output),
+          signal: this.#halt.signal,
+        });
+        await this.#record({
+          type: "downloaded",
+          at: this.#iso(),
+          job: job.id,
+          task: taskId,
+          output: job.output,
+          bytes: result.bytes,
+          sha256: result.sha256,
+        });
+        this.#emit({
+          type: "download_finished",
+          job: job.id,
+          output: job.output,
+          bytes: result.bytes,
+          sha256: result.sha256,
+        });
+        return;
+      } catch (error) {
+        if (this.#halted) return;
+        if (error instanceof ApiError && error.status === 401) return this.#rejectKey(error);
+        if (error instanceof UrlNotRenewable) {
+          lastError = { code: error.code, message: error.message };
+          break;
+        }
+        lastError = {
+          code: error instanceof DownloadError || error instanceof ApiError
+            ? error.code
+            : "download_failed",
+          message: messageOf(error),
+        };
+        const expired = (error instanceof DownloadError && error.code === "url_expired") ||
+          (error instanceof ApiError && (error.status === 403 || error.status === 404));
+        // A broken transfer retries the same URL; an expired one needs a fresh GET.
+        if (expired || !(error instanceof DownloadError)) url = undefined;
+        if (attempt === maxAttempts) break;
+        const delayMs = expired ? 0 : this.#retryDelay(attempt, retryAfterOf(error));
+        this.#emit({
+          type: "retry_scheduled",
+          job: job.id,
+          operation: "download",
+          reason: lastError.message,
+          delayMs,
+          attempt,
+        });
+        if (delayMs > 0 && !(await this.#sleep(delayMs))) return;
+      }
+    }
+    await this.#record({
+      type: "download_failed",
+      at: this.#iso(),
+      job: job.id,
+      task: taskId,
+      error: lastError,
+    });
+    this.#emit({ type: "job_failed", job: job.id, task: taskId, error: lastError });
+  }
+
+  /** GET the task again for a fresh signed URL. */
+  async #freshUrl(taskId: string): Promise<string> {
+    let task: Task;
+    try {
+      task = await this.#o.client.getTask(taskId, this.#halt.signal);
+    } catch (error) {
+      if (error instanceof ApiError && error.serviceCode === "task_not_exist") {
+        throw new UrlNotRenewable(
+          "url_not_renewable",
+          `Cannot renew the video URL of task ${taskId}: ${error.message}`,
+        );
+      }
+      throw error;
+    }
+    if (task.status !== "succeeded" || task.videoUrl === undefined) {
+      throw new UrlNotRenewable(
+        "url_not_renewable",
+        `Cannot renew the video URL of task ${taskId}: the service answered status ` +
+          `${task.rawStatus} without a video_url`,
+      );
+    }
+    return task.videoUrl;
+  }
+
+  // ---- shared -------------------------------------------------------------
+
+  get #halted(): boolean {
+    return this.#halt.signal.aborted;
+  }
+
+  #rejectKey(error: ApiError): void {
+    this.#unauthorized ??= error;
+    this.#stopAll("unauthorized");
+  }
+
+  #stopAll(reason: "interrupted" | "unauthorized"): void {
+    if (this.#halted) return;
+    this.#emit({ type: "run_stopping", reason });
+    this.#halt.abort(new DOMException(reason, "AbortError"));
+    this.#bound.close();
+  }
+
+  /** Run a job's work so that one job's bug cannot take the others down silently. */
+  async #guard(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (this.#halted && isAbort(error)) return;
+      throw error;
+    }
+  }
+
+  async #record(event: JournalEvent): Promise<void> {
+    await this.#o.journal.append(event);
+  }
+
+  #emit(event: Parameters<RunEventSink>[0]): void {
+    this.#o.onEvent?.(event);
+  }
+
+  /** Sleep unless halted; `false` when the run halted. */
+  async #sleep(ms: number): Promise<boolean> {
+    try {
+      await this.#clock.sleep(ms, this.#halt.signal);
+      return !this.#halted;
+    } catch (error) {
+      if (this.#halted) return false;
+      throw error;
+    }
+  }
+
+  /** A poll interval jittered to 75..125 % so polls never line up. */
+  #pollDelay(): number {
+    return this.#o.pollIntervalMs * (0.75 + this.#random() * 0.5);
+  }
+
+  #retryDelay(attempt: number, retryAfterMs?: number): number {
+    const backoff = this.#o.backoff ?? { baseMs: 1000, maxMs: 60_000 };
+    return retryDelay(attempt, { ...backoff, random: this.#random, retryAfterMs });
+  }
+
+  #iso(): string {
+    return new Date(this.#clock.now()).toISOString();
+  }
+}
+
+/** The task cannot give a fresh URL: the download fails for good. */
+class UrlNotRenewable extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+function retryAfterOf(error: unknown): number | undefined {
+  return error instanceof ApiError ? error.retryAfterMs : undefined;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "AbortError" ||
+    error instanceof Error && error.name === "AbortError";
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function basename(path: string): string {
+  return path.split(/[\\/]/).pop() || path;
+}
