@@ -10,13 +10,13 @@ export class TextLineStream extends TransformStream<string, string> {
   constructor() {
     let buffer = "";
     super({
-      transform(chunk, controller) {
+      transform(chunk, controller): void {
         buffer += chunk;
         const lines = buffer.split(/\r?\n/);
         buffer = lines.pop() ?? "";
         for (const line of lines) controller.enqueue(line);
       },
-      flush(controller) {
+      flush(controller): void {
         if (buffer !== "") controller.enqueue(buffer);
       },
     });
