@@ -1,0 +1,101 @@
+/**
+ * `deno task bench`: run every benchmark entry and write bench/RESULTS.md.
+ *
+ * Add a benchmark by adding an entry to {@linkcode ENTRIES}: a title, a
+ * short description and a function that runs it and returns its section of
+ * the results as Markdown lines.
+ *
+ * @module
+ */
+import { JOB_COUNT, runValidateBench } from "./validate_bench.ts";
+
+/** One benchmark: runs, then renders its section of RESULTS.md. */
+export interface BenchEntry {
+  /** Section title in RESULTS.md. */
+  title: string;
+  /** What it measures, in a sentence or two. */
+  description: string;
+  /** Runs the benchmark and returns its Markdown lines (a table, usually). */
+  run(): Promise<string[]>;
+}
+
+/** Validation targets from the issue: each manifest under 3 s and 300 MB. */
+const TARGET = { ms: 3000, kb: 300 * 1024 };
+
+/** Every benchmark, in the order they run. */
+export const ENTRIES: BenchEntry[] = [
+  {
+    title: `validate: ${JOB_COUNT.toLocaleString("en")}-job manifests`,
+    description:
+      `A generated ${JOB_COUNT.toLocaleString("en")}-job CSV and YAML manifest (four models, ` +
+      "a shared reference image on some 2.0 jobs) validated by `validateManifest()` in a child " +
+      "process. Wall time is the whole child process (Deno start-up included); peak RSS is the " +
+      "child's VmHWM. The baseline is the bare parser (csv-parse / js-yaml) reading the same " +
+      `file in its own child, measured in the same run. Target: under ${TARGET.ms / 1000} s and ` +
+      `${TARGET.kb / 1024} MB each. The second row of each manifest runs the child with ` +
+      "`--v8-flags=--optimize-for-size`, which trades little time for a much smaller heap.",
+    async run(): Promise<string[]> {
+      const rows = await runValidateBench();
+      const lines = [
+        "| manifest | file size | jobs | wall time | in-process time | peak RSS | baseline wall | baseline peak RSS | time vs baseline | memory vs baseline | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+      ];
+      for (const row of rows) {
+        const { validate, baseline } = row;
+        const ok = validate.wallMs < TARGET.ms && validate.peakKb < TARGET.kb;
+        lines.push(
+          `| ${row.manifest}${row.v8Flags ? ` (\`${row.v8Flags}\`)` : ""} | ${mb(row.bytes)} | ${
+            row.jobs.toLocaleString("en")
+          } | ${seconds(validate.wallMs)} | ${seconds(validate.ms)} | ${
+            kbToMb(validate.peakKb)
+          } | ${seconds(baseline.wallMs)} | ${kbToMb(baseline.peakKb)} | ${
+            (validate.wallMs / baseline.wallMs).toFixed(2)
+          }x | ${(validate.peakKb / baseline.peakKb).toFixed(2)}x | ${ok ? "met" : "**missed**"} |`,
+        );
+      }
+      return lines;
+    },
+  },
+];
+
+async function main(): Promise<void> {
+  const sections: string[] = [];
+  for (const entry of ENTRIES) {
+    await say(`running: ${entry.title}`);
+    const lines = await entry.run();
+    sections.push(`## ${entry.title}`, "", entry.description, "", ...lines, "");
+    for (const line of lines) await say(line);
+  }
+  const cpus = navigator.hardwareConcurrency;
+  const document = [
+    "# Benchmark results",
+    "",
+    `Written by \`deno task bench\` on ${new Date().toISOString()} ` +
+    `(Deno ${Deno.version.deno}, ${Deno.build.os}/${Deno.build.arch}, ${cpus} CPUs).`,
+    "",
+    ...sections,
+  ].join("\n");
+  const results = new URL("./RESULTS.md", import.meta.url);
+  await Deno.writeTextFile(results, document);
+  // Keep the file as `deno fmt --check` (part of `deno task test`) wants it.
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", results.pathname] }).output();
+  await say("wrote bench/RESULTS.md");
+}
+
+async function say(line: string): Promise<void> {
+  await Deno.stdout.write(new TextEncoder().encode(line + "\n"));
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+function kbToMb(kb: number): string {
+  return `${(kb / 1024).toFixed(0)} MB`;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+if (import.meta.main) await main();

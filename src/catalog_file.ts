@@ -1,0 +1,134 @@
+/**
+ * The `--models FILE` catalog file: a YAML or JSON mapping in the same shape
+ * as the built-in table (`model -> {seconds: {min, max}, resolutions, maxImages}`),
+ * validated, then laid over {@linkcode DEFAULT_CATALOG}. A model already in
+ * the catalog may give only the rules it changes; a new model must give
+ * `seconds` and `resolutions` (`maxImages` defaults to 0).
+ *
+ * ```yaml
+ * doubao-seedance-3-0:
+ *   seconds: { min: 4, max: 20 }
+ *   resolutions: [720p, 1080p]
+ *   maxImages: 4
+ * doubao-seedance-1-0-pro:
+ *   seconds: { min: 2, max: 12 }
+ * ```
+ *
+ * @module
+ */
+// @ts-types="@types/js-yaml"
+import yaml from "js-yaml";
+import { z } from "zod";
+import { type Catalog, DEFAULT_CATALOG, mergeCatalog, type ModelRule } from "./catalog.ts";
+import { ManifestError } from "./errors.ts";
+
+/** Largest catalog file read, in bytes. */
+const MAX_CATALOG_BYTES = 1024 * 1024;
+
+const wholeNumber = z.number().int("must be a whole number");
+
+const ruleSchema = z.strictObject({
+  seconds: z.strictObject({
+    min: wholeNumber.min(1, "must be at least 1"),
+    max: wholeNumber.min(1, "must be at least 1"),
+  }).refine((range) => range.min <= range.max, "min must not exceed max").optional(),
+  resolutions: z.array(z.string().trim().min(1, "must not be empty")).min(
+    1,
+    "must list at least one resolution",
+  ).optional(),
+  maxImages: wholeNumber.min(0, "must be 0 or more").optional(),
+});
+
+const fileSchema = z.record(z.string().trim().min(1), ruleSchema);
+
+/**
+ * Load the catalog: the built-in one, extended or overridden by a file.
+ *
+ * @param path The `--models` file (YAML or JSON); none means the built-in catalog.
+ * @returns The catalog to validate against.
+ * @throws {ManifestError} When the file is missing, unreadable or not a valid catalog.
+ */
+export async function loadCatalog(path?: string): Promise<Catalog> {
+  if (path === undefined) return DEFAULT_CATALOG;
+  let text: string;
+  try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) throw new Error("it is not a file");
+    if (info.size > MAX_CATALOG_BYTES) throw new Error("it is larger than 1 MB");
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new ManifestError(`Cannot read the models file ${path}: ${reason}`, {
+      file: path,
+      code: "catalog_unreadable",
+      cause: error,
+    });
+  }
+  return parseCatalog(text, { file: path });
+}
+
+/**
+ * Parse and validate a catalog file's text, and lay it over a base catalog (pure).
+ *
+ * @param text The file's YAML or JSON text.
+ * @param options The file's name (for messages) and the base.
+ * @returns The merged catalog.
+ * @throws {ManifestError} Listing every problem when the text is not a valid catalog.
+ */
+export function parseCatalog(
+  text: string,
+  options: { file: string; base?: Catalog },
+): Catalog {
+  const { file } = options;
+  const base = options.base ?? DEFAULT_CATALOG;
+  let document: unknown;
+  try {
+    document = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
+  } catch (error) {
+    const mark = error instanceof yaml.YAMLException ? error.mark : undefined;
+    const reason = error instanceof yaml.YAMLException ? error.reason : String(error);
+    throw new ManifestError(
+      `Cannot parse the models file ${file}${mark ? ` at line ${mark.line + 1}` : ""}: ${reason}`,
+      { file, line: mark ? mark.line + 1 : undefined, code: "catalog_invalid", cause: error },
+    );
+  }
+  if (typeof document !== "object" || document === null || Array.isArray(document)) {
+    throw new ManifestError(
+      `Cannot use the models file ${file}: it must be a mapping of model names to their rules`,
+      { file, code: "catalog_invalid" },
+    );
+  }
+  const parsed = fileSchema.safeParse(document);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const where = issue.path.map(String).join(".");
+      problems.push(where ? `${where}: ${issue.message}` : issue.message);
+    }
+  } else {
+    for (const [model, rule] of Object.entries(parsed.data)) {
+      if (model in base) continue;
+      if (!rule.seconds) problems.push(`${model}: a new model needs seconds: {min, max}`);
+      if (!rule.resolutions) problems.push(`${model}: a new model needs resolutions: [...]`);
+    }
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new ManifestError(
+      `Cannot use the models file ${file}: ${problems.join("; ")}`,
+      { file, code: "catalog_invalid" },
+    );
+  }
+  const override: Record<string, Partial<ModelRule>> = {};
+  for (const [model, rule] of Object.entries(parsed.data)) {
+    override[model] = {
+      ...(rule.seconds ? { seconds: rule.seconds } : {}),
+      ...(rule.resolutions ? { resolutions: rule.resolutions } : {}),
+      ...(rule.maxImages !== undefined ? { maxImages: rule.maxImages } : {}),
+    };
+  }
+  return mergeCatalog(base, override);
+}
