@@ -1,0 +1,157 @@
+/**
+ * A simulated task and what the service says about it at a given time
+ * (pure). A task is queued for the first fifth of its render time, then
+ * renders with `progress` rising, then reaches the outcome drawn when it was
+ * created.
+ *
+ * @module
+ */
+import type { StatusDialect } from "./options.ts";
+
+/** How a task ends. */
+export type TaskOutcome = "success" | "failed" | "error";
+
+/** Where a task is at some moment. */
+export type TaskPhase = "submitted" | "in_progress" | TaskOutcome;
+
+/** One task the simulator created. */
+export interface Task {
+  /** The task id (`task_...`). */
+  id: string;
+  /** The model it renders with. */
+  model: string;
+  /** Whole seconds. */
+  seconds: number;
+  /** Aspect ratio word. */
+  size: string;
+  /** Resolution word. */
+  resolution: string;
+  /** Label of the key that created it. */
+  keyLabel: string;
+  /** Creation time, ms since the epoch. */
+  createdAt: number;
+  /** Render time in ms; the task is terminal from `createdAt + renderMs`. */
+  renderMs: number;
+  /** The outcome it will reach. */
+  outcome: TaskOutcome;
+}
+
+const WORDS: Record<StatusDialect, Record<TaskPhase, string>> = {
+  upper: {
+    submitted: "SUBMITTED",
+    in_progress: "IN_PROGRESS",
+    success: "SUCCESS",
+    failed: "FAILED",
+    error: "ERROR",
+  },
+  lower: {
+    submitted: "queued",
+    in_progress: "in_progress",
+    success: "completed",
+    failed: "failed",
+    error: "error",
+  },
+};
+
+/** The error a failed task reports, per outcome. */
+const FAILURES: Record<"failed" | "error", { code: string; message: string }> = {
+  failed: {
+    code: "OutputVideoSensitiveContentDetected",
+    message: "The request failed because the output video may contain sensitive information",
+  },
+  error: {
+    code: "InternalServiceError",
+    message: "The service encountered an unexpected internal error while rendering",
+  },
+};
+
+/**
+ * The phase and progress of a task at `now`.
+ *
+ * @param task The task.
+ * @param now Milliseconds since the epoch.
+ * @returns Phase and progress (0..100).
+ */
+export function taskPhase(task: Task, now: number): { phase: TaskPhase; progress: number } {
+  const elapsed = now - task.createdAt;
+  if (elapsed >= task.renderMs) return { phase: task.outcome, progress: 100 };
+  if (elapsed < task.renderMs / 5) return { phase: "submitted", progress: 0 };
+  const progress = Math.floor((100 * elapsed) / task.renderMs);
+  return { phase: "in_progress", progress: Math.min(99, Math.max(1, progress)) };
+}
+
+/**
+ * Whether a task is in flight (created and not yet terminal) at `now`.
+ *
+ * @param task The task.
+ * @param now Milliseconds since the epoch.
+ * @returns True while it renders.
+ */
+export function inFlight(task: Task, now: number): boolean {
+  return now < task.createdAt + task.renderMs;
+}
+
+/**
+ * The status word of a phase in a dialect.
+ *
+ * @param phase The phase.
+ * @param dialect The dialect.
+ * @returns The word the service sends.
+ */
+export function statusWord(phase: TaskPhase, dialect: StatusDialect): string {
+  return WORDS[dialect][phase];
+}
+
+/**
+ * The answer to a successful submit.
+ *
+ * @param task The task created (or replayed).
+ * @param now Milliseconds since the epoch.
+ * @param dialect The dialect.
+ * @returns The JSON body.
+ */
+export function createdBody(task: Task, now: number, dialect: StatusDialect): object {
+  const { phase, progress } = taskPhase(task, now);
+  return {
+    id: task.id,
+    task_id: task.id,
+    object: "video",
+    model: task.model,
+    status: statusWord(phase, dialect),
+    progress,
+    created_at: Math.floor(task.createdAt / 1000),
+  };
+}
+
+/**
+ * The answer to `GET /v1/videos/{id}`.
+ *
+ * @param task The task.
+ * @param now Milliseconds since the epoch.
+ * @param dialect The dialect.
+ * @param videoUrl The signed URL, for a succeeded task.
+ * @returns The JSON body: `video_url` only on success, `error` only on failure.
+ */
+export function taskBody(
+  task: Task,
+  now: number,
+  dialect: StatusDialect,
+  videoUrl?: string,
+): object {
+  const { phase, progress } = taskPhase(task, now);
+  const terminal = phase === "success" || phase === "failed" || phase === "error";
+  return {
+    id: task.id,
+    model: task.model,
+    object: "video",
+    status: statusWord(phase, dialect),
+    progress,
+    created_at: Math.floor(task.createdAt / 1000),
+    completed_at: terminal ? Math.floor((task.createdAt + task.renderMs) / 1000) : null,
+    seconds: String(task.seconds),
+    size: task.size,
+    resolution: task.resolution,
+    ...(phase === "success" && videoUrl !== undefined ? { video_url: videoUrl } : {}),
+    ...(phase === "failed" || phase === "error" ? { error: FAILURES[phase] } : {}),
+  };
+}

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { simulateCommand } from "../src/cli/commands/simulate.ts";
+import type { CliIO } from "../src/cli/io.ts";
+import { retrieve, submit, VALID } from "./fixtures/simulator/helpers.ts";
+
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+
+/** Read a stream's text up to its first newline; return that line and a reader for the rest. */
+async function firstLine(
+  stream: ReadableStream<Uint8Array>,
+): Promise<{ line: string; rest: () => Promise<string> }> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  const [line, ...after] = text.split("\n");
+  return {
+    line,
+    rest: async () => {
+      let tail = after.join("\n");
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return tail;
+        tail += value;
+      }
+    },
+  };
+}
+
+Deno.test("`simulate --port 0` prints its base URL first, answers the docs' requests and exits 0 on SIGTERM", async () => {
+  const key = "sk-cli-SECRET-4242";
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MOD, "simulate", "--port", "0", "--key", key],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const stdout = await firstLine(child.stdout);
+  try {
+    const base = stdout.line;
+    assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const auth = { authorization: `Bearer ${key}` };
+    const created = await submit(base, VALID, auth);
+    assert.equal(created.status, 200);
+    const task = await created.json();
+    assert.equal(task.status, "SUBMITTED");
+    assert.equal(task.object, "video");
+
+    const polled = await retrieve(base, task.id, auth);
+    assert.equal(polled.status, 200);
+    assert.equal((await polled.json()).id, task.id);
+
+    const wrongKey = await retrieve(base, task.id, { authorization: "Bearer sk-other" });
+    assert.equal(wrongKey.status, 401);
+    await wrongKey.body?.cancel();
+
+    const stats = await (await fetch(`${base}/_simulator/stats`)).text();
+    assert.equal(stats.includes(key), false);
+  } finally {
+    child.kill("SIGTERM");
+  }
+  const status = await child.status;
+  assert.equal(status.code, 0);
+  const output = (await stdout.rest()) + (await stderr);
+  assert.equal(output.includes(key), false);
+  assert.equal(output.includes("SECRET"), false);
+});
+
+Deno.test("simulateCommand() prints the URL as its first line and returns 0 when stopped", async () => {
+  const lines: string[] = [];
+  const started = Promise.withResolvers<string>();
+  const io: CliIO = {
+    stdout: (line) => {
+      lines.push(line);
+      started.resolve(line);
+    },
+    stderr: (line) => lines.push(line),
+    env: () => undefined,
+  };
+  const stop = new AbortController();
+  const key = "sk-in-process-SECRET";
+  const done = simulateCommand({ name: "simulate", port: 0, host: "127.0.0.1", key }, io, {
+    signal: stop.signal,
+  });
+  const base = await started.promise;
+  assert.equal(lines[0], base);
+  const response = await submit(base, VALID, { authorization: `Bearer ${key}` });
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+  stop.abort();
+  assert.equal(await done, 0);
+  assert.equal(lines.join("\n").includes(key), false);
+});
