@@ -8,6 +8,16 @@
  * @module
  */
 import { JOB_COUNT, runValidateBench } from "./validate_bench.ts";
+import {
+  CONCURRENCY,
+  EXECUTOR_ROUNDS,
+  POLL_INTERVAL_SECONDS,
+  RENDER_MS,
+  renderRunBench,
+  RESUME_JOBS,
+  RUN_JOBS,
+  runRunBench,
+} from "./run_bench.ts";
 
 /** One benchmark: runs, then renders its section of RESULTS.md. */
 export interface BenchEntry {
@@ -54,6 +64,31 @@ export const ENTRIES: BenchEntry[] = [
         );
       }
       return lines;
+    },
+  },
+  {
+    title: `run: ${RUN_JOBS.toLocaleString("en")} jobs against the simulator, and resumes`,
+    description:
+      `A generated ${RUN_JOBS.toLocaleString("en")}-job CSV manifest (1.x models, no images) run ` +
+      `against the simulator (in the bench's own process, 127.0.0.1, renders of ` +
+      `${RENDER_MS.min}-${RENDER_MS.max} ms, no faults) with \`--concurrency ${CONCURRENCY}\` ` +
+      `and \`--poll-interval ${POLL_INTERVAL_SECONDS}\`, every measured run in its own child ` +
+      "process (peak RSS is the child's VmHWM; wall time includes Deno's start-up, in-process " +
+      "time does not, and jobs/s uses the in-process time). The first row is the real CLI path, " +
+      '`main(["run", ...])`: validate, submit, poll, download, report. The other two run only ' +
+      "`executeRun` on the same batch, once with the real group-commit journal (`openJournal`, " +
+      "`writer.fsyncs`) and once with the **baseline**: a journal that appends one event at a time " +
+      "and fsyncs each on its own; their in-process time is the executor alone, the fastest of " +
+      `${EXECUTOR_ROUNDS} alternating rounds each. Downloads fsync ` +
+      "their own files in every row. Ratios are against the baseline measured in the same run " +
+      "(the CLI row's time ratio also covers validation and the reports). The second table " +
+      "resumes a completed output folder (nothing to do, exit 0, no request reaches the " +
+      "simulator): the journal of the run above, and a synthetic journal of " +
+      `${RESUME_JOBS.toLocaleString("en")} done jobs (five events each, as a real run writes) ` +
+      "with its matching manifest. Its baselines: reading the journal with a bare `JSON.parse` " +
+      "per line, and `validate` of the same manifest, each in its own child.",
+    async run(): Promise<string[]> {
+      return renderRunBench(await runRunBench());
     },
   },
 ];

@@ -335,3 +335,32 @@ Deno.test("run --log-format json prints one JSON object a line", async () => {
     }
   });
 });
+
+Deno.test("run sends nothing while a job is invalid, and --skip-invalid runs only the valid ones", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService();
+    try {
+      const jobs = sampleJobs(4).slice(2);
+      const manifest = await writeManifest(dir, [
+        ...jobs,
+        { id: "too-long", prompt: "Too long", model: "doubao-seedance-1-5-pro", seconds: 13 },
+      ]);
+      const refused = await runAgainst(manifest, service);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr.join("\n"), /batch\.yaml:\d+: job "too-long" field "seconds"/);
+      assert.equal(service.stats().requests.submit, 0, "nothing sent");
+
+      const skipped = await runAgainst(manifest, service, ["--skip-invalid"]);
+      assert.equal(skipped.code, 1, "an invalid job is not done");
+      const report = await readReport(join(dir, "batch.out"));
+      assert.deepEqual(report.jobs.map((row) => [row.id, row.status]), [
+        [jobs[0].id, "done"],
+        [jobs[1].id, "done"],
+        ["too-long", "invalid"],
+      ]);
+      assert.equal(service.stats().tasksCreated, 2);
+    } finally {
+      await service.close();
+    }
+  });
+});
