@@ -10,6 +10,7 @@ import { loadCatalog } from "../catalog_file.ts";
 import { validateManifest, type ValidationResult } from "../manifest/validate.ts";
 import { defaultOutDir, journalPath } from "../manifest/paths.ts";
 import { readJournalStates } from "../journal/replay.ts";
+import type { JobState } from "../journal/events.ts";
 import { buildReport, type ReportModel } from "../report/summary.ts";
 
 /**
@@ -41,14 +42,16 @@ export function outDirOf(command: { manifest: string; out?: string }): string {
  * @param validation The validated manifest.
  * @param outDir The output folder.
  * @param now The report's time.
+ * @param states The journal's states when the caller has them already.
  * @returns The report model.
  */
 export async function currentReport(
   validation: ValidationResult,
   outDir: string,
   now: Date,
+  states?: ReadonlyMap<string, JobState>,
 ): Promise<ReportModel> {
-  const states = await readJournalStates(journalPath(outDir));
+  states ??= await readJournalStates(journalPath(outDir));
   return buildReport({
     manifest: validation.manifest,
     jobs: validation.jobs,

@@ -240,12 +240,16 @@ export function replayText(text: string): ReplayResult {
  * stays proportional to the number of jobs, not the file's size.
  *
  * @param path The journal file (`<out>/state.jsonl`).
+ * @param replay The replay to feed, so a caller can keep applying the events
+ *   it appends afterwards.
  * @returns What {@linkcode replayText} returns; empty states when the file
  * does not exist.
  * @throws {BatchError} (code `journal_read`) when the file exists but cannot be read.
  */
-export async function readJournal(path: string | URL): Promise<ReplayResult> {
-  const replay = new JournalReplay();
+export async function readJournal(
+  path: string | URL,
+  replay: JournalReplay = new JournalReplay(),
+): Promise<ReplayResult> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });

@@ -13,7 +13,7 @@ import { currentReport, loadJobs, outDirOf, printIssues } from "../workspace.ts"
 import { journalPath } from "../../manifest/paths.ts";
 import { acquireLock } from "../../journal/lock.ts";
 import { openJournal } from "../../journal/writer.ts";
-import { readJournalStates } from "../../journal/replay.ts";
+import { JournalReplay, readJournal } from "../../journal/replay.ts";
 import { planRun } from "../../plan.ts";
 import { CometClient } from "../../api/client.ts";
 import { executeRun } from "../../runner/executor.ts";
@@ -55,7 +55,10 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       startedAt: new Date().toISOString(),
     });
     try {
-      const states = await readJournalStates(journalPath(outDir));
+      // One replay: read once, then kept current with every event this run appends.
+      const replay = new JournalReplay();
+      await readJournal(journalPath(outDir), replay);
+      const states = replay.states;
       const journal = await openJournal(journalPath(outDir));
       let result;
       try {
@@ -74,7 +77,12 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
         const print = command.logFormat === "json" ? io.stdout : io.stderr;
         result = await executeRun(actions, {
           client: service.client,
-          journal,
+          journal: {
+            append: async (event) => {
+              await journal.append(event);
+              replay.apply(event);
+            },
+          },
           outDir,
           concurrency: command.concurrency,
           pollIntervalMs: command.pollIntervalSeconds * 1000,
@@ -89,7 +97,7 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       } finally {
         await journal.close();
       }
-      const report = await currentReport(validation, outDir, new Date());
+      const report = await currentReport(validation, outDir, new Date(), replay.states);
       await writeReports(outDir, report);
       const t = report.totals;
       const summary =
