@@ -433,6 +433,49 @@ Deno.test("validateRawManifest() takes output as a plain, unique file name", asy
         ["b", "id", "duplicate_output"],
       ]);
     });
+    await t.step(`${format} ids differing only in case, among many plain ids`, async () => {
+      const result = await validateJobs(format, [
+        { ...base("doubao-seedance-2-0"), id: "scene" },
+        { ...base("doubao-seedance-2-0"), id: "other" },
+        { ...base("doubao-seedance-2-0"), id: "Scene" },
+        { ...base("doubao-seedance-2-0"), id: "SCENE" },
+        { ...base("doubao-seedance-2-0"), id: "x", output: "OTHER.mp4" },
+      ]);
+      const line = (n: number): number => format === "csv" ? n + 1 : n;
+      assert.deepEqual(result.errors.map((e) => [e.job, e.field, e.code, e.message]), [
+        [
+          "scene",
+          "id",
+          "duplicate_output",
+          `output videos/scene.mp4 is also used by the job at lines ${line(3)} and ${line(4)}`,
+        ],
+        [
+          "other",
+          "id",
+          "duplicate_output",
+          `output videos/other.mp4 is also used by the job at line ${line(5)}`,
+        ],
+        [
+          "Scene",
+          "id",
+          "duplicate_output",
+          `output videos/Scene.mp4 is also used by the job at lines ${line(1)} and ${line(4)}`,
+        ],
+        [
+          "SCENE",
+          "id",
+          "duplicate_output",
+          `output videos/SCENE.mp4 is also used by the job at lines ${line(1)} and ${line(3)}`,
+        ],
+        [
+          "x",
+          "output",
+          "duplicate_output",
+          `output videos/OTHER.mp4 is also used by the job at line ${line(2)}`,
+        ],
+      ]);
+      assert.deepEqual(result.jobs, []);
+    });
   }
 });
 

@@ -9,6 +9,12 @@
  * {@linkcode parseManifest} is pure (bytes in, raw manifest out);
  * {@linkcode loadManifest} adds the file system.
  *
+ * Large manifests are the norm (100,000 jobs), so the common layouts take a
+ * lean path: a YAML job list is cut into items by scanning lines
+ * ({@linkcode splitYamlJobs}) and each item parsed alone, and CSV records are
+ * split here; anything unusual takes the general path (js-yaml on the whole
+ * document, csv-parse), which also words every syntax error.
+ *
  * @module
  */
 // @ts-types="@types/js-yaml"
@@ -78,6 +84,9 @@ export interface RawManifest {
   problems: ManifestProblem[];
 }
 
+/** The problems of a job the loader found nothing wrong with (shared, frozen: never pushed to). */
+const NO_PROBLEMS: RawProblem[] = Object.freeze([]) as unknown as RawProblem[];
+
 /** Largest manifest accepted, in bytes. */
 export const MAX_MANIFEST_BYTES = 200 * 1024 * 1024;
 
@@ -135,8 +144,15 @@ export async function loadManifest(file: string): Promise<RawManifest> {
     const reason = error instanceof Error ? error.message : String(error);
     fail(file, reason, "manifest_unreadable", error);
   }
-  // Passed straight through, so only parseManifest holds the bytes and can drop them early.
-  return parseManifest(await readBytes(file), { file, format });
+  // Handed over in a box that parseSource empties, so nothing else keeps the bytes alive
+  // once they are decoded (an argument would stay referenced by the caller's frame).
+  const source: ManifestSource = { bytes: await readBytes(file) };
+  return parseSource(source, { file, format });
+}
+
+/** A manifest's bytes, taken out (and the box emptied) by whoever decodes them. */
+interface ManifestSource {
+  bytes?: Uint8Array;
 }
 
 async function readBytes(file: string): Promise<Uint8Array> {
@@ -160,7 +176,23 @@ export function parseManifest(
   bytes: Uint8Array,
   options: { file: string; format: ManifestFormat },
 ): RawManifest {
+  return parseSource({ bytes }, options);
+}
+
+function parseSource(
+  source: ManifestSource,
+  options: { file: string; format: ManifestFormat },
+): RawManifest {
   const { file, format } = options;
+  checkBytes(source.bytes ?? new Uint8Array(), file);
+  if (format === "yaml") return parseYaml(source, file);
+  const text = new TextDecoder().decode(source.bytes);
+  source.bytes = undefined;
+  return parseCsvManifest(text, file);
+}
+
+/** Refuse content that cannot be a manifest: too large, binary, not UTF-8, or blank. */
+function checkBytes(bytes: Uint8Array, file: string): void {
   if (bytes.length > MAX_MANIFEST_BYTES) {
     fail(
       file,
@@ -172,11 +204,6 @@ export function parseManifest(
   }
   checkText(bytes, file);
   if (isBlank(bytes)) fail(file, "it is empty", "manifest_empty");
-  // Only YAML needs the text as a string; csv-parse reads the bytes (and reports byte offsets).
-  if (format === "csv") return parseCsvManifest(bytes, file);
-  const text = new TextDecoder().decode(bytes);
-  bytes = new Uint8Array(); // the decoded text replaces them; let the collector have them
-  return parseYaml(text, file);
 }
 
 /** Whether the bytes hold only whitespace (and perhaps a BOM). */
@@ -208,6 +235,206 @@ function checkText(bytes: Uint8Array, file: string): void {
 
 // ---------------------------------------------------------------- YAML
 
+/** Job items parsed one by one, standing in for the skeleton's empty `jobs:` list. */
+interface YamlItems {
+  values: unknown[];
+  lines: number[];
+  /** 1-based line of the `jobs:` key. */
+  keyLine: number;
+  /** How many lines after the key were cut out of the skeleton. */
+  removedLines: number;
+}
+
+/** Where a YAML manifest's job items are, found by scanning its lines. */
+export interface YamlLayout {
+  /** Byte offset where each item's first line (the one with its dash) starts. */
+  itemStarts: number[];
+  /** 1-based line of each item's dash. */
+  itemLines: number[];
+  /** Byte offset where the last item ends. */
+  itemsEnd: number;
+  /**
+   * For a mapping root: the `jobs:` key line (`start` is its byte offset,
+   * `line` its 1-based number), where its list ends, and how many lines the list spans.
+   * Undefined when the jobs are a list at the root.
+   */
+  jobsKey?: { start: number; line: number; blockEnd: number; removedLines: number };
+}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const DASH = 0x2d;
+const HASH = 0x23;
+/** `jobs` in ASCII. */
+const JOBS_KEY = [0x6a, 0x6f, 0x62, 0x73];
+/** First characters of a top-level line the scan does not try to understand. */
+const UNSURE_KEY_START = new Set([..."\"'?{}[]&*!|>%@`,:"].map((char) => char.charCodeAt(0)));
+
+/**
+ * Find the job items of a YAML manifest by scanning its lines, without
+ * parsing it: the items of a block list at the root, or of the block list
+ * under a top-level `jobs:` key, each starting at a dash at the list's
+ * indentation. Returns undefined for any layout it is not sure about
+ * (flow lists, tabs, document markers, quoted or complex keys, `jobs:` with
+ * something after it, ...), which then takes the whole-document parse.
+ *
+ * @param bytes The manifest's UTF-8 bytes.
+ * @returns Where each item starts, or undefined.
+ */
+export function splitYamlJobs(bytes: Uint8Array): YamlLayout | undefined {
+  const length = bytes.length;
+  const itemStarts: number[] = [];
+  const itemLines: number[] = [];
+  let pos = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let line = 0;
+  /** `start`: before any content; `list`: a root list; `map`: a root mapping, outside `jobs:`. */
+  let phase: "start" | "list" | "map" | "jobsKey" | "jobs" = "start";
+  let indent = -1; // the jobs list's indentation
+  let jobsKey: YamlLayout["jobsKey"];
+  let itemsEnd = length;
+  while (pos < length) {
+    line += 1;
+    const start = pos;
+    let end = bytes.indexOf(LF, pos);
+    pos = end === -1 ? length : end + 1;
+    if (end === -1) end = length;
+    if (end > start && bytes[end - 1] === CR) end -= 1;
+    let at = start;
+    while (at < end && bytes[at] === SPACE) at += 1;
+    if (at === end) continue; // blank
+    const first = bytes[at];
+    if (first === HASH) continue; // a comment
+    if (first === TAB || first === CR) return undefined;
+    const column = at - start;
+    const dash = first === DASH &&
+      (at + 1 === end || bytes[at + 1] === SPACE || bytes[at + 1] === TAB);
+    if (dash && bytes[at + 1] === TAB) return undefined;
+    switch (phase) {
+      case "start":
+        if (column > 0) return undefined;
+        if (dash) {
+          phase = "list";
+          indent = 0;
+          itemStarts.push(start);
+          itemLines.push(line);
+          continue;
+        }
+        phase = "map";
+        break; // read it as a top-level key below
+      case "list":
+        if (column > 0) continue;
+        if (!dash) return undefined;
+        itemStarts.push(start);
+        itemLines.push(line);
+        continue;
+      case "jobsKey":
+        if (!dash) return undefined; // `jobs:` is empty or not a block list
+        phase = "jobs";
+        indent = column;
+        itemStarts.push(start);
+        itemLines.push(line);
+        continue;
+      case "jobs":
+        if (column > indent) continue;
+        if (column === indent && dash) {
+          itemStarts.push(start);
+          itemLines.push(line);
+          continue;
+        }
+        if (column > 0 || !jobsKey) return undefined;
+        // The list ends at the next top-level key.
+        jobsKey.blockEnd = start;
+        jobsKey.removedLines = line - jobsKey.line - 1;
+        itemsEnd = start;
+        phase = "map";
+        break;
+      case "map":
+        if (column > 0 || dash) continue; // inside another top-level key's value
+        break;
+    }
+    // A top-level line of a mapping root: a key.
+    if (UNSURE_KEY_START.has(first)) return undefined;
+    if (first === DASH || first === 0x2e) {
+      // `---` or `...` (document markers), or a key starting with a dash or dot.
+      return undefined;
+    }
+    let key = at;
+    while (key < end && key - at < 4 && bytes[key] === JOBS_KEY[key - at]) key += 1;
+    if (key - at < 4) continue; // another key
+    let colon = key;
+    while (colon < end && bytes[colon] === SPACE) colon += 1;
+    if (bytes[colon] !== 0x3a) {
+      if (colon === key) continue; // a longer key, e.g. `jobs2:`
+      return undefined;
+    }
+    let rest = colon + 1;
+    while (rest < end && bytes[rest] === SPACE) rest += 1;
+    const nothingAfter = rest === end || (bytes[rest] === HASH && rest > colon + 1);
+    if (!nothingAfter || jobsKey) return undefined; // `jobs: [...]`, `jobs: &a`, a second `jobs:`
+    jobsKey = { start, line, blockEnd: length, removedLines: 0 };
+    phase = "jobsKey";
+  }
+  if (phase === "jobs" && jobsKey) {
+    jobsKey.removedLines = line - jobsKey.line;
+  }
+  if (itemStarts.length === 0 || (phase !== "list" && !jobsKey)) return undefined;
+  if (jobsKey && phase === "jobsKey") return undefined;
+  return { itemStarts, itemLines, itemsEnd, jobsKey };
+}
+
+/** The options every item is parsed with. */
+const ITEM_OPTIONS: yaml.LoadOptions = { schema: yaml.CORE_SCHEMA };
+
+/**
+ * Parse each item of a layout on its own, as a one-item list. Returns
+ * undefined when an item does not parse alone (an alias to an anchor in
+ * another item, a quoted text running past the next dash, a syntax error)
+ * or uses an alias to a collection (the whole-document parse then guards
+ * against alias bombs).
+ */
+function parseYamlItems(bytes: Uint8Array, layout: YamlLayout): unknown[] | undefined {
+  const { itemStarts, itemsEnd } = layout;
+  const decoder = new TextDecoder();
+  const values: unknown[] = new Array(itemStarts.length);
+  let star = -2; // the next `*` at or after the current item, -1 for none
+  for (let index = 0; index < itemStarts.length; index += 1) {
+    const start = itemStarts[index];
+    const end = index + 1 < itemStarts.length ? itemStarts[index + 1] : itemsEnd;
+    if (star !== -1 && star < start) star = bytes.indexOf(0x2a, start);
+    const text = decoder.decode(bytes.subarray(start, end));
+    let parsed: unknown;
+    try {
+      parsed = star !== -1 && star < end
+        ? loadCountingAliases(text)
+        : yaml.load(text, ITEM_OPTIONS);
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(parsed) || parsed.length !== 1) return undefined;
+    values[index] = parsed[0];
+  }
+  return values;
+}
+
+/** Parse an item that may hold aliases; undefined when one points at a collection. */
+function loadCountingAliases(text: string): unknown {
+  let collectionAliases = 0;
+  const parsed = yaml.load(text, {
+    schema: yaml.CORE_SCHEMA,
+    listener(event, state): void {
+      if (
+        event === "close" && state.kind === null && typeof state.result === "object" &&
+        state.result !== null
+      ) {
+        collectionAliases += 1;
+      }
+    },
+  });
+  return collectionAliases > 0 ? undefined : parsed;
+}
+
 /** Where the listener saw nodes open, enough to place each job on its line. */
 interface YamlPositions {
   /** 1-based open line of each depth-2 node, in document order. */
@@ -219,7 +446,57 @@ interface YamlPositions {
   rootLine: number;
 }
 
-function parseYaml(text: string, file: string): RawManifest {
+/**
+ * Parse a YAML manifest. The common layout (a job list at the root or under
+ * `jobs:`, each item starting with a dash at the list's indentation) is
+ * split into items by scanning lines, and each item is parsed on its own:
+ * lines come from the scan, and neither the whole text as a string nor the
+ * whole tree is ever built at once. Anything the scan is not sure about, or
+ * any item that does not parse on its own, falls back to parsing the whole
+ * document with {@linkcode parseYamlDocument}, which also words every error.
+ */
+function parseYaml(source: ManifestSource, file: string): RawManifest {
+  const layout = splitYamlJobs(source.bytes ?? new Uint8Array());
+  const items = layout && parseYamlItems(source.bytes ?? new Uint8Array(), layout);
+  if (layout && items) {
+    const key = layout.jobsKey;
+    if (key === undefined) {
+      source.bytes = undefined;
+      return { file, format: "yaml", jobs: rawJobs(items, layout.itemLines, 1), problems: [] };
+    }
+    const decoder = new TextDecoder();
+    const skeleton = decoder.decode(source.bytes?.subarray(0, key.start)) + "jobs: []\n" +
+      decoder.decode(source.bytes?.subarray(key.blockEnd));
+    try {
+      const manifest = parseYamlDocument(skeleton, file, {
+        values: items,
+        lines: layout.itemLines,
+        keyLine: key.line,
+        removedLines: key.removedLines,
+      });
+      source.bytes = undefined;
+      return manifest;
+    } catch {
+      // The rest of the document has a problem; the whole-document parse words it.
+    }
+  }
+  const text = new TextDecoder().decode(source.bytes);
+  source.bytes = undefined;
+  return parseYamlDocument(text, file);
+}
+
+/**
+ * Parse YAML manifest text as one document (the reference path: every
+ * layout, every error message). With `items`, `text` is a skeleton whose
+ * `jobs:` is an empty list standing for the items parsed one by one.
+ *
+ * @param text The manifest's text (or its skeleton).
+ * @param file The file name for messages.
+ * @param items The job items parsed separately, their lines, and where they were cut out.
+ * @returns The raw manifest.
+ * @throws {ManifestError} When the text cannot be read as a manifest.
+ */
+export function parseYamlDocument(text: string, file: string, items?: YamlItems): RawManifest {
   const positions: YamlPositions = { lines: [], results: [], itemLines: new Map(), rootLine: 1 };
   const openLines: number[] = [];
   let depth3: number[] = [];
@@ -275,6 +552,11 @@ function parseYaml(text: string, file: string): RawManifest {
     throw error;
   }
   if (collectionAliases > 0) refuseAliasBomb(document, text.length, file);
+  if (items) {
+    // Lines after the `jobs:` key moved up by the lines cut out of the skeleton.
+    const { keyLine, removedLines } = items;
+    positions.lines = positions.lines.map((line) => line > keyLine ? line + removedLines : line);
+  }
 
   if (document === undefined || document === null) fail(file, "it has no jobs", "manifest_empty");
   if (Array.isArray(document)) {
@@ -314,7 +596,7 @@ function parseYaml(text: string, file: string): RawManifest {
         }; expected defaults: and jobs:`,
     });
   }
-  const jobs = document.jobs;
+  const jobs = items ? items.values : document.jobs;
   if (jobs === undefined || jobs === null) {
     const looksLikeJob = "prompt" in document || "model" in document;
     fail(
@@ -332,7 +614,7 @@ function parseYaml(text: string, file: string): RawManifest {
   }
   const jobsAt = positions.results.lastIndexOf(jobs);
   const jobsLine = jobsAt === -1 ? keyLine("jobs") : positions.lines[jobsAt];
-  const lines = positions.itemLines.get(jobs) ?? [];
+  const lines = items ? items.lines : positions.itemLines.get(jobs) ?? [];
   return {
     file,
     format: "yaml",
@@ -379,7 +661,7 @@ function rawJobs(values: unknown[], lines: number[], fallbackLine: number): RawJ
     index,
     line: exact ? lines[index] : fallbackLine,
     value,
-    problems: [],
+    problems: NO_PROBLEMS,
   }));
 }
 
@@ -417,42 +699,23 @@ function refuseAliasBomb(document: unknown, textLength: number, file: string): v
 
 // ---------------------------------------------------------------- CSV
 
-function parseCsvManifest(bytes: Uint8Array, file: string): RawManifest {
-  const lines = new LineCounter(bytes);
-  let previousEnd = 0;
-  const startLine = (end: number): number => {
-    const line = lines.lineOfRecordAfter(previousEnd);
-    previousEnd = end;
-    return line;
-  };
+function parseCsvManifest(text: string, file: string): RawManifest {
   let header: CsvHeader | undefined;
-  const jobs: RawJob[] = [];
-  // Each record becomes a raw job as soon as it is parsed, so neither the cell arrays nor
-  // csv-parse's per-record info objects pile up (100,000 of them cost more than the file).
-  const onRecord = (cells: string[], context: { bytes: number }): null => {
-    const line = startLine(context.bytes);
+  let jobs: RawJob[] = [];
+  const addRecord = (cells: string[], line: number): void => {
     if (header === undefined) {
       header = readCsvHeader(cells, line);
-      return null;
+      return;
     }
     const job = csvJob(cells, header, line, jobs.length);
     if (job) jobs.push(job);
-    return null;
   };
-  try {
-    parseCsv(bytes, {
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      on_record: onRecord,
-    });
-  } catch (error) {
-    const line = (error as { lines?: number }).lines;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ManifestError(
-      `Cannot parse ${file}${line ? ` near line ${line}` : ""}: ${reason}`,
-      { file, line, code: "manifest_syntax", cause: error },
-    );
+  // The common case is split here, a record at a time: quicker than csv-parse, and
+  // leaner (no per-record info objects). Anything unusual goes to csv-parse.
+  if (!splitCsvRecords(text, addRecord)) {
+    header = undefined;
+    jobs = [];
+    parseCsvWithLibrary(new TextEncoder().encode(text), file, addRecord);
   }
   if (header === undefined) return fail(file, "it is empty", "manifest_empty");
   const problems = header.problems;
@@ -468,6 +731,131 @@ function parseCsvManifest(bytes: Uint8Array, file: string): RawManifest {
     fail(file, "it has a header but no jobs", "manifest_empty", undefined, header.line);
   }
   return { file, format: "csv", jobs, problems };
+}
+
+/** Parse CSV bytes with csv-parse, calling `addRecord` with each record and its starting line. */
+function parseCsvWithLibrary(
+  bytes: Uint8Array,
+  file: string,
+  addRecord: (cells: string[], line: number) => void,
+): void {
+  const lines = new LineCounter(bytes);
+  let previousEnd = 0;
+  try {
+    parseCsv(bytes, {
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      // Each record is handed on as soon as it is parsed, so neither the cell arrays nor
+      // csv-parse's per-record info objects pile up.
+      on_record: (cells: string[], context: { bytes: number }): null => {
+        const line = lines.lineOfRecordAfter(previousEnd);
+        previousEnd = context.bytes;
+        addRecord(cells, line);
+        return null;
+      },
+    });
+  } catch (error) {
+    const line = (error as { lines?: number }).lines;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ManifestError(
+      `Cannot parse ${file}${line ? ` near line ${line}` : ""}: ${reason}`,
+      { file, line, code: "manifest_syntax", cause: error },
+    );
+  }
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+
+/**
+ * Split CSV text into records the way csv-parse does with the loader's
+ * options (`,` between cells, `"` quotes with `""` inside, the record
+ * delimiter found at the first line break, empty lines skipped), calling
+ * `onRecord` with each record's cells and the 1-based line where it starts.
+ * Returns false, having perhaps called `onRecord` already, at anything
+ * csv-parse might read differently or refuse (a quote inside an unquoted
+ * cell, text after a closing quote, an unclosed quote, a lone CR, mixed
+ * line breaks); the caller then starts over with csv-parse, which also words errors.
+ */
+function splitCsvRecords(
+  text: string,
+  onRecord: (cells: string[], line: number) => void,
+): boolean {
+  const length = text.length;
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let line = 1;
+  let crlf: boolean | undefined; // the record delimiter, set at the first line break
+  let nextLf = -2; // position of the next LF / CR at or after `pos`, -1 for none
+  let nextCr = -2;
+  /** Line breaks inside a quoted cell, counted as the line numbers count them. */
+  const breaksIn = (start: number, end: number): number => {
+    if (nextLf !== -1 && nextLf < start) nextLf = text.indexOf("\n", start);
+    if (nextCr !== -1 && nextCr < start) nextCr = text.indexOf("\r", start);
+    if ((nextLf === -1 || nextLf >= end) && (nextCr === -1 || nextCr >= end)) return 0;
+    let breaks = 0;
+    for (let at = start; at < end; at += 1) {
+      const char = text.charCodeAt(at);
+      if (char === LF || (char === CR && text.charCodeAt(at + 1) !== LF)) breaks += 1;
+    }
+    return breaks;
+  };
+  /** Step over the line break at `pos`; false when it is not the record delimiter. */
+  const lineBreak = (): boolean => {
+    const crThenLf = text.charCodeAt(pos) === CR && text.charCodeAt(pos + 1) === LF;
+    if (crlf === undefined) {
+      if (!crThenLf && text.charCodeAt(pos) === CR) return false;
+      crlf = crThenLf;
+    }
+    if (crlf !== crThenLf) return false;
+    pos += crlf ? 2 : 1;
+    line += 1;
+    return true;
+  };
+  while (pos < length) {
+    let char = text.charCodeAt(pos);
+    if (char === LF || char === CR) {
+      if (!lineBreak()) return false; // an empty line: skipped
+      continue;
+    }
+    const recordLine = line;
+    const cells: string[] = [];
+    for (;;) {
+      if (char === QUOTE) {
+        let close = pos + 1;
+        let escaped = false;
+        for (;;) {
+          close = text.indexOf('"', close);
+          if (close === -1) return false;
+          if (text.charCodeAt(close + 1) !== QUOTE) break;
+          escaped = true;
+          close += 2;
+        }
+        const cell = text.slice(pos + 1, close);
+        cells.push(escaped ? cell.replaceAll('""', '"') : cell);
+        line += breaksIn(pos + 1, close);
+        pos = close + 1;
+        char = text.charCodeAt(pos); // NaN at the end
+        if (char !== COMMA && char !== LF && char !== CR && pos < length) return false;
+      } else {
+        const start = pos;
+        while (
+          pos < length && char !== COMMA && char !== LF && char !== CR && char !== QUOTE
+        ) {
+          pos += 1;
+          char = text.charCodeAt(pos);
+        }
+        if (char === QUOTE) return false;
+        cells.push(text.slice(start, pos));
+      }
+      if (char !== COMMA) break;
+      pos += 1;
+      char = text.charCodeAt(pos);
+    }
+    onRecord(cells, recordLine);
+    if (pos < length && !lineBreak()) return false;
+  }
+  return true;
 }
 
 /** What the header row says about each column. */
@@ -527,7 +915,7 @@ function csvJob(
 ): RawJob | undefined {
   const { columns, known } = header;
   let fields: Record<string, unknown> | undefined;
-  let problems: RawProblem[] = [];
+  let problems: RawProblem[] | undefined;
   for (let column = 0; column < cells.length; column += 1) {
     const cell = cells[column];
     if (cell.trim() === "") continue;
@@ -549,7 +937,7 @@ function csvJob(
       ? cell.split("|").map((path) => path.trim())
       : cell;
   }
-  return fields ? { index, line, value: fields, problems } : undefined;
+  return fields ? { index, line, value: fields, problems: problems ?? NO_PROBLEMS } : undefined;
 }
 
 /** 1-based line numbers of byte offsets, counted incrementally as offsets grow. */

@@ -200,33 +200,42 @@ export function validateRawManifest(
     ) ?? [],
   );
 
-  const drafts = raw.jobs.map((job) => draftJob(job, defaults, defaultsFaulty, context));
-  flagDuplicates(drafts);
+  // A job without problems or warnings is kept as its Job alone (no draft), so
+  // 100,000 clean jobs cost little more than the jobs themselves.
+  const given = new Uint8Array(raw.jobs.length);
+  const entries: (Job | Draft)[] = new Array(raw.jobs.length);
+  for (let at = 0; at < raw.jobs.length; at += 1) {
+    entries[at] = draftJob(raw.jobs[at], defaults, defaultsFaulty, context, given);
+  }
+  flagDuplicates(entries, given);
 
   const firstManifestError = manifestErrors[0];
+  const manifestInvalid = (job: { id: string; index: number; line: number }): Issue =>
+    jobIssue(job, {
+      code: "manifest_invalid",
+      field: null,
+      message: `the manifest has an error${
+        firstManifestError.line ? ` at line ${firstManifestError.line}` : ""
+      }: ${firstManifestError.message}`,
+    });
   const jobs: Job[] = [];
   const invalid: InvalidJob[] = [];
-  const errors: Issue[] = [...manifestErrors];
+  const errors: Issue[] = manifestErrors;
   const warnings: Issue[] = [];
-  for (const draft of drafts) {
-    if (
-      draft.job && draft.problems.length === 0 && draft.warnings.length === 0 && !firstManifestError
-    ) {
-      jobs.push(draft.job);
+  for (const entry of entries) {
+    if (!isDraft(entry)) {
+      if (firstManifestError) {
+        invalid.push(toInvalid(draftOf(entry, given), [manifestInvalid(entry)]));
+      } else {
+        jobs.push(entry);
+      }
       continue;
     }
+    const draft = entry;
     const issues = draft.problems.map((problem) => jobIssue(draft, problem));
-    errors.push(...issues);
-    warnings.push(...draft.warnings.map((problem) => jobIssue(draft, problem)));
-    if (firstManifestError) {
-      issues.push(jobIssue(draft, {
-        code: "manifest_invalid",
-        field: null,
-        message: `the manifest has an error${
-          firstManifestError.line ? ` at line ${firstManifestError.line}` : ""
-        }: ${firstManifestError.message}`,
-      }));
-    }
+    for (const issue of issues) errors.push(issue);
+    for (const problem of draft.warnings) warnings.push(jobIssue(draft, problem));
+    if (firstManifestError) issues.push(manifestInvalid(draft));
     if (issues.length > 0 || !draft.job) {
       invalid.push(toInvalid(draft, issues));
     } else {
@@ -301,7 +310,8 @@ function draftJob(
   defaults: Level | undefined,
   defaultsFaulty: ReadonlySet<string>,
   context: Context,
-): Draft {
+  given: Uint8Array,
+): Job | Draft {
   const level = readLevel(rawJob.value, "job", context);
   // The level belongs to this job alone, so its collections are extended in place.
   const problems = level.problems;
@@ -356,6 +366,13 @@ function draftJob(
     images: imagePaths,
   });
   const safeId = safeFileName(id);
+  // Joined, not concatenated: one flat string instead of a chain of pieces.
+  const output = ["videos/", values.output ?? safeId, values.output ? "" : ".mp4"].join("");
+  given[rawJob.index] = (values.id !== undefined ? ID_GIVEN : 0) |
+    (values.output !== undefined ? OUTPUT_GIVEN : 0);
+  if (problems.length === 0 && warnings.length === 0) {
+    return toJob(rawJob.index, rawJob.line, id, safeId, output, values);
+  }
   const draft: Draft = {
     index: rawJob.index,
     line: rawJob.line,
@@ -363,7 +380,7 @@ function draftJob(
     idGiven: values.id !== undefined,
     readable: isMapping(rawJob.value),
     safeId,
-    output: `videos/${values.output ?? `${safeId}.mp4`}`,
+    output,
     outputGiven: values.output !== undefined,
     values,
     raw,
@@ -371,7 +388,7 @@ function draftJob(
     warnings,
   };
   if (problems.length === 0) {
-    draft.job = toJob(draft, values);
+    draft.job = toJob(rawJob.index, rawJob.line, id, safeId, output, values);
     draft.values = undefined;
     draft.raw = undefined;
   }
@@ -665,14 +682,46 @@ function imageMessage(path: string, probe: Extract<ImageProbe, { ok: false }>): 
   }
 }
 
-/** Duplicate ids, and outputs that would land on the same file, are errors on every job involved. */
-function flagDuplicates(drafts: Draft[]): void {
-  const byId = collisions(drafts.filter((draft) => draft.readable), (draft) => draft.id);
-  const duplicated = new Set<Draft>();
+/** Bits of `given`, per job index: whether the id and the output were written in the manifest. */
+/** Ids whose derived output name is already lower-case as it is. */
+const LOWER_SAFE = /^[a-z0-9_][a-z0-9_.-]*$/;
+const ID_GIVEN = 1;
+const OUTPUT_GIVEN = 2;
+
+function isDraft(entry: Job | Draft): entry is Draft {
+  return "problems" in entry;
+}
+
+/** A clean job turned back into a draft, to carry a problem found later (a duplicate). */
+function draftOf(job: Job, given: Uint8Array): Draft {
+  return {
+    index: job.index,
+    line: job.line,
+    id: job.id,
+    idGiven: (given[job.index] & ID_GIVEN) !== 0,
+    readable: true,
+    safeId: job.safeId,
+    output: job.output,
+    outputGiven: (given[job.index] & OUTPUT_GIVEN) !== 0,
+    job,
+    problems: [],
+    warnings: [],
+  };
+}
+
+/**
+ * Duplicate ids, and outputs that would land on the same file, are errors on
+ * every job involved (their entries become drafts carrying the problem).
+ */
+function flagDuplicates(entries: (Job | Draft)[], given: Uint8Array): void {
+  const readable = (entry: Job | Draft): boolean => !isDraft(entry) || entry.readable;
+  const byId = groups(entries, (entry) => readable(entry) ? entry.id : undefined);
+  const duplicated = new Set<number>();
   for (const group of byId) {
-    for (const draft of group) {
-      duplicated.add(draft);
-      const others = linesOf(group.filter((other) => other !== draft));
+    const drafts = group.map((at) => toDraft(entries, at, given));
+    for (const draft of drafts) {
+      duplicated.add(draft.index);
+      const others = linesOf(drafts.filter((other) => other !== draft));
       draft.problems.push(
         draft.idGiven
           ? {
@@ -689,14 +738,35 @@ function flagDuplicates(drafts: Draft[]): void {
       );
     }
   }
-  // Compared without case: on macOS and Windows `A.mp4` and `a.mp4` are one file.
-  const byOutput = collisions(
-    drafts.filter((draft) => draft.readable && !duplicated.has(draft)),
-    (draft) => draft.output.toLowerCase(),
-  );
-  for (const group of byOutput) {
-    for (const draft of group) {
-      const others = linesOf(group.filter((other) => other !== draft));
+  // Compared without case: on macOS and Windows `A.mp4` and `a.mp4` are one file. A job
+  // whose output comes from a lower-case id that is already a safe name can share it only
+  // with a job whose output does not (equal ids were flagged above), so only those others
+  // are mapped, and the common jobs are looked up in that (usually empty) map.
+  const plain = (entry: Job | Draft, at: number): boolean =>
+    (given[at] & OUTPUT_GIVEN) === 0 && entry.safeId === entry.id && LOWER_SAFE.test(entry.id);
+  const byOutput = new Map<string, number[]>();
+  for (let at = 0; at < entries.length; at += 1) {
+    const entry = entries[at];
+    if (!readable(entry) || duplicated.has(at) || plain(entry, at)) continue;
+    const key = entry.output.toLowerCase();
+    const group = byOutput.get(key);
+    if (group) group.push(at);
+    else byOutput.set(key, [at]);
+  }
+  if (byOutput.size > 0) {
+    for (let at = 0; at < entries.length; at += 1) {
+      const entry = entries[at];
+      if (readable(entry) && !duplicated.has(at) && plain(entry, at)) {
+        byOutput.get(entry.output)?.push(at);
+      }
+    }
+  }
+  for (const group of byOutput.values()) {
+    if (group.length < 2) continue;
+    group.sort((a, b) => a - b);
+    const drafts = group.map((at) => toDraft(entries, at, given));
+    for (const draft of drafts) {
+      const others = linesOf(drafts.filter((other) => other !== draft));
       draft.problems.push({
         code: "duplicate_output",
         field: draft.outputGiven ? "output" : "id",
@@ -706,8 +776,24 @@ function flagDuplicates(drafts: Draft[]): void {
   }
 }
 
-function toJob(draft: Draft, values: Values): Job {
-  // A draft without problems has every value; the fallbacks only satisfy the types.
+/** The entry at `at` as a draft, replacing a clean job's entry by its draft. */
+function toDraft(entries: (Job | Draft)[], at: number, given: Uint8Array): Draft {
+  const entry = entries[at];
+  if (isDraft(entry)) return entry;
+  const draft = draftOf(entry, given);
+  entries[at] = draft;
+  return draft;
+}
+
+function toJob(
+  index: number,
+  line: number,
+  id: string,
+  safeId: string,
+  output: string,
+  values: Values,
+): Job {
+  // A job without problems has every value; the fallbacks only satisfy the types.
   const prompt = values.prompt ?? "";
   const model = values.model ?? "";
   const seconds = values.seconds ?? JOB_DEFAULTS.seconds;
@@ -715,17 +801,17 @@ function toJob(draft: Draft, values: Values): Job {
   const resolution = values.resolution ?? JOB_DEFAULTS.resolution;
   const images = values.images ?? [];
   return {
-    index: draft.index,
-    line: draft.line,
-    id: draft.id,
-    safeId: draft.safeId,
+    index,
+    line,
+    id,
+    safeId,
     prompt,
     model,
     seconds,
     size,
     resolution,
     images,
-    output: draft.output,
+    output,
     fingerprint: fingerprint({
       model,
       prompt,
@@ -775,7 +861,7 @@ function toInvalid(draft: Draft, issues: Issue[]): InvalidJob {
   };
 }
 
-function jobIssue(draft: Draft, problem: RawProblem): Issue {
+function jobIssue(draft: { id: string; index: number; line: number }, problem: RawProblem): Issue {
   return {
     code: problem.code,
     job: draft.id,
@@ -843,22 +929,27 @@ function linesOf(drafts: Draft[]): string {
   return `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
 }
 
-/** Groups of two or more items sharing a key (items with a unique key are left out). */
-function collisions<T>(items: T[], key: (item: T) => string): T[][] {
-  const first = new Map<string, T>();
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
+/** Positions of entries sharing a key, in groups of two or more (undefined keys are left out). */
+function groups(
+  entries: (Job | Draft)[],
+  key: (entry: Job | Draft, at: number) => string | undefined,
+): number[][] {
+  const first = new Map<string, number>();
+  let shared: Map<string, number[]> | undefined;
+  for (let at = 0; at < entries.length; at += 1) {
+    const k = key(entries[at], at);
+    if (k === undefined) continue;
     const seen = first.get(k);
     if (seen === undefined) {
-      first.set(k, item);
+      first.set(k, at);
       continue;
     }
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [seen, item]);
+    shared ??= new Map();
+    const group = shared.get(k);
+    if (group) group.push(at);
+    else shared.set(k, [seen, at]);
   }
-  return [...groups.values()];
+  return shared ? [...shared.values()] : [];
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {
