@@ -315,6 +315,18 @@ class Run {
       : this.#o.once
       ? 0
       : this.#random() * this.#o.pollIntervalMs;
+    /** One pass only (`--once`), or waited `--max-wait` already: leave the task alive. */
+    const stopWaiting = (): boolean => {
+      if (this.#o.once) return true;
+      if (this.#clock.now() < deadline) return false;
+      this.#emit({
+        type: "task_timed_out",
+        job: job.id,
+        task: taskId,
+        waitedMs: this.#clock.now() - started,
+      });
+      return true;
+    };
     const result = await (async (): Promise<typeof STILL_ALIVE | void> => {
       if (fresh && this.#o.once) return STILL_ALIVE;
       for (let poll = 1;; poll++) {
@@ -346,16 +358,7 @@ class Run {
             delayMs,
             attempt: failures,
           });
-          if (this.#o.once) return STILL_ALIVE;
-          if (this.#clock.now() >= deadline) {
-            this.#emit({
-              type: "task_timed_out",
-              job: job.id,
-              task: taskId,
-              waitedMs: this.#clock.now() - started,
-            });
-            return STILL_ALIVE;
-          }
+          if (stopWaiting()) return STILL_ALIVE;
           continue;
         }
         if (task.status !== lastStatus) {
@@ -401,16 +404,7 @@ class Run {
           }
           return;
         }
-        if (this.#o.once) return STILL_ALIVE;
-        if (this.#clock.now() >= deadline) {
-          this.#emit({
-            type: "task_timed_out",
-            job: job.id,
-            task: taskId,
-            waitedMs: this.#clock.now() - started,
-          });
-          return STILL_ALIVE;
-        }
+        if (stopWaiting()) return STILL_ALIVE;
         delayMs = Math.min(this.#pollDelay(), Math.max(1, deadline - this.#clock.now()));
       }
     })();
