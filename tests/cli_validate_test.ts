@@ -37,7 +37,7 @@ function validate(
 }
 
 Deno.test("validate accepts both example manifests with no errors and no warnings", async (t) => {
-  for (const [name, jobs] of [["example.yaml", 6], ["example.csv", 4]] as const) {
+  for (const [name, jobs] of [["example.yaml", 6], ["storyboard.csv", 4]] as const) {
     await t.step(name, async () => {
       const json = await validate(join(EXAMPLES, name), { json: true });
       assert.equal(json.code, 0);
