@@ -730,3 +730,20 @@ Deno.test("executeRun() stops waiting after maxWaitMs when the task's polls keep
   assert.deepEqual(timesOf(outcome, "submit"), [["a", 0]]);
   assert.deepEqual(outcome.result, { unauthorized: undefined, interrupted: false });
 });
+
+Deno.test("executeRun() waits for the video URL of a task that succeeded without one yet", async () => {
+  const outcome = await run([submit("a")], {
+    // The poll and the first fresh GET see SUCCESS with no URL (a lagging gateway).
+    tasks: {
+      "task-a": [
+        { status: "SUCCESS", videoUrl: null },
+        { status: "SUCCESS", videoUrl: null },
+        { status: "SUCCESS" },
+      ],
+    },
+  });
+  assert.equal(outcome.service.callsOf("getTask", "task-a").length, 3);
+  assert.deepEqual(outcome.files.get("videos/a.mp4"), fakeVideo("task-a"));
+  assert.deepEqual(outcome.journal.of("download_failed"), []);
+  assert.deepEqual(eventsOf(outcome, "retry_scheduled").map((e) => e.operation), ["download"]);
+});

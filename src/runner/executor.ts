@@ -511,10 +511,11 @@ class Run {
       throw error;
     }
     if (task.status !== "succeeded" || task.videoUrl === undefined) {
-      throw new UrlNotRenewable(
-        "url_not_renewable",
+      // A gateway may lag behind its task store: retried, and only after the
+      // download attempts run out does the job fail.
+      throw new Error(
         `Cannot renew the video URL of task ${taskId}: the service answered status ` +
-          `${task.rawStatus} without a video_url`,
+          `${task.rawStatus || "(none)"} without a video_url`,
       );
     }
     return task.videoUrl;
