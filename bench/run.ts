@@ -8,6 +8,7 @@
  * @module
  */
 import { JOB_COUNT, runValidateBench } from "./validate_bench.ts";
+import { kbToMb, mb, seconds } from "./format.ts";
 import {
   CONCURRENCY,
   EXECUTOR_ROUNDS,
@@ -119,18 +120,6 @@ async function main(): Promise<void> {
 
 async function say(line: string): Promise<void> {
   await Deno.stdout.write(new TextEncoder().encode(line + "\n"));
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-function kbToMb(kb: number): string {
-  return `${(kb / 1024).toFixed(0)} MB`;
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 if (import.meta.main) await main();

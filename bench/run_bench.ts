@@ -34,6 +34,7 @@ import { planRun } from "../src/plan.ts";
 import { CometClient } from "../src/api/client.ts";
 import { type EventJournal, executeRun } from "../src/runner/executor.ts";
 import { startSimulator } from "../src/simulator/server.ts";
+import { kbToMb, mb, seconds } from "./format.ts";
 
 /** Jobs in the batch that is run (items 1 and 2). */
 export const RUN_JOBS = 1_000;
@@ -552,18 +553,6 @@ async function diskOf(path: string): Promise<string> {
   } catch {
     return "unknown";
   }
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-function kbToMb(kb: number): string {
-  return `${(kb / 1024).toFixed(0)} MB`;
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 function count(n: number): string {

@@ -35,6 +35,8 @@ export class BatchError extends Error {
   readonly exitCode: ExitCode;
 
   /**
+   * Create the error.
+   *
    * @param message A sentence a user can act on (sentence case, no trailing period).
    * @param options The code, exit code and optional cause.
    */
@@ -51,7 +53,11 @@ export class BatchError extends Error {
 
 /** A mistake on the command line. */
 export class UsageError extends BatchError {
-  /** @param message What is wrong and how to fix it. */
+  /**
+   * Create the error.
+   *
+   * @param message What is wrong and how to fix it.
+   */
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { code: "usage", exitCode: ExitCode.Usage, cause: options.cause });
     this.name = "UsageError";
@@ -68,6 +74,8 @@ export class ManifestError extends BatchError {
   readonly field?: string;
 
   /**
+   * Create the error.
+   *
    * @param message What is wrong.
    * @param context Where it is wrong.
    */
@@ -89,7 +97,11 @@ export class ManifestError extends BatchError {
 
 /** A missing or unusable setting, such as the API key. */
 export class ConfigError extends BatchError {
-  /** @param message What is missing and how to provide it. */
+  /**
+   * Create the error.
+   *
+   * @param message What is missing and how to provide it.
+   */
   constructor(message: string, options: { code?: string } = {}) {
     super(message, { code: options.code ?? "config", exitCode: ExitCode.Usage });
     this.name = "ConfigError";
@@ -112,6 +124,8 @@ export class ApiError extends BatchError {
   readonly retryAfterMs?: number;
 
   /**
+   * Create the error.
+   *
    * @param message What happened, including the service's own message.
    * @param context The request and response details.
    */
@@ -151,6 +165,8 @@ export class LockHeldError extends BatchError {
   readonly holder?: { pid?: number; host?: string; startedAt?: string };
 
   /**
+   * Create the error.
+   *
    * @param path The lock file.
    * @param holder What the other run wrote into it.
    */
@@ -170,7 +186,11 @@ export class LockHeldError extends BatchError {
 
 /** The run was interrupted by a signal after saving its state. */
 export class InterruptedError extends BatchError {
-  /** @param signal The signal that stopped the run. */
+  /**
+   * Create the error.
+   *
+   * @param signal The signal that stopped the run.
+   */
   constructor(signal: string) {
     super(`Interrupted by ${signal}; the state is saved, run again to resume`, {
       code: "interrupted",

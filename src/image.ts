@@ -35,21 +35,27 @@ export type ImageInspection =
 
 /** An image file that was read and accepted. */
 export interface ImageFacts {
+  /** Always true: the file can be used. */
   ok: true;
   /** Absolute path. */
   resolved: string;
+  /** Content type detected from the bytes. */
   contentType: ImageContentType;
+  /** The format's name, e.g. `PNG`. */
   format: string;
   /** File size in bytes. */
   bytes: number;
   /** Hex SHA-256 of the file's bytes. */
   sha256: string;
+  /** Width in pixels, when the header tells. */
   width?: number;
+  /** Height in pixels, when the header tells. */
   height?: number;
 }
 
 /** Why an image file cannot be used. */
 export interface ImageProblem {
+  /** Always false: the file cannot be used. */
   ok: false;
   /** Absolute path. */
   resolved: string;

@@ -1,21 +1,9 @@
 import assert from "node:assert/strict";
 import { CometClient, type SubmitRequest } from "../src/api/client.ts";
 import { ApiError } from "../src/errors.ts";
+import { withServer } from "./helpers/http_server.ts";
 
 const KEY = "sk-test-secret-key-0123456789";
-
-/** Serve `handler` on a free 127.0.0.1 port for the duration of `body`. */
-async function withServer(
-  handler: (request: Request) => Response | Promise<Response>,
-  body: (url: string) => Promise<void>,
-): Promise<void> {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handler);
-  try {
-    await body(`http://127.0.0.1:${server.addr.port}`);
-  } finally {
-    await server.shutdown();
-  }
-}
 
 /**
  * A raw TCP server: reads each request completely (head, and a multipart

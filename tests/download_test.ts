@@ -3,29 +3,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { CometClient } from "../src/api/client.ts";
 import { DownloadError, downloadVideo } from "../src/runner/download.ts";
-
-/** Serve `handler` on a free 127.0.0.1 port for the duration of `body`. */
-async function withServer(
-  handler: (request: Request) => Response | Promise<Response>,
-  body: (url: string) => Promise<void>,
-): Promise<void> {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handler);
-  try {
-    await body(`http://127.0.0.1:${server.addr.port}`);
-  } finally {
-    await server.shutdown();
-  }
-}
-
-/** Run `body` with a fresh temporary folder, removed afterwards. */
-async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "download_test_" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withServer } from "./helpers/http_server.ts";
+import { withTempDir } from "./helpers/temp_dir.ts";
 
 /** Deterministic bytes that start like an MP4 (`ftyp` at offset 4). */
 function fakeMp4(size: number, seed = 1): Uint8Array {

@@ -2,19 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ExitCode, LockHeldError } from "../src/errors.ts";
 import { acquireLock } from "../src/journal/lock.ts";
+import { withTempDir } from "./helpers/temp_dir.ts";
 
 const CHILD = new URL("./fixtures/journal/hold_lock.ts", import.meta.url);
 const HOLDER = { pid: 4242, host: "test-host", startedAt: "2025-01-01T00:00:00.000Z" };
-
-/** Runs `body` with a fresh temporary folder and removes it afterwards. */
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "journal_lock_test_" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -57,7 +48,7 @@ async function drain(reader: ReadableStreamDefaultReader<string>): Promise<strin
 }
 
 Deno.test("`acquireLock()` creates the folder and writes who holds it", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const out = join(dir, "nested", "run.out");
     const lock = await acquireLock(out, HOLDER);
     try {
@@ -69,7 +60,7 @@ Deno.test("`acquireLock()` creates the folder and writes who holds it", async ()
 });
 
 Deno.test("`release()` removes the lock file and lets the folder be locked again", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const lock = await acquireLock(dir, HOLDER);
     await lock.release();
     assert.equal(await exists(join(dir, ".lock")), false);
@@ -80,7 +71,7 @@ Deno.test("`release()` removes the lock file and lets the folder be locked again
 });
 
 Deno.test("`acquireLock()` describes this process when no holder is given", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const lock = await acquireLock(dir);
     try {
       const holder = JSON.parse(await Deno.readTextFile(join(dir, ".lock")));
@@ -94,7 +85,7 @@ Deno.test("`acquireLock()` describes this process when no holder is given", asyn
 });
 
 Deno.test("`acquireLock()` throws LockHeldError when the same process holds the folder", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const lock = await acquireLock(dir, HOLDER);
     try {
       await assert.rejects(acquireLock(dir), (error: unknown) => {
@@ -109,7 +100,7 @@ Deno.test("`acquireLock()` throws LockHeldError when the same process holds the 
 });
 
 Deno.test("`acquireLock()` names the other process holding the lock, then takes over once it is killed", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const { child, stdin, rest } = await startHolder(dir);
     try {
       await assert.rejects(acquireLock(dir, HOLDER), (error: unknown) => {
@@ -140,7 +131,7 @@ Deno.test("`acquireLock()` names the other process holding the lock, then takes 
 });
 
 Deno.test("`release()` in another process frees the folder and removes the file", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const { child, stdin, rest } = await startHolder(dir);
     await stdin.close();
     assert.equal(await drain(rest), "");
@@ -152,7 +143,7 @@ Deno.test("`release()` in another process frees the folder and removes the file"
 });
 
 Deno.test("`acquireLock()` throws LockHeldError without a holder when the lock file is unreadable", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     // A holder that has locked the file but not written itself into it yet.
     using holder = await Deno.open(join(dir, ".lock"), { write: true, create: true });
     assert.equal(await holder.tryLock(true), true);

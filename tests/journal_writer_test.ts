@@ -5,6 +5,7 @@ import { encodeEvent } from "../src/journal/codec.ts";
 import type { JournalEvent } from "../src/journal/events.ts";
 import { readJournal, replayEvents, replayText } from "../src/journal/replay.ts";
 import { openJournal } from "../src/journal/writer.ts";
+import { withTempDir } from "./helpers/temp_dir.ts";
 
 const AT = "2025-01-01T00:00:00.000Z";
 const CHILD = new URL("./fixtures/journal/append_until_killed.ts", import.meta.url);
@@ -13,18 +14,8 @@ function submitting(index: number): JournalEvent {
   return { type: "submitting", at: AT, job: `job-${index}`, fingerprint: "fp", key: `k-${index}` };
 }
 
-/** Runs `body` with a fresh temporary folder and removes it afterwards. */
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "journal_writer_test_" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("`openJournal()` appends one line per event that replays to the same states", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, "state.jsonl");
     const events: JournalEvent[] = [
       submitting(1),
@@ -41,7 +32,7 @@ Deno.test("`openJournal()` appends one line per event that replays to the same s
 });
 
 Deno.test("`append()` shares fsyncs among 1000 concurrent appends (group commit)", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, "state.jsonl");
     let fsyncs = 0;
     const journal = await openJournal(path, {
@@ -63,7 +54,7 @@ Deno.test("`append()` shares fsyncs among 1000 concurrent appends (group commit)
 });
 
 Deno.test("`append()` resolves only after the event's fsync, batching appends made meanwhile", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, "state.jsonl");
     const firstFsync = Promise.withResolvers<void>();
     const gate = Promise.withResolvers<void>();
@@ -95,7 +86,7 @@ Deno.test("`append()` resolves only after the event's fsync, batching appends ma
 });
 
 Deno.test("`append()` rejects every waiting and later append when an fsync fails", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, "state.jsonl");
     const gate = Promise.withResolvers<void>();
     const failing = Promise.withResolvers<void>();
@@ -131,7 +122,7 @@ Deno.test("`append()` rejects every waiting and later append when an fsync fails
 });
 
 Deno.test("`append()` rejects after `close()`", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const journal = await openJournal(join(dir, "state.jsonl"));
     const pending = journal.append(submitting(0));
     await journal.close();
@@ -147,7 +138,7 @@ Deno.test("`append()` rejects after `close()`", async () => {
 });
 
 Deno.test("`openJournal()` ends a torn last line before appending", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, "state.jsonl");
     const before = encodeEvent(submitting(0)) + "\n" + encodeEvent(submitting(1)).slice(0, 25);
     await Deno.writeTextFile(path, before);
@@ -164,7 +155,7 @@ Deno.test("`openJournal()` ends a torn last line before appending", async () => 
 });
 
 Deno.test("`openJournal()` adds nothing to a journal that ends with a newline", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, "state.jsonl");
     const before = encodeEvent(submitting(0)) + "\n";
     await Deno.writeTextFile(path, before);
@@ -175,7 +166,7 @@ Deno.test("`openJournal()` adds nothing to a journal that ends with a newline", 
 });
 
 Deno.test("`openJournal()` fails clearly when the folder does not exist", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await assert.rejects(
       openJournal(join(dir, "missing", "state.jsonl")),
       (error: unknown) =>
@@ -215,7 +206,7 @@ async function appendUntilKilled(path: string, prefix: string, atLeast: number):
 }
 
 Deno.test("`openJournal()` keeps every acknowledged event when its process is killed mid-write", async () => {
-  await inTempDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, "state.jsonl");
     const rounds = [{ prefix: "r1", atLeast: 300 }, { prefix: "r2", atLeast: 700 }, {
       prefix: "r3",

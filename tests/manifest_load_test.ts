@@ -1,36 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ManifestError } from "../src/errors.ts";
-import {
-  loadManifest,
-  manifestFormat,
-  parseManifest,
-  parseYamlDocument,
-  splitYamlJobs,
-} from "../src/manifest/load.ts";
+import { loadManifest, manifestFormat, parseManifest } from "../src/manifest/load.ts";
 import { FIXTURES } from "./fixtures/manifests/helpers.ts";
-
-const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
-
-function parseText(format: "yaml" | "csv", text: string): ReturnType<typeof parseManifest> {
-  return parseManifest(encode(text), { file: `m.${format}`, format });
-}
-
-/** Assert that `fn` throws a ManifestError with this code (and line, when given). */
-async function assertRefused(
-  fn: () => unknown,
-  code: string,
-  message: RegExp,
-  line?: number,
-): Promise<void> {
-  await assert.rejects(async () => await fn(), (error: unknown) => {
-    assert.ok(error instanceof ManifestError, String(error));
-    assert.equal(error.code, code);
-    assert.match(error.message, message);
-    if (line !== undefined) assert.equal(error.line, line);
-    return true;
-  });
-}
+import { assertRefused, parseText } from "./helpers/manifest_text.ts";
 
 Deno.test("loadManifest() gives each YAML job the line where its item starts", async () => {
   const raw = await loadManifest(join(FIXTURES, "lines.yaml"));
@@ -47,83 +20,6 @@ Deno.test("loadManifest() gives each YAML job the line where its item starts", a
     ],
   );
   assert.equal(raw.defaults?.line, 2);
-});
-
-Deno.test("parseManifest() gives lines for a YAML list at the root, flow items included", () => {
-  const raw = parseText(
-    "yaml",
-    "# comment\n\n- prompt: a\n  model: m\n- {prompt: b}\n-\n  prompt: c\n- [not, a, job]\n" +
-      "- # a comment after the dash\n\n  prompt: d\n-\n  - nested\n",
-  );
-  assert.deepEqual(raw.jobs.map((job) => job.line), [3, 5, 6, 8, 9, 12]);
-});
-
-Deno.test("parseManifest() gives each CSV record its starting line, multi-line quoted records included", async (t) => {
-  const body = [
-    "id,prompt,model",
-    "a,plain,m",
-    "",
-    'b,"quoted, with comma",m',
-    'c,"spans',
-    "three",
-    'lines",m',
-    'd,"say ""hi""",m',
-    ",,", // a row of empty cells: skipped
-    "e,last,m",
-  ];
-  const expected = [["a", 2], ["b", 4], ["c", 5], ["d", 8], ["e", 10]];
-  const variants: [string, string][] = [
-    ["LF", body.join("\n") + "\n"],
-    ["CRLF", body.join("\r\n") + "\r\n"],
-    ["BOM and CRLF", "\uFEFF" + body.join("\r\n")],
-    ["no final newline", body.join("\n")],
-  ];
-  for (const [name, text] of variants) {
-    await t.step(name, () => {
-      const raw = parseText("csv", text);
-      assert.deepEqual(raw.problems, []);
-      assert.deepEqual(
-        raw.jobs.map((job) => [(job.value as Record<string, string>).id, job.line]),
-        expected,
-      );
-      const c = raw.jobs[2].value as Record<string, string>;
-      assert.equal(
-        c.prompt,
-        name.includes("CRLF") ? "spans\r\nthree\r\nlines" : "spans\nthree\nlines",
-      );
-      assert.equal((raw.jobs[3].value as Record<string, string>).prompt, 'say "hi"');
-    });
-  }
-});
-
-Deno.test("parseManifest() leaves empty CSV cells out so defaults apply, and keeps non-ASCII text", () => {
-  const raw = parseText("csv", "prompt,model,seconds,size\nÜber den Wolken 日本,m,,\n");
-  assert.deepEqual(raw.jobs[0].value, { prompt: "Über den Wolken 日本", model: "m" });
-});
-
-Deno.test("parseManifest() reports CSV header problems once, at the header's line", () => {
-  const raw = parseText("csv", "\nprompt,model,second,model\nx,m,5,m\n");
-  assert.deepEqual(raw.problems.map((p) => [p.line, p.field, p.code]), [
-    [2, "second", "unknown_field"],
-    [2, "model", "duplicate_column"],
-  ]);
-  assert.match(raw.problems[0].message, /did you mean "seconds"/);
-});
-
-Deno.test("parseManifest() reports a CSV row with more cells than the header", () => {
-  const raw = parseText("csv", "prompt,model\nx,m,surplus\ny,m,\n");
-  assert.deepEqual(raw.jobs[0].problems.map((p) => p.code), ["extra_cells"]);
-  assert.deepEqual(raw.jobs[1].problems, []);
-});
-
-Deno.test("parseManifest() reports unknown top-level YAML keys with a suggestion", () => {
-  const raw = parseText("yaml", "default:\n  seconds: 5\njobs:\n  - prompt: x\n");
-  assert.deepEqual(raw.problems.map((p) => [p.line, p.field, p.code]), [[
-    1,
-    "default",
-    "unknown_key",
-  ]]);
-  assert.match(raw.problems[0].message, /did you mean "defaults"/);
 });
 
 Deno.test("parseManifest() refuses files that are not a manifest", async (t) => {
@@ -184,24 +80,6 @@ Deno.test("parseManifest() refuses files that are not a manifest", async (t) => 
       "manifest_binary",
       /not UTF-8/,
     ));
-});
-
-Deno.test("parseManifest() refuses a YAML alias bomb before anything walks it", async () => {
-  const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-  for (let i = 1; i < 10; i += 1) {
-    const previous = String.fromCharCode(96 + i);
-    const name = String.fromCharCode(97 + i);
-    levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(",")}]`);
-  }
-  const text = `defaults: {}\nbomb:\n  ${levels.join("\n  ")}\njobs:\n  - prompt: *j\n`;
-  await assertRefused(() => parseText("yaml", text), "manifest_alias_bomb", /alias bomb/);
-});
-
-Deno.test("parseManifest() accepts modest alias use, such as a shared image list", () => {
-  const text =
-    "defaults: {}\njobs:\n  - prompt: a\n    image: &imgs [x.png, y.png]\n  - prompt: b\n    image: *imgs\n";
-  const raw = parseText("yaml", text);
-  assert.deepEqual((raw.jobs[1].value as { image: string[] }).image, ["x.png", "y.png"]);
 });
 
 Deno.test("loadManifest() refuses missing, unreadable, misnamed and oversized files", async (t) => {
@@ -284,125 +162,4 @@ Deno.test("manifestFormat() chooses by extension", () => {
   assert.equal(manifestFormat("dir.v2/a.YML"), "yaml");
   assert.equal(manifestFormat("a.csv"), "csv");
   assert.throws(() => manifestFormat("a.json"), ManifestError);
-});
-
-/** What parsing gave: the raw manifest, or the refusal's code, line and message. */
-function outcome(parse: () => unknown): unknown {
-  try {
-    return parse();
-  } catch (error) {
-    if (!(error instanceof ManifestError)) throw error;
-    return { code: error.code, line: error.line, message: error.message };
-  }
-}
-
-Deno.test("parseManifest() reads YAML job items one by one exactly as the whole document reads", async (t) => {
-  const lines = await Deno.readTextFile(join(FIXTURES, "lines.yaml"));
-  // [name, text, whether the line scan splits it into items]
-  const cases: [string, string, boolean][] = [
-    ["the lines fixture", lines, true],
-    [
-      "a root list with comments, flow items and bare dashes",
-      "# comment\n\n- prompt: a\n  model: m\n- {prompt: b}\n-\n  prompt: c\n- [not, a, job]\n" +
-      "- # a comment after the dash\n\n  prompt: d\n-\n  - nested\n",
-      true,
-    ],
-    [
-      "defaults and an unknown key after the jobs",
-      "jobs:\n  - prompt: a\n    model: m\n\n  # between\n  - prompt: b\ndefaults:\n  seconds: 5\n" +
-      "other: 1\n",
-      true,
-    ],
-    [
-      "a list at the key's own indentation",
-      "defaults:\n  seconds: 4\njobs:\n- prompt: a\n- prompt: b\n# c\nextra: x\n",
-      true,
-    ],
-    [
-      "BOM and CRLF",
-      "\uFEFFdefaults:\r\n  model: m\r\njobs:   # the list\r\n  - prompt: a\r\n  - prompt: |\r\n" +
-      "      two\r\n      lines\r\n",
-      true,
-    ],
-    [
-      "block scalars keeping trailing blank lines",
-      "jobs:\n  - prompt: |+\n      a\n\n  - prompt: >-\n      b\n      c\n\n",
-      true,
-    ],
-    ["a quoted text running past the next dash", 'jobs:\n  - prompt: "a\n  - b"\n', true],
-    [
-      "an alias to another item's anchor",
-      "defaults: {}\njobs:\n  - prompt: a\n    image: &imgs [x.png, y.png]\n  - prompt: b\n" +
-      "    image: *imgs\n",
-      true,
-    ],
-    [
-      "an alias to a collection inside one item",
-      "jobs:\n  - prompt: x\n    image: &i [a.png]\n    input_reference: *i\n",
-      true,
-    ],
-    ["a scalar alias and a star in a prompt", "- prompt: &p a *bold* cat\n  id: *p\n", true],
-    ["a syntax error in an item", "jobs:\n  - prompt: a\n  - model: [b\n", true],
-    ["a duplicate key in an item", "- prompt: a\n  prompt: b\n", true],
-    ["a syntax error after the jobs", "jobs:\n  - prompt: a\nother: [\n", true],
-    [
-      "a quoted default running into the jobs key",
-      'defaults:\n  prompt: "abc\njobs:\n  - x"\n',
-      true,
-    ],
-    ["a flow list", "jobs: [{prompt: a}, {prompt: b}]\n", false],
-    ["a mapping under jobs", "jobs:\n  prompt: a\n", false],
-    ["an empty jobs key", "defaults:\n  seconds: 5\njobs:\n", false],
-    ["a tab before an item", "jobs:\n\t- prompt: a\n", false],
-    ["a document marker", "---\njobs:\n  - prompt: a\n", false],
-    ["two jobs keys", "jobs:\n  - prompt: a\njobs:\n  - prompt: b\n", false],
-    ["a quoted jobs key", '"jobs":\n  - prompt: a\n', false],
-    ["an indented root list", "  - prompt: a\n  - prompt: b\n", false],
-    ["a root list followed by a key", "- prompt: a\nkey: b\n", false],
-  ];
-  for (const [name, text, split] of cases) {
-    await t.step(name, () => {
-      const bytes = new TextEncoder().encode(text);
-      assert.equal(splitYamlJobs(bytes) !== undefined, split);
-      assert.deepEqual(
-        outcome(() => parseManifest(bytes, { file: "m.yaml", format: "yaml" })),
-        outcome(() => parseYamlDocument(text, "m.yaml")),
-      );
-    });
-  }
-});
-
-Deno.test("parseManifest() reads the CSV its own splitter is unsure of with csv-parse", async (t) => {
-  const jobsOf = (text: string): [unknown, number][] =>
-    parseText("csv", text).jobs.map((job) => [job.value, job.line]);
-  await t.step("records ending in a lone CR", () => {
-    assert.deepEqual(jobsOf("prompt,model\ra,m\r\rb,m\r"), [
-      [{ prompt: "a", model: "m" }, 2],
-      [{ prompt: "b", model: "m" }, 4],
-    ]);
-  });
-  await t.step("a lone CR in an LF file (csv-parse ends the record there)", () => {
-    assert.deepEqual(jobsOf("prompt,model\na\rb,m\n"), [
-      [{ prompt: "a" }, 2],
-      [{ prompt: "b", model: "m" }, 3],
-    ]);
-  });
-  await t.step("a trailing comma and a quoted empty cell", () => {
-    assert.deepEqual(jobsOf('prompt,model,\na,m,\n"",""\nb,"m"'), [
-      [{ prompt: "a", model: "m" }, 2],
-      [{ prompt: "b", model: "m" }, 4],
-    ]);
-  });
-  await t.step("a quote inside an unquoted cell", () =>
-    assertRefused(
-      () => parseText("csv", 'prompt,model\na "b" c,m\n'),
-      "manifest_syntax",
-      /^Cannot parse m\.csv/,
-    ));
-  await t.step("text after a closing quote", () =>
-    assertRefused(
-      () => parseText("csv", 'prompt,model\n"a" b,m\n'),
-      "manifest_syntax",
-      /^Cannot parse m\.csv/,
-    ));
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { renderReportMarkdown, videoHref } from "../src/report/markdown.ts";
+import { renderReportMarkdown } from "../src/report/markdown.ts";
 import type { ReportModel } from "../src/report/summary.ts";
 import { REPORT_FIXTURE } from "./fixtures/report_model.ts";
 
@@ -83,17 +83,4 @@ Deno.test("renderReportMarkdown() says so when the manifest has no jobs", () => 
     jobs: [],
   };
   assert(renderReportMarkdown(empty).endsWith("## Jobs\n\nThe manifest has no jobs.\n"));
-});
-
-Deno.test("videoHref() encodes each path segment of a video's output path", async (t) => {
-  const cases: Array<[string, string]> = [
-    ["videos/intro.mp4", "videos/intro.mp4"],
-    ["videos/a b#1?.mp4", "videos/a%20b%231%3F.mp4"],
-    ["videos/(draft) it's.mp4", "videos/%28draft%29%20it%27s.mp4"],
-    ["videos/été.mp4", "videos/%C3%A9t%C3%A9.mp4"],
-    ["videos\\win.mp4", "videos/win.mp4"],
-  ];
-  for (const [output, href] of cases) {
-    await t.step(output, () => assert.equal(videoHref(output), href));
-  }
 });

@@ -1,22 +1,13 @@
 import assert from "node:assert/strict";
+import type { SimulatorFaults } from "../src/simulator/server.ts";
 import {
-  type SimulatorFaults,
-  type SimulatorServerOptions,
-  startSimulator,
-} from "../src/simulator/server.ts";
-import { drain, ManualClock, retrieve, submit, VALID } from "./fixtures/simulator/helpers.ts";
-
-async function withSimulator(
-  options: SimulatorServerOptions,
-  body: (base: string, simulator: ReturnType<typeof startSimulator>) => Promise<void>,
-): Promise<void> {
-  const simulator = startSimulator({ seed: 1, ...options });
-  try {
-    await body(simulator.url, simulator);
-  } finally {
-    await simulator.shutdown();
-  }
-}
+  drain,
+  ManualClock,
+  retrieve,
+  submit,
+  VALID,
+  withSimulator,
+} from "./fixtures/simulator/helpers.ts";
 
 /** Submit once without faults, then turn on `faults` for the next requests. */
 async function succeededTask(base: string, clock: ManualClock): Promise<string> {

@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  createSimulator,
-  type SimulatorServerOptions,
-  startSimulator,
-} from "../src/simulator/server.ts";
+import { createSimulator, type SimulatorServerOptions } from "../src/simulator/server.ts";
 import {
   FIXTURES,
   ManualClock,
@@ -12,21 +8,10 @@ import {
   submit,
   type SubmitFields,
   VALID,
+  withSimulator,
 } from "./fixtures/simulator/helpers.ts";
 
 type Json = Record<string, unknown>;
-
-async function withSimulator(
-  options: SimulatorServerOptions,
-  body: (base: string, simulator: ReturnType<typeof startSimulator>) => Promise<void>,
-): Promise<void> {
-  const simulator = startSimulator({ seed: 1, ...options });
-  try {
-    await body(simulator.url, simulator);
-  } finally {
-    await simulator.shutdown();
-  }
-}
 
 async function created(base: string, fields: SubmitFields = VALID): Promise<Json> {
   const response = await submit(base, fields);

@@ -1,19 +1,22 @@
 import assert from "node:assert/strict";
 import { CLIP_MP4 } from "../src/simulator/assets/clip_mp4.ts";
-import { type SimulatorServerOptions, startSimulator } from "../src/simulator/server.ts";
+import type { RunningSimulator, SimulatorServerOptions } from "../src/simulator/server.ts";
 import { interpretRange, videoForTask } from "../src/simulator/video.ts";
-import { ManualClock, retrieve, sha256, submit, VALID } from "./fixtures/simulator/helpers.ts";
+import {
+  ManualClock,
+  retrieve,
+  sha256,
+  submit,
+  VALID,
+  withSimulator as withRenderingSimulator,
+} from "./fixtures/simulator/helpers.ts";
 
-async function withSimulator(
+/** A simulator that renders at once unless `options` says otherwise. */
+function withSimulator(
   options: SimulatorServerOptions,
-  body: (base: string, simulator: ReturnType<typeof startSimulator>) => Promise<void>,
+  body: (base: string, simulator: RunningSimulator) => Promise<void>,
 ): Promise<void> {
-  const simulator = startSimulator({ seed: 1, renderMs: 0, ...options });
-  try {
-    await body(simulator.url, simulator);
-  } finally {
-    await simulator.shutdown();
-  }
+  return withRenderingSimulator({ renderMs: 0, ...options }, body);
 }
 
 /** Create a task and return its id and current signed URL. */

@@ -30,10 +30,15 @@ export interface SubmitImage {
 
 /** Everything one `POST /v1/videos` sends. */
 export interface SubmitRequest {
+  /** The model, e.g. `doubao-seedance-2-0`. */
   model: string;
+  /** The prompt. */
   prompt: string;
+  /** The video's length in seconds. */
   seconds: number;
+  /** The aspect ratio, e.g. `16:9`. */
   size: string;
+  /** The resolution, e.g. `720p`. */
   resolution: string;
   /** Reference images, one `input_reference` part each (may be empty). */
   images: SubmitImage[];
@@ -106,6 +111,8 @@ export class CometClient {
   readonly #now: () => number;
 
   /**
+   * Create a client for one base URL and key.
+   *
    * @param options Base URL, key and injected effects.
    * @throws {TypeError} When the base URL is not an http(s) URL.
    */

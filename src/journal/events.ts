@@ -8,7 +8,9 @@
 
 /** An error as kept in the journal and the report. */
 export interface JobError {
+  /** Stable machine-readable code, e.g. `content_policy`. */
   code: string;
+  /** What happened, in words a user can act on. */
   message: string;
 }
 
@@ -17,18 +19,27 @@ export type TaskStatus = "queued" | "in_progress" | "succeeded" | "failed" | "er
 
 /** A run started (informational; helps reading the journal). */
 export interface RunStartedEvent {
+  /** The event's kind. */
   type: "run_started";
+  /** When it happened (ISO 8601). */
   at: string;
+  /** The process id of the run. */
   pid: number;
+  /** The host the run is on. */
   host: string;
+  /** The tool's version. */
   version: string;
 }
 
 /** Written (and made durable) before every POST of a submission. */
 export interface SubmittingEvent {
+  /** The event's kind. */
   type: "submitting";
+  /** When it happened (ISO 8601). */
   at: string;
+  /** The job's id. */
   job: string;
+  /** Fingerprint of what is sent. */
   fingerprint: string;
   /** The `Idempotency-Key` of this submission; the same for every send until its outcome is known. */
   key: string;
@@ -36,87 +47,135 @@ export interface SubmittingEvent {
 
 /** The service answered that no task was created (408/409/425/429/503, or refused before sending). */
 export interface NotCreatedEvent {
+  /** The event's kind. */
   type: "not_created";
+  /** When it happened (ISO 8601). */
   at: string;
+  /** The job's id. */
   job: string;
+  /** The submission's `Idempotency-Key`. */
   key: string;
+  /** The HTTP status of the answer. */
   status: number;
+  /** What happened, in words a user can act on. */
   message: string;
 }
 
 /** The service created task `task` for the submission. */
 export interface SubmittedEvent {
+  /** The event's kind. */
   type: "submitted";
+  /** When it happened (ISO 8601). */
   at: string;
+  /** The job's id. */
   job: string;
+  /** The submission's `Idempotency-Key`. */
   key: string;
+  /** The service's task id. */
   task: string;
 }
 
 /** The service rejected the submission (4xx, or 500 with `invalid_request`). */
 export interface RejectedEvent {
+  /** The event's kind. */
   type: "rejected";
+  /** When it happened (ISO 8601). */
   at: string;
+  /** The job's id. */
   job: string;
+  /** The submission's `Idempotency-Key`. */
   key: string;
+  /** The HTTP status of the answer. */
   status: number;
+  /** What went wrong. */
   error: JobError;
 }
 
 /** The submission's outcome is unknown: a task may exist and be billed. */
 export interface UnknownOutcomeEvent {
+  /** The event's kind. */
   type: "outcome_unknown";
+  /** When it happened (ISO 8601). */
   at: string;
+  /** The job's id. */
   job: string;
+  /** The submission's `Idempotency-Key`. */
   key: string;
+  /** What happened, in words a user can act on. */
   message: string;
 }
 
 /** A poll saw a new status for the task. */
 export interface StatusEvent {
+  /** The event's kind. */
   type: "status";
+  /** When it happened (ISO 8601). */
   at: string;
+  /** The job's id. */
   job: string;
+  /** The service's task id. */
   task: string;
+  /** The status the poll saw. */
   status: TaskStatus;
+  /** The progress the service reported, 0..100. */
   progress?: number;
 }
 
 /** The task ended FAILED or ERROR. */
 export interface TaskFailedEvent {
+  /** The event's kind. */
   type: "task_failed";
+  /** When it happened (ISO 8601). */
   at: string;
+  /** The job's id. */
   job: string;
+  /** The service's task id. */
   task: string;
+  /** What went wrong. */
   error: JobError;
 }
 
 /** The task succeeded; its video is not downloaded yet. */
 export interface TaskSucceededEvent {
+  /** The event's kind. */
   type: "task_succeeded";
+  /** When it happened (ISO 8601). */
   at: string;
+  /** The job's id. */
   job: string;
+  /** The service's task id. */
   task: string;
 }
 
 /** The video is complete under its final name. */
 export interface DownloadedEvent {
+  /** The event's kind. */
   type: "downloaded";
+  /** When it happened (ISO 8601). */
   at: string;
+  /** The job's id. */
   job: string;
+  /** The service's task id. */
   task: string;
   /** Path relative to the output folder. */
   output: string;
+  /** The video's size in bytes. */
   bytes: number;
+  /** Hex SHA-256 of the video file. */
   sha256: string;
 }
 
 /** The video could not be downloaded and its URL could not be renewed. */
 export interface DownloadFailedEvent {
+  /** The event's kind. */
   type: "download_failed";
+  /** When it happened (ISO 8601). */
   at: string;
+  /** The job's id. */
   job: string;
+  /** The service's task id. */
   task: string;
+  /** What went wrong. */
   error: JobError;
 }
 
@@ -147,7 +206,9 @@ export type JobPhase = "pending" | "uncertain" | "running" | "succeeded" | "done
 
 /** The replayed state of one job id. */
 export interface JobState {
+  /** The job's id. */
   job: string;
+  /** Where the job stands. */
   phase: JobPhase;
   /** Fingerprint of the latest submission (what was sent). */
   fingerprint?: string;
@@ -159,18 +220,25 @@ export interface JobState {
   openKey?: string;
   /** Distinct submissions (idempotency keys) made for this job. */
   attempts: number;
+  /** The service's task id, once a task exists. */
   task?: string;
   /** Last normalised status seen by a poll. */
   status?: TaskStatus;
+  /** The progress the latest poll saw, 0..100. */
   progress?: number;
   /** When the latest submission was (first) sent. */
   submittedAt?: string;
   /** When the task reached a terminal status. */
   completedAt?: string;
+  /** When the video was downloaded. */
   downloadedAt?: string;
+  /** The video's path relative to the output folder, once downloaded. */
   output?: string;
+  /** The video's size in bytes, once downloaded. */
   bytes?: number;
+  /** Hex SHA-256 of the video, once downloaded. */
   sha256?: string;
+  /** Why the job failed or was last not created. */
   error?: JobError;
   /** Why the job failed: the submission was rejected, the task failed, or its download. */
   failure?: "rejected" | "task" | "download";

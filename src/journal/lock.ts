@@ -19,8 +19,11 @@ export interface OutputLock {
 
 /** What a run writes about itself into the lock file. */
 export interface LockHolder {
+  /** The process id of the run. */
   pid: number;
+  /** The host the run is on. */
   host: string;
+  /** When the run started (ISO 8601). */
   startedAt: string;
 }
 

@@ -28,11 +28,17 @@ export interface Job {
   id: string;
   /** The id made safe for a file name. */
   safeId: string;
+  /** The prompt, trimmed. */
   prompt: string;
+  /** The model, a key of the catalog. */
   model: string;
+  /** The video's length in seconds. */
   seconds: number;
+  /** The aspect ratio, e.g. `16:9`. */
   size: string;
+  /** The resolution, e.g. `720p`. */
   resolution: string;
+  /** The reference images, in manifest order. */
   images: JobImage[];
   /** The video's path relative to the output folder, e.g. `videos/intro.mp4`. */
   output: string;

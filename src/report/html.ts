@@ -9,17 +9,14 @@
  *
  * @module
  */
-import type { ReportJob, ReportModel, ReportStatus, ReportTotals } from "./summary.ts";
-import { jobMessage, manifestName, videoHref } from "./markdown.ts";
-
-const STATUSES: readonly ReportStatus[] = [
-  "done",
-  "failed",
-  "invalid",
-  "pending",
-  "running",
-  "uncertain",
-];
+import {
+  REPORT_STATUSES,
+  type ReportJob,
+  type ReportModel,
+  type ReportStatus,
+  type ReportTotals,
+} from "./summary.ts";
+import { jobMessage, manifestName, videoHref } from "./format.ts";
 
 /** What a card without a video shows in its place. */
 const PLACEHOLDERS: Record<ReportStatus, string> = {
@@ -169,7 +166,7 @@ const HTML_ESCAPES: Record<string, string> = {
 function totalsList(totals: ReportTotals): string {
   const tiles = [
     `<div class="total"><dt>jobs</dt><dd>${totals.jobs}</dd></div>`,
-    ...STATUSES.map((status) =>
+    ...REPORT_STATUSES.map((status) =>
       `<div class="total status-${status}"><dt>${status}</dt><dd>${totals[status]}</dd></div>`
     ),
   ];

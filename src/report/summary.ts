@@ -8,59 +8,106 @@ import type { Job } from "../manifest/job.ts";
 import type { JobError, JobState } from "../journal/events.ts";
 import { changedError } from "../plan.ts";
 
+/** Every status a job can have in the report, in the order the reports list them. */
+export const REPORT_STATUSES = [
+  "done",
+  "failed",
+  "invalid",
+  "pending",
+  "running",
+  "uncertain",
+] as const;
+
 /** A job's status in the report. */
-export type ReportStatus = "done" | "failed" | "invalid" | "pending" | "running" | "uncertain";
+export type ReportStatus = typeof REPORT_STATUSES[number];
 
 /** One row of the report. */
 export interface ReportJob {
+  /** The job's id. */
   id: string;
+  /** 1-based line of the job in the manifest. */
   line: number;
+  /** Where the job stands. */
   status: ReportStatus;
+  /** The service's task id, when a task exists. */
   task_id: string | null;
+  /** The model, when known. */
   model: string | null;
+  /** The video's length in seconds, when known. */
   seconds: number | null;
+  /** The aspect ratio, when known. */
   size: string | null;
+  /** The resolution, when known. */
   resolution: string | null;
+  /** The reference images' paths as written. */
   images: string[];
+  /** The video's path relative to the output folder, once downloaded. */
   output: string | null;
+  /** The video's size in bytes, once downloaded. */
   bytes: number | null;
+  /** Hex SHA-256 of the video, once downloaded. */
   sha256: string | null;
+  /** How many submissions were made. */
   attempts: number;
+  /** When the latest submission was sent. */
   submitted_at: string | null;
+  /** When the task reached a terminal status. */
   completed_at: string | null;
+  /** When the video was downloaded. */
   downloaded_at: string | null;
+  /** Why the job failed or is invalid. */
   error: JobError | null;
 }
 
 /** Counts per status. */
 export interface ReportTotals {
+  /** All jobs of the manifest. */
   jobs: number;
+  /** Jobs whose video is downloaded. */
   done: number;
+  /** Jobs that failed. */
   failed: number;
+  /** Jobs that failed validation. */
   invalid: number;
+  /** Jobs not submitted yet. */
   pending: number;
+  /** Jobs whose task is not finished or not downloaded. */
   running: number;
+  /** Jobs whose submission has an unknown outcome. */
   uncertain: number;
 }
 
 /** The whole report (report.json). */
 export interface ReportModel {
+  /** The manifest's path. */
   manifest: string;
+  /** When the report was built (ISO 8601). */
   generated_at: string;
+  /** Counts per status. */
   totals: ReportTotals;
+  /** One row per job, in manifest order. */
   jobs: ReportJob[];
 }
 
 /** A job that failed validation, as the report needs it. */
 export interface InvalidJobRow {
+  /** 0-based position in the manifest. */
   index: number;
+  /** 1-based line of the job. */
   line: number;
+  /** The job's id. */
   id: string;
+  /** The model, as written. */
   model?: string;
+  /** The seconds, when a whole number. */
   seconds?: number;
+  /** The size, as written. */
   size?: string;
+  /** The resolution, as written. */
   resolution?: string;
+  /** Image paths as written. */
   images: string[];
+  /** Its errors; the first one's code becomes the row's. */
   issues: { field: string | null; message: string; code?: string }[];
 }
 

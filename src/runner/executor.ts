@@ -21,19 +21,25 @@ import type { RunEventSink } from "./events.ts";
 
 /** What the executor needs of the service (CometClient implements it). */
 export interface ServiceClient {
+  /** One POST of a submission; never throws for HTTP or network outcomes. */
   submit(request: SubmitRequest, signal?: AbortSignal): Promise<SubmitOutcome>;
+  /** One GET of a task; throws ApiError. */
   getTask(id: string, signal?: AbortSignal): Promise<Task>;
+  /** GET a signed video URL, without the key, from `offset` on. */
   openVideo(url: string, options?: { offset?: number; signal?: AbortSignal }): Promise<Response>;
 }
 
 /** Where events are made durable. */
 export interface EventJournal {
+  /** Resolves once the event is durable. */
   append(event: JournalEvent): Promise<void>;
 }
 
 /** Options of {@linkcode executeRun}. */
 export interface ExecutorOptions {
+  /** The service. */
   client: ServiceClient;
+  /** Where every step is made durable before the run acts on it. */
   journal: EventJournal;
   /** The output folder; job outputs are relative to it. */
   outDir: string;
@@ -57,8 +63,11 @@ export interface ExecutorOptions {
   taskNotExistGraceMs?: number;
   /** Graceful stop (SIGINT): no new submission, waits and transfers end. */
   stop?: AbortSignal;
+  /** Time. @default realClock */
   clock?: Clock;
+  /** Jitter source in [0, 1). @default Math.random */
   random?: () => number;
+  /** Receives what happens, for the CLI to render. */
   onEvent?: RunEventSink;
   /** Reads an image for upload. @default Deno.readFile */
   readFile?: (path: string) => Promise<Uint8Array>;

@@ -1,0 +1,137 @@
+/**
+ * CSV manifests to raw jobs: a header row naming job fields, then one job per
+ * record (empty cells left out, `image` split on `|`). Pure.
+ *
+ * @module
+ */
+import {
+  JOB_FIELDS,
+  type JobField,
+  type ManifestProblem,
+  NO_PROBLEMS,
+  type RawJob,
+  type RawManifest,
+  type RawProblem,
+  refuseManifest,
+} from "./raw.ts";
+import { unknownFieldMessage } from "./suggest.ts";
+import { forEachCsvRecord } from "./csv_split.ts";
+
+/**
+ * Parse a CSV manifest.
+ *
+ * @param text The manifest's text.
+ * @param file The file name for messages.
+ * @returns The raw manifest.
+ * @throws {ManifestError} When the text holds no jobs or csv-parse refuses it.
+ */
+export function parseCsvManifest(text: string, file: string): RawManifest {
+  let header: CsvHeader | undefined;
+  let jobs: RawJob[] = [];
+  const addRecord = (cells: string[], line: number): void => {
+    if (header === undefined) {
+      header = readCsvHeader(cells, line);
+      return;
+    }
+    const job = csvJob(cells, header, line, jobs.length);
+    if (job) jobs.push(job);
+  };
+  forEachCsvRecord(text, {
+    file,
+    onRecord: addRecord,
+    onRestart: (): void => {
+      header = undefined;
+      jobs = [];
+    },
+  });
+  if (header === undefined) return refuseManifest(file, "it is empty", "manifest_empty");
+  const problems = header.problems;
+  header.unnamedWithValues.forEach((column) =>
+    problems.push({
+      code: "unknown_field",
+      line: header?.line ?? 1,
+      field: null,
+      message: `column ${column + 1} has no name in the header but holds values`,
+    })
+  );
+  if (jobs.length === 0 && problems.length === 0) {
+    refuseManifest(file, "it has a header but no jobs", "manifest_empty", undefined, header.line);
+  }
+  return { file, format: "csv", jobs, problems };
+}
+
+/** What the header row says about each column. */
+interface CsvHeader {
+  line: number;
+  columns: string[];
+  /** The job field of each column; undefined for unknown, duplicate or unnamed columns. */
+  known: (JobField | undefined)[];
+  problems: ManifestProblem[];
+  /** Unnamed columns (e.g. a trailing comma) found to hold a value in some row. */
+  unnamedWithValues: Set<number>;
+}
+
+function readCsvHeader(cells: string[], line: number): CsvHeader {
+  const columns = cells.map((name) => name.trim());
+  const problems: ManifestProblem[] = [];
+  const known = columns.map((name, column): JobField | undefined => {
+    if ((JOB_FIELDS as readonly string[]).includes(name)) {
+      if (columns.indexOf(name) === column) return name as JobField;
+      problems.push({
+        code: "duplicate_column",
+        line,
+        field: name,
+        message: `column "${name}" appears more than once in the header`,
+      });
+      return undefined;
+    }
+    if (name === "") return undefined;
+    problems.push({ code: "unknown_field", line, field: name, message: unknownFieldMessage(name) });
+    return undefined;
+  });
+  for (const required of ["prompt", "model"] as const) {
+    if (!columns.includes(required)) {
+      problems.push({
+        code: "required",
+        line,
+        field: required,
+        message: `the header has no "${required}" column; every job needs a ${required}`,
+      });
+    }
+  }
+  return { line, columns, known, problems, unnamedWithValues: new Set() };
+}
+
+/** One CSV record as a raw job; undefined for a row of empty cells (e.g. ",,,"). */
+function csvJob(
+  cells: string[],
+  header: CsvHeader,
+  line: number,
+  index: number,
+): RawJob | undefined {
+  const { columns, known } = header;
+  let fields: Record<string, unknown> | undefined;
+  let problems: RawProblem[] | undefined;
+  for (let column = 0; column < cells.length; column += 1) {
+    const cell = cells[column];
+    if (cell.trim() === "") continue;
+    fields ??= {};
+    if (column >= columns.length) {
+      problems = [{
+        code: "extra_cells",
+        field: null,
+        message: `the row has ${cells.length} cells but the header has ${columns.length} columns`,
+      }];
+      break;
+    }
+    const field = known[column];
+    if (field === undefined) {
+      if (columns[column] === "") header.unnamedWithValues.add(column);
+      continue;
+    }
+    fields[field] = field === "image" || field === "input_reference"
+      ? cell.split("|").map((path) => path.trim())
+      : cell;
+  }
+  return fields ? { index, line, value: fields, problems: problems ?? NO_PROBLEMS } : undefined;
+}

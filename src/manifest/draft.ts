@@ -1,0 +1,278 @@
+/**
+ * One job from its raw fields and the defaults: a {@linkcode Job} when it is
+ * clean, or a {@linkcode Draft} carrying its problems and warnings, and the
+ * way back from a draft to what the report shows of an invalid job. Pure.
+ *
+ * @module
+ */
+import { JOB_DEFAULTS } from "../catalog.ts";
+import type { Job } from "./job.ts";
+import { deriveId, fingerprint, safeFileName } from "./ids.ts";
+import { isMapping, type RawJob, type RawProblem } from "./raw.ts";
+import {
+  type FieldContext,
+  type Level,
+  modelProblems,
+  readLevel,
+  type Values,
+  wholeNumber,
+} from "./fields.ts";
+import type { InvalidJob, Issue } from "./issues.ts";
+
+/** A job with problems or warnings, or one found to clash with another. */
+export interface Draft {
+  /** 0-based position in the manifest. */
+  index: number;
+  /** 1-based line where the job starts. */
+  line: number;
+  /** Its id (given or derived from what could be read). */
+  id: string;
+  /** Whether the id was written in the manifest. */
+  idGiven: boolean;
+  /** False when the job is not a mapping at all (never a duplicate of anything). */
+  readable: boolean;
+  /** The id as a safe file name. */
+  safeId: string;
+  /** The video's path relative to the output folder. */
+  output: string;
+  /** Whether `output` was given (else it comes from the id). */
+  outputGiven: boolean;
+  /**
+   * The job, built as soon as it has no problems of its own; then `values`
+   * and `raw` are dropped (100,000 jobs' worth of them is a lot of memory).
+   */
+  job?: Job;
+  /** The valid values, until the job is built. */
+  values?: Values;
+  /** Every present field with its raw value, until the job is built. */
+  raw?: Map<string, unknown>;
+  /** Its errors. */
+  problems: RawProblem[];
+  /** Its warnings. */
+  warnings: RawProblem[];
+}
+
+/** Bit of `given[index]`: the job's id was written in the manifest. */
+export const ID_GIVEN = 1;
+/** Bit of `given[index]`: the job's output was written in the manifest. */
+export const OUTPUT_GIVEN = 2;
+
+/**
+ * Read one job, with the defaults filled in, and check it.
+ *
+ * @param rawJob The job as loaded.
+ * @param defaults The manifest's defaults, read, if any.
+ * @param defaultsFaulty Fields whose default is wrong (reported once, at the defaults).
+ * @param context The catalog and image facts.
+ * @param given Per job index, the {@linkcode ID_GIVEN} and {@linkcode OUTPUT_GIVEN} bits; set here.
+ * @returns The job when clean, else its draft.
+ */
+export function draftJob(
+  rawJob: RawJob,
+  defaults: Level | undefined,
+  defaultsFaulty: ReadonlySet<string>,
+  context: FieldContext,
+  given: Uint8Array,
+): Job | Draft {
+  const level = readLevel(rawJob.value, "job", context);
+  // The level belongs to this job alone, so its collections are extended in place.
+  const problems = level.problems;
+  if (rawJob.problems.length > 0) problems.unshift(...rawJob.problems);
+  const warnings = level.warnings;
+  const values = level.values;
+  const raw = level.present;
+  if (defaults) {
+    for (const [field, value] of defaults.present) {
+      if (level.present.has(field)) continue;
+      raw.set(field, value);
+      if (defaultsFaulty.has(field)) continue; // reported once, at the defaults
+      if (field === "image") {
+        values.images = defaults.values.images;
+        values.imagePaths = defaults.values.imagePaths;
+        values.imageField = defaults.values.imageField;
+        warnings.push(...defaults.warnings);
+      } else {
+        const key = field as Exclude<keyof Values, "images" | "imagePaths" | "imageField">;
+        if (defaults.values[key] !== undefined) {
+          (values as Record<string, unknown>)[key] = defaults.values[key];
+        }
+      }
+    }
+  }
+  if (isMapping(rawJob.value)) {
+    const missing = (field: string): boolean =>
+      !raw.has(field) && !context.missingColumns.has(field);
+    if (missing("prompt")) problems.push(required("prompt", "every job needs a prompt"));
+    if (missing("model")) {
+      problems.push(required("model", `every job needs one: ${context.models.join(", ")}`));
+    }
+  }
+  const seconds = values.seconds ?? (raw.has("seconds") ? undefined : JOB_DEFAULTS.seconds);
+  const size = values.size ?? (raw.has("size") ? undefined : JOB_DEFAULTS.size);
+  const resolution = values.resolution ??
+    (raw.has("resolution") ? undefined : JOB_DEFAULTS.resolution);
+  values.seconds = seconds;
+  values.size = size;
+  values.resolution = resolution;
+
+  const rule = values.model === undefined ? undefined : context.catalog[values.model];
+  if (rule && values.model) problems.push(...modelProblems(values, rule, values.model));
+
+  const imagePaths = values.imagePaths ?? [];
+  const id = values.id ?? deriveId({
+    prompt: values.prompt ?? raw.get("prompt"),
+    model: values.model ?? raw.get("model"),
+    seconds: seconds ?? raw.get("seconds"),
+    size: size ?? raw.get("size"),
+    resolution: resolution ?? raw.get("resolution"),
+    images: imagePaths,
+  });
+  const safeId = safeFileName(id);
+  // Joined, not concatenated: one flat string instead of a chain of pieces.
+  const output = ["videos/", values.output ?? safeId, values.output ? "" : ".mp4"].join("");
+  given[rawJob.index] = (values.id !== undefined ? ID_GIVEN : 0) |
+    (values.output !== undefined ? OUTPUT_GIVEN : 0);
+  if (problems.length === 0 && warnings.length === 0) {
+    return toJob(rawJob.index, rawJob.line, id, safeId, output, values);
+  }
+  const draft: Draft = {
+    index: rawJob.index,
+    line: rawJob.line,
+    id,
+    idGiven: values.id !== undefined,
+    readable: isMapping(rawJob.value),
+    safeId,
+    output,
+    outputGiven: values.output !== undefined,
+    values,
+    raw,
+    problems,
+    warnings,
+  };
+  if (problems.length === 0) {
+    draft.job = toJob(rawJob.index, rawJob.line, id, safeId, output, values);
+    draft.values = undefined;
+    draft.raw = undefined;
+  }
+  return draft;
+}
+
+/**
+ * Whether an entry is a draft rather than a clean job.
+ *
+ * @param entry A job or a draft.
+ * @returns True for a draft.
+ */
+export function isDraft(entry: Job | Draft): entry is Draft {
+  return "problems" in entry;
+}
+
+/**
+ * A clean job turned back into a draft, to carry a problem found later (a duplicate).
+ *
+ * @param job The clean job.
+ * @param given The id and output bits per job index.
+ * @returns A draft without problems, holding the job.
+ */
+export function draftOf(job: Job, given: Uint8Array): Draft {
+  return {
+    index: job.index,
+    line: job.line,
+    id: job.id,
+    idGiven: (given[job.index] & ID_GIVEN) !== 0,
+    readable: true,
+    safeId: job.safeId,
+    output: job.output,
+    outputGiven: (given[job.index] & OUTPUT_GIVEN) !== 0,
+    job,
+    problems: [],
+    warnings: [],
+  };
+}
+
+function toJob(
+  index: number,
+  line: number,
+  id: string,
+  safeId: string,
+  output: string,
+  values: Values,
+): Job {
+  // A job without problems has every value; the fallbacks only satisfy the types.
+  const prompt = values.prompt ?? "";
+  const model = values.model ?? "";
+  const seconds = values.seconds ?? JOB_DEFAULTS.seconds;
+  const size = values.size ?? JOB_DEFAULTS.size;
+  const resolution = values.resolution ?? JOB_DEFAULTS.resolution;
+  const images = values.images ?? [];
+  return {
+    index,
+    line,
+    id,
+    safeId,
+    prompt,
+    model,
+    seconds,
+    size,
+    resolution,
+    images,
+    output,
+    fingerprint: fingerprint({
+      model,
+      prompt,
+      seconds,
+      size,
+      resolution,
+      imageHashes: images.map((image) => image.sha256),
+    }),
+  };
+}
+
+/**
+ * What can be shown of an invalid job.
+ *
+ * @param draft The job's draft.
+ * @param issues Its errors.
+ * @returns The invalid job.
+ */
+export function toInvalid(draft: Draft, issues: Issue[]): InvalidJob {
+  const { job } = draft;
+  if (job) {
+    return {
+      index: draft.index,
+      line: draft.line,
+      id: draft.id,
+      safeId: draft.safeId,
+      model: job.model,
+      seconds: job.seconds,
+      size: job.size,
+      resolution: job.resolution,
+      images: job.images.map((image) => image.path),
+      output: draft.output,
+      issues,
+    };
+  }
+  const values = draft.values ?? {};
+  const raw = draft.raw ?? new Map<string, unknown>();
+  const rawModel = raw.get("model");
+  const rawSize = raw.get("size");
+  const rawResolution = raw.get("resolution");
+  return {
+    index: draft.index,
+    line: draft.line,
+    id: draft.id,
+    safeId: draft.safeId,
+    model: values.model ?? (typeof rawModel === "string" ? rawModel : undefined),
+    seconds: values.seconds ?? wholeNumber(raw.get("seconds")),
+    size: values.size ?? (typeof rawSize === "string" ? rawSize : undefined),
+    resolution: values.resolution ??
+      (typeof rawResolution === "string" ? rawResolution : undefined),
+    images: values.imagePaths ?? [],
+    output: draft.output,
+    issues,
+  };
+}
+
+function required(field: string, why: string): RawProblem {
+  return { code: "required", field, message: `${field} is required; ${why}` };
+}
