@@ -108,3 +108,9 @@ Deno.test("`retryDelay()` waits at least as long as Retry-After asks", () => {
   assert.equal(retryDelay(1, { ...options, retryAfterMs: 5000 }), 5000);
   assert.equal(retryDelay(5, { ...options, retryAfterMs: 10 }), 500);
 });
+
+Deno.test("`retryDelay()` honours a Retry-After of at most an hour", () => {
+  const options = { baseMs: 1000, maxMs: 60_000, random: () => 0 };
+  assert.equal(retryDelay(1, { ...options, retryAfterMs: 90_000 }), 90_000);
+  assert.equal(retryDelay(1, { ...options, retryAfterMs: 30 * 24 * 3600_000 }), 3600_000);
+});

@@ -183,3 +183,9 @@ Deno.test("`parseErrorBody()` describes answers that are not JSON errors", async
     assert.match(parseErrorBody(500, "application/json", "[1,2]").message, /not an error/);
   });
 });
+
+Deno.test("`normaliseStatus()` treats words outside both dialects as unknown, never success", async (t) => {
+  for (const word of ["succeeded", "done", "running", "pending", "failure", "cancelled", ""]) {
+    await t.step(JSON.stringify(word), () => assert.equal(normaliseStatus(word), "unknown"));
+  }
+});

@@ -162,11 +162,20 @@ export class CometClient {
     }
     let exchange: Exchange;
     try {
-      exchange = await this.#exchange(url, {
-        method: "POST",
-        headers: { ...this.#apiHeaders(), "Idempotency-Key": request.idempotencyKey },
-        body: form,
-      }, signal);
+      // The upload counts against the timeout too: allow one more second per
+      // 256 KiB of images, so large reference images on a slow uplink still fit.
+      const uploadBytes = request.images.reduce((sum, image) => sum + image.bytes.length, 0);
+      const timeoutMs = this.#timeoutMs + Math.ceil(uploadBytes / 262_144) * 1000;
+      exchange = await this.#exchange(
+        url,
+        {
+          method: "POST",
+          headers: { ...this.#apiHeaders(), "Idempotency-Key": request.idempotencyKey },
+          body: form,
+        },
+        signal,
+        timeoutMs,
+      );
     } catch (error) {
       if (!(error instanceof TransportFailure)) throw error;
       return {
@@ -301,11 +310,16 @@ export class CometClient {
   }
 
   /** Send one API request and read its body, all within the timeout. */
-  async #exchange(url: string, init: RequestInit, signal?: AbortSignal): Promise<Exchange> {
+  async #exchange(
+    url: string,
+    init: RequestInit,
+    signal?: AbortSignal,
+    timeoutMs: number = this.#timeoutMs,
+  ): Promise<Exchange> {
     const timeout = new AbortController();
     const timer = setTimeout(
       () => timeout.abort(new DOMException("The answer timed out", "TimeoutError")),
-      this.#timeoutMs,
+      timeoutMs,
     );
     const combined = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
     try {
@@ -316,13 +330,13 @@ export class CometClient {
         response = await this.#fetch(url, { ...init, signal: combined, redirect: "manual" });
       } catch (cause) {
         if (signal?.aborted) throw cause;
-        throw this.#failure(cause, timeout.signal);
+        throw this.#failure(cause, timeout.signal, false, timeoutMs);
       }
       try {
         return { response, text: await response.text() };
       } catch (cause) {
         if (signal?.aborted) throw cause;
-        return { response, bodyFailure: this.#failure(cause, timeout.signal, true) };
+        return { response, bodyFailure: this.#failure(cause, timeout.signal, true, timeoutMs) };
       }
     } finally {
       clearTimeout(timer);
@@ -330,10 +344,15 @@ export class CometClient {
   }
 
   /** Describe a fetch failure; `answered` when headers had already arrived. */
-  #failure(cause: unknown, timeout: AbortSignal, answered = false): TransportFailure {
+  #failure(
+    cause: unknown,
+    timeout: AbortSignal,
+    answered = false,
+    timeoutMs: number = this.#timeoutMs,
+  ): TransportFailure {
     if (timeout.aborted) {
       return new TransportFailure(
-        `no answer within ${formatSeconds(this.#timeoutMs)}`,
+        `no answer within ${formatSeconds(timeoutMs)}`,
         { sent: true, timedOut: true, cause },
       );
     }

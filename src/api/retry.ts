@@ -115,6 +115,9 @@ export function parseRetryAfter(header: string | null, nowMs: number): number | 
   return Math.max(0, date - nowMs);
 }
 
+/** The longest `Retry-After` wait honoured. */
+export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
 /**
  * The delay before the next retry: the backoff, but never shorter than what
  * the service asked for with `Retry-After`.
@@ -127,5 +130,8 @@ export function retryDelay(
   attempt: number,
   options: BackoffOptions & { retryAfterMs?: number },
 ): number {
-  return Math.max(backoffDelay(attempt, options), options.retryAfterMs ?? 0);
+  // A Retry-After far in the future is honoured up to an hour: beyond that the
+  // run checks again rather than sleeping for days.
+  const asked = Math.min(options.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS);
+  return Math.max(backoffDelay(attempt, options), asked);
 }

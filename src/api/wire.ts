@@ -50,15 +50,9 @@ const STATUS_WORDS: Readonly<Record<string, TaskStatus>> = {
   success: "succeeded",
   completed: "succeeded",
   failed: "failed",
-  failure: "failed",
   error: "error",
-  // Synonyms seen on the upstream provider's own API; harmless, and
-  // `succeeded` is the provider's success word.
-  pending: "queued",
-  not_start: "queued",
-  running: "in_progress",
-  processing: "in_progress",
-  succeeded: "succeeded",
+  // Nothing else: a word outside the contract's two dialects is "unknown",
+  // non-terminal and never success, however close it looks.
 };
 
 /**

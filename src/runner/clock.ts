@@ -15,6 +15,9 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** setTimeout fires at once for delays past 2^31-1 ms; longer sleeps are cut to that. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The real clock. */
 export const realClock: Clock = {
   now: () => Date.now(),
@@ -28,7 +31,7 @@ export const realClock: Clock = {
       const timer = setTimeout(() => {
         signal?.removeEventListener("abort", onAbort);
         resolve();
-      }, Math.max(0, ms));
+      }, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   },
