@@ -29,7 +29,13 @@ export type JobAction =
     newSubmission: boolean;
     reason: SubmitReason;
   }
-  | { kind: "poll"; job: Job; task: string; submittedAt?: string }
+  | {
+    kind: "poll";
+    job: Job;
+    task: string;
+    /** When the task was created, as far as the journal knows. */
+    createdAt?: string;
+  }
   | { kind: "download"; job: Job; task: string }
   | { kind: "skip"; job: Job; reason: SkipReason; error?: JobError };
 
@@ -103,7 +109,12 @@ function planJob(job: Job, state: JobState | undefined, options: PlanOptions): J
       }
       return { kind: "skip", job, reason: "uncertain" };
     case "running":
-      return { kind: "poll", job, task: state.task!, submittedAt: state.submittedAt };
+      return {
+        kind: "poll",
+        job,
+        task: state.task!,
+        createdAt: state.createdAt ?? state.submittedAt,
+      };
     case "succeeded":
       return { kind: "download", job, task: state.task! };
     case "done":

@@ -28,8 +28,8 @@ function submit(id: string): JobAction {
   };
 }
 
-function poll(id: string, submittedAt = new Date(T0 - 1_000).toISOString()): JobAction {
-  return { kind: "poll", job: makeJob({ id }), task: `task-${id}`, submittedAt };
+function poll(id: string, createdAt = new Date(T0 - 1_000).toISOString()): JobAction {
+  return { kind: "poll", job: makeJob({ id }), task: `task-${id}`, createdAt };
 }
 
 /** A random source that cycles through `values`. */

@@ -40,7 +40,7 @@ const ev = {
     status: 429,
     message: "slow down",
   }),
-  submitted: (key: string, task: string, n = 0): JournalEvent => ({
+  submitted: (key: string, task: string, n = 2): JournalEvent => ({
     type: "submitted",
     at: T(n),
     job: "a",
@@ -101,7 +101,7 @@ const ev = {
   }),
 };
 
-/** The state of job "a" after sending key k1 at T(1) and learning it is task t1. */
+/** The state of job "a" after sending key k1 at T(1) and learning at T(2) it is task t1. */
 const RUNNING: JobState = {
   job: "a",
   phase: "running",
@@ -109,6 +109,7 @@ const RUNNING: JobState = {
   attempts: 1,
   submittedAt: T(1),
   task: "t1",
+  createdAt: T(2),
 };
 
 const TRANSITIONS: { name: string; events: JournalEvent[]; state: JobState | undefined }[] = [
@@ -188,7 +189,7 @@ const TRANSITIONS: { name: string; events: JournalEvent[]; state: JobState | und
       ev.submitting("k1", 3),
       ev.submitted("k1", "t1", 4),
     ],
-    state: RUNNING,
+    state: { ...RUNNING, createdAt: T(4) },
   },
   {
     name: "status records the status and progress and keeps the phase",
@@ -297,6 +298,7 @@ const TRANSITIONS: { name: string; events: JournalEvent[]; state: JobState | und
       attempts: 2,
       submittedAt: T(4),
       task: "t2",
+      createdAt: T(5),
     },
   },
   {
@@ -348,7 +350,14 @@ const TRANSITIONS: { name: string; events: JournalEvent[]; state: JobState | und
   {
     name: "a submitted without its submitting is adopted, never dropped",
     events: [ev.submitted("k1", "t1", 1)],
-    state: { job: "a", phase: "running", attempts: 1, submittedAt: T(1), task: "t1" },
+    state: {
+      job: "a",
+      phase: "running",
+      attempts: 1,
+      submittedAt: T(1),
+      task: "t1",
+      createdAt: T(1),
+    },
   },
 ];
 

@@ -115,3 +115,18 @@ Deno.test("planRun() skips a done job", () => {
   const done = makeState({ job: "a", phase: "done", fingerprint: "F", task: "T" });
   assert.deepEqual(planOne(done), { kind: "skip", job, reason: "done" });
 });
+
+Deno.test("planRun() dates a running task from its creation, not the first send of its key", () => {
+  // Sent at 00:00 (nothing created), resent with the same key at 05:00, which created it.
+  const running = makeState({
+    job: "a",
+    phase: "running",
+    fingerprint: "F",
+    task: "T",
+    submittedAt: "2026-11-24T00:00:00.000Z",
+    createdAt: "2026-11-24T05:00:00.000Z",
+  });
+  const action = planOne(running);
+  assert.ok(action.kind === "poll");
+  assert.equal(action.createdAt, "2026-11-24T05:00:00.000Z");
+});

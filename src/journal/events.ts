@@ -228,6 +228,11 @@ export interface JobState {
   progress?: number;
   /** When the latest submission was (first) sent. */
   submittedAt?: string;
+  /**
+   * When the service answered with the task (the `submitted` event's time):
+   * the start of the first minute in which `task_not_exist` is transient.
+   */
+  createdAt?: string;
   /** When the task reached a terminal status. */
   completedAt?: string;
   /** When the video was downloaded. */

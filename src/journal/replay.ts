@@ -109,6 +109,7 @@ export class JournalReplay {
         return this.#applyOutcome(event, (state) => {
           state.phase = "running";
           state.task = event.task;
+          state.createdAt = event.at;
           delete state.openKey;
           clearFailure(state);
         });

@@ -144,7 +144,7 @@ class Run {
       for (const action of actions) {
         if (action.kind !== "poll") continue;
         this.#bound.acquireAlive();
-        const createdAt = action.submittedAt ? Date.parse(action.submittedAt) : 0;
+        const createdAt = action.createdAt ? Date.parse(action.createdAt) : 0;
         work.push(this.#guard(() => this.#track(action.job, action.task, createdAt, false)));
       }
       for (const action of actions) {
