@@ -747,3 +747,29 @@ Deno.test("executeRun() waits for the video URL of a task that succeeded without
   assert.deepEqual(outcome.journal.of("download_failed"), []);
   assert.deepEqual(eventsOf(outcome, "retry_scheduled").map((e) => e.operation), ["download"]);
 });
+
+Deno.test("executeRun() keeps asking for a fresh URL while the task's GET fails, without failing the job", async () => {
+  const outcome = await run([submit("a")], {
+    clock: new FakeClock({ start: T0, maxAdvances: 500 }),
+    videos: { "task-a": [{ kind: "status", status: 403 }, { kind: "ok" }] },
+    // Polled once (SUCCESS), then more failing GETs than download attempts allowed.
+    tasks: {
+      "task-a": [{ status: "SUCCESS" }, ...Array(12).fill({ fail: 503 }), { status: "SUCCESS" }],
+    },
+  });
+  assert.equal(outcome.service.callsOf("getTask", "task-a").length, 14);
+  assert.deepEqual(outcome.files.get("videos/a.mp4"), fakeVideo("task-a"));
+  assert.deepEqual(outcome.journal.of("download_failed"), []);
+});
+
+Deno.test("executeRun() renews a video URL the file host answers 404 for", async () => {
+  const outcome = await run([submit("a")], {
+    videos: { "task-a": [{ kind: "status", status: 404 }, { kind: "ok" }] },
+  });
+  assert.deepEqual(outcome.service.callsOf("openVideo").map((c) => c.url), [
+    "https://cdn.test/videos/task-a.mp4?sig=1",
+    "https://cdn.test/videos/task-a.mp4?sig=2",
+  ]);
+  assert.deepEqual(outcome.files.get("videos/a.mp4"), fakeVideo("task-a"));
+  assert.deepEqual(outcome.journal.of("download_failed"), []);
+});

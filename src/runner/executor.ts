@@ -112,6 +112,8 @@ class Run {
   #submitPausedUntil = 0;
   #unauthorized?: ApiError;
   #interrupted = false;
+  /** The first unexpected error of a download, rethrown when the run ends. */
+  #downloadBug?: unknown;
 
   constructor(options: ExecutorOptions) {
     this.#o = options;
@@ -156,6 +158,7 @@ class Run {
       await Promise.all(work);
       this.#bound.close();
       while (this.#pendingDownloads.size > 0) await Promise.all([...this.#pendingDownloads]);
+      if (this.#downloadBug !== undefined) throw this.#downloadBug;
       this.#emit({ type: "run_finished" });
       return { unauthorized: this.#unauthorized, interrupted: this.#interrupted };
     } finally {
@@ -429,19 +432,37 @@ class Run {
   // ---- downloads ----------------------------------------------------------
 
   #startDownload(job: Job, taskId: string, url?: string): void {
-    const done = this.#downloads(() => this.#guard(() => this.#download(job, taskId, url)));
+    const done: Promise<void> = this.#downloads(() =>
+      this.#guard(() => this.#download(job, taskId, url))
+    )
+      // A bug or a journal that cannot write ends the run once the others settle.
+      .catch((error) => void (this.#downloadBug ??= error))
+      .finally(() => this.#pendingDownloads.delete(done));
     this.#pendingDownloads.add(done);
-    done.finally(() => this.#pendingDownloads.delete(done));
   }
 
+  /**
+   * Download one task's video. Transfer failures and answers without a URL
+   * count towards `maxDownloadAttempts`; a failing GET of the task (for a
+   * fresh URL) is a polling failure and is retried for as long as the run
+   * lasts. The job fails only when the URL cannot be renewed.
+   */
   async #download(job: Job, taskId: string, firstUrl?: string): Promise<void> {
     const maxAttempts = this.#o.maxDownloadAttempts ?? 8;
     let url = firstUrl;
+    let attempts = 0;
+    let failuresOnUrl = 0;
+    let getFailures = 0;
     let lastError: JobError = { code: "download_failed", message: "The video was not downloaded" };
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      if (this.#halted) return;
+    while (!this.#halted) {
+      let delayMs: number;
+      let error: unknown;
       try {
-        if (url === undefined) url = await this.#freshUrl(taskId);
+        if (url === undefined) {
+          url = await this.#freshUrl(taskId);
+          failuresOnUrl = 0;
+          getFailures = 0;
+        }
         const videoUrl = url;
         const result = await downloadVideo({
           open: (offset, signal) => this.#o.client.openVideo(videoUrl, { offset, signal }),
@@ -465,36 +486,47 @@ class Run {
           sha256: result.sha256,
         });
         return;
-      } catch (error) {
-        if (this.#halted) return;
-        if (error instanceof ApiError && error.status === 401) return this.#rejectKey(error);
-        if (error instanceof UrlNotRenewable) {
-          lastError = { code: error.code, message: error.message };
-          break;
-        }
-        lastError = {
-          code: error instanceof DownloadError || error instanceof ApiError
-            ? error.code
-            : "download_failed",
-          message: messageOf(error),
-        };
-        const expired = (error instanceof DownloadError && error.code === "url_expired") ||
-          (error instanceof ApiError && (error.status === 403 || error.status === 404));
-        // A broken transfer retries the same URL; an expired one needs a fresh GET.
-        if (expired || !(error instanceof DownloadError)) url = undefined;
-        if (attempt === maxAttempts) break;
-        const delayMs = expired ? 0 : this.#retryDelay(attempt, retryAfterOf(error));
-        this.#emit({
-          type: "retry_scheduled",
-          job: job.id,
-          operation: "download",
-          reason: lastError.message,
-          delayMs,
-          attempt,
-        });
-        if (delayMs > 0 && !(await this.#sleep(delayMs))) return;
+      } catch (caught) {
+        error = caught;
       }
+      if (this.#halted) return;
+      if (error instanceof ApiError && error.status === 401) return this.#rejectKey(error);
+      if (error instanceof UrlNotRenewable) {
+        lastError = { code: error.code, message: error.message };
+        break;
+      }
+      lastError = {
+        code: error instanceof DownloadError || error instanceof ApiError
+          ? error.code
+          : "download_failed",
+        message: messageOf(error),
+      };
+      if (error instanceof ApiError) {
+        // The GET for a fresh URL failed: like a poll, never the job's end.
+        getFailures++;
+        delayMs = this.#retryDelay(getFailures, error.retryAfterMs);
+      } else {
+        attempts++;
+        failuresOnUrl++;
+        if (attempts >= maxAttempts) break;
+        const expired = error instanceof DownloadError && error.code === "url_expired";
+        // A broken transfer is retried on the same URL once; anything else (an
+        // expired or refused URL, a wrong body, no URL yet) asks for a fresh one.
+        const transient = error instanceof DownloadError && BROKEN_TRANSFER.has(error.code);
+        if (!transient || failuresOnUrl >= 2) url = undefined;
+        delayMs = expired ? 0 : this.#retryDelay(attempts);
+      }
+      this.#emit({
+        type: "retry_scheduled",
+        job: job.id,
+        operation: "download",
+        reason: lastError.message,
+        delayMs,
+        attempt: attempts + getFailures,
+      });
+      if (delayMs > 0 && !(await this.#sleep(delayMs))) return;
     }
+    if (this.#halted) return;
     await this.#record({
       type: "download_failed",
       at: this.#iso(),
@@ -593,14 +625,18 @@ class Run {
 }
 
 /** The task cannot give a fresh URL: the download fails for good. */
+/** Download failures where the same signed URL is worth one more try. */
+const BROKEN_TRANSFER = new Set([
+  "download_network",
+  "download_interrupted",
+  "download_truncated",
+  "download_too_long",
+]);
+
 class UrlNotRenewable extends Error {
   constructor(readonly code: string, message: string) {
     super(message);
   }
-}
-
-function retryAfterOf(error: unknown): number | undefined {
-  return error instanceof ApiError ? error.retryAfterMs : undefined;
 }
 
 function isAbort(error: unknown): boolean {
