@@ -265,14 +265,26 @@ function positiveFlag(flag: string, text: string): number {
 }
 
 function urlFlag(text: string): string {
-  let url: URL;
+  return checkBaseUrl(text, "--base-url");
+}
+
+/**
+ * Check a service base URL (from `--base-url` or `COMETAPI_BASE_URL`).
+ *
+ * @param text The URL as given.
+ * @param source Where it came from, for the message.
+ * @returns The URL without trailing slashes.
+ * @throws {UsageError} When it is not an http(s) URL.
+ */
+export function checkBaseUrl(text: string, source: string): string {
+  let url: URL | undefined;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`--base-url must be an http(s) URL, got "${text}"`);
+    url = undefined;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`--base-url must be an http(s) URL, got "${text}"`);
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new UsageError(`${source} must be an http(s) URL, got "${text}"`);
   }
   return text.replace(/\/+$/, "");
 }

@@ -6,6 +6,7 @@
  */
 import { relative, resolve } from "node:path";
 import type { CliIO } from "./io.ts";
+import { ConfigError } from "../errors.ts";
 import { loadCatalog } from "../catalog_file.ts";
 import { validateManifest, type ValidationResult } from "../manifest/validate.ts";
 import { defaultOutDir, journalPath } from "../manifest/paths.ts";
@@ -34,6 +35,51 @@ export async function loadJobs(
  */
 export function outDirOf(command: { manifest: string; out?: string }): string {
   return resolve(command.out ?? defaultOutDir(command.manifest));
+}
+
+/**
+ * Check that an output folder, if it exists, is a folder.
+ *
+ * @param outDir The folder.
+ * @returns The folder.
+ * @throws {ConfigError} When the path names a file or cannot be looked at.
+ */
+export async function checkOutDir(outDir: string): Promise<string> {
+  try {
+    if (!(await Deno.stat(outDir)).isDirectory) {
+      throw new ConfigError(`Cannot use ${outDir} as the output folder: it is a file`, {
+        code: "out_dir",
+      });
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    if (!(error instanceof Deno.errors.NotFound)) throw outDirError(outDir, error);
+  }
+  return outDir;
+}
+
+/**
+ * Make sure an output folder exists (creating it and its parents).
+ *
+ * @param outDir The folder.
+ * @returns The folder.
+ * @throws {ConfigError} When it cannot be created or names a file.
+ */
+export async function prepareOutDir(outDir: string): Promise<string> {
+  await checkOutDir(outDir);
+  try {
+    await Deno.mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw outDirError(outDir, error);
+  }
+  return outDir;
+}
+
+function outDirError(outDir: string, cause: unknown): ConfigError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new ConfigError(`Cannot use ${outDir} as the output folder: ${reason}`, {
+    code: "out_dir",
+  });
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { ReportCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ExitCode, ManifestError } from "../../errors.ts";
-import { currentReport, loadJobs, outDirOf, printIssues } from "../workspace.ts";
+import { currentReport, loadJobs, outDirOf, prepareOutDir, printIssues } from "../workspace.ts";
 import { writeReports } from "../../report/write.ts";
 
 /**
@@ -22,8 +22,7 @@ export async function reportCommand(command: ReportCommand, io: CliIO): Promise<
     printIssues(io, validation);
     throw new ManifestError(`Cannot read ${command.manifest}`, { file: command.manifest });
   }
-  const outDir = outDirOf(command);
-  await Deno.mkdir(outDir, { recursive: true });
+  const outDir = await prepareOutDir(outDirOf(command));
   const report = await currentReport(validation, outDir, new Date());
   for (const path of await writeReports(outDir, report)) io.stdout(path);
   return ExitCode.Ok;

@@ -5,11 +5,11 @@
  * @module
  */
 import { hostname } from "node:os";
-import type { RunCommand } from "../args.ts";
+import { checkBaseUrl, type RunCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ConfigError, type ExitCode, ManifestError } from "../../errors.ts";
 import { VERSION } from "../version.ts";
-import { currentReport, loadJobs, outDirOf, printIssues } from "../workspace.ts";
+import { currentReport, loadJobs, outDirOf, prepareOutDir, printIssues } from "../workspace.ts";
 import { journalPath } from "../../manifest/paths.ts";
 import { acquireLock } from "../../journal/lock.ts";
 import { openJournal } from "../../journal/writer.ts";
@@ -48,7 +48,7 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
   }
   const service = await connect(command, io);
   try {
-    const outDir = outDirOf(command);
+    const outDir = await prepareOutDir(outDirOf(command));
     const lock = await acquireLock(outDir, {
       pid: Deno.pid,
       host: hostname(),
@@ -145,8 +145,10 @@ async function connect(command: RunCommand, io: CliIO): Promise<Service> {
       { code: "missing_key" },
     );
   }
-  const baseUrl = command.baseUrl ?? io.env("COMETAPI_BASE_URL")?.trim() ?? DEFAULT_BASE_URL;
-  const client = new CometClient({ baseUrl: baseUrl.replace(/\/+$/, ""), apiKey });
+  const fromEnv = io.env("COMETAPI_BASE_URL")?.trim() || undefined;
+  const baseUrl = command.baseUrl ??
+    (fromEnv === undefined ? DEFAULT_BASE_URL : checkBaseUrl(fromEnv, "COMETAPI_BASE_URL"));
+  const client = new CometClient({ baseUrl, apiKey });
   return { client, close: () => Promise.resolve() };
 }
 

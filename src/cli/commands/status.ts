@@ -7,7 +7,7 @@
 import type { StatusCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ExitCode, ManifestError } from "../../errors.ts";
-import { currentReport, loadJobs, outDirOf, printIssues } from "../workspace.ts";
+import { checkOutDir, currentReport, loadJobs, outDirOf, printIssues } from "../workspace.ts";
 
 /**
  * Run `status`.
@@ -22,7 +22,7 @@ export async function statusCommand(command: StatusCommand, io: CliIO): Promise<
     printIssues(io, validation);
     throw new ManifestError(`Cannot read ${command.manifest}`, { file: command.manifest });
   }
-  const outDir = outDirOf(command);
+  const outDir = await checkOutDir(outDirOf(command));
   const report = await currentReport(validation, outDir, new Date());
   if (command.json) {
     io.stdout(JSON.stringify(report, null, 2));
