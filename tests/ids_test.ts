@@ -92,7 +92,17 @@ Deno.test("outputNameProblem() accepts plain file names and names what is wrong 
     await t.step(`ok ${ok}`, () => assert.equal(outputNameProblem(ok), undefined));
   }
   for (
-    const bad of ["a/b.mp4", "a\\b.mp4", "..", "x..mp4", ".hidden.mp4", "", "a\u0001.mp4", "a:b"]
+    const bad of [
+      "a/b.mp4",
+      "a\\b.mp4",
+      "..",
+      "x..mp4",
+      ".hidden.mp4",
+      "",
+      "a\u0001.mp4",
+      "a:b",
+      "clip.mp4.part",
+    ]
   ) {
     await t.step(`bad ${JSON.stringify(bad)}`, () => assert.ok(outputNameProblem(bad)));
   }

@@ -78,11 +78,21 @@ function reportFailure(error: unknown, io: CliIO, verbose: boolean): number {
 export async function runCli(): Promise<never> {
   const interrupt = new AbortController();
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  // Only `run` and `simulate` have state to save; the other commands stop at once.
+  const graceful = ["run", "simulate"].includes(commandName(Deno.args) ?? "");
   const onSignal = (): void => {
-    if (interrupt.signal.aborted) Deno.exit(ExitCode.Interrupted);
+    if (!graceful || interrupt.signal.aborted) Deno.exit(ExitCode.Interrupted);
     interrupt.abort(new DOMException("interrupted", "AbortError"));
   };
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   const code = await main(Deno.args, processIO(interrupt.signal));
   Deno.exit(code);
+}
+
+function commandName(argv: readonly string[]): string | undefined {
+  try {
+    return parseCommand(argv).name;
+  } catch {
+    return undefined;
+  }
 }

@@ -133,6 +133,7 @@ export function outputNameProblem(output: string): string | undefined {
   if (/[\u0000-\u001f\u007f]/.test(output)) return "no control characters";
   if (/[:*?"<>|]/.test(output)) return 'none of : * ? " < > |';
   if (output.startsWith(".")) return "no leading dot";
+  if (/\.part$/i.test(output)) return 'not ending in ".part" (kept for partial downloads)';
   if (new TextEncoder().encode(output).length > 200) return "at most 200 bytes";
   return undefined;
 }

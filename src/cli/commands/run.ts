@@ -17,6 +17,7 @@ import { JournalReplay, readJournal } from "../../journal/replay.ts";
 import { planRun } from "../../plan.ts";
 import { CometClient } from "../../api/client.ts";
 import { executeRun } from "../../runner/executor.ts";
+import { sweepTemporaryFiles } from "../../runner/sweep.ts";
 import { writeReports } from "../../report/write.ts";
 import { runExitCode } from "../../report/outcome.ts";
 import { progressPrinter } from "../progress.ts";
@@ -55,6 +56,9 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       startedAt: new Date().toISOString(),
     });
     try {
+      // Nobody else writes here while we hold the lock: what an earlier,
+      // interrupted run left half-written goes.
+      await sweepTemporaryFiles(outDir);
       // One replay: read once, then kept current with every event this run appends.
       const replay = new JournalReplay();
       await readJournal(journalPath(outDir), replay);
