@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { startSimulator } from "../../src/simulator/server.ts";
-import type { SimulatorOptions } from "../../src/simulator/options.ts";
+import type { SimulatorServerOptions } from "../../src/simulator/server.ts";
 import type { SimulatorStats } from "../../src/simulator/stats.ts";
 import { makePng } from "../helpers/images.ts";
 import { runCli } from "../helpers/cli.ts";
@@ -89,7 +89,9 @@ export interface TestService {
  *
  * @param options Simulator options over fast test defaults.
  */
-export async function startService(options: SimulatorOptions = {}): Promise<TestService> {
+export async function startService(
+  options: SimulatorServerOptions = {},
+): Promise<TestService> {
   const simulator = await startSimulator({
     seed: 7,
     key: TEST_KEY,

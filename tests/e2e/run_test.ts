@@ -364,3 +364,24 @@ Deno.test("run sends nothing while a job is invalid, and --skip-invalid runs onl
     }
   });
 });
+
+Deno.test("run works with the lower-case dialect and videos served from another host", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService({ dialect: "lower", separateFileHost: true });
+    try {
+      const manifest = await writeManifest(dir, sampleJobs(4));
+      const result = await runAgainst(manifest, service, ["--concurrency", "2"]);
+      assert.equal(result.code, 0, result.stderr.join("\n"));
+      const stats = service.stats();
+      assert.equal(stats.downloadsWithAuthorization, 0, "the file host never sees the key");
+      const report = await readReport(join(dir, "batch.out"));
+      for (const row of report.jobs) {
+        assert.equal(row.sha256, stats.servedSha256[row.task_id as string]);
+      }
+      // "completed" was read as success: every job went on to its download.
+      assert.equal(report.totals.done, 4);
+    } finally {
+      await service.close();
+    }
+  });
+});
