@@ -34,6 +34,21 @@ export const REPORT_CSV_COLUMNS: readonly string[] = [
   "error_message",
 ];
 
+/** How csv-stringify writes report.csv's records: CRLF after every one. */
+const CSV_OPTIONS = { record_delimiter: "windows", eof: true } as const;
+
+/**
+ * Render report.csv in pieces: the header row, then one chunk per job. Each
+ * record is quoted on its own, so the chunks joined are the whole file.
+ *
+ * @param report The report model.
+ * @returns The file's text, record by record.
+ */
+export function* renderReportCsvChunks(report: ReportModel): Generator<string> {
+  yield stringify([REPORT_CSV_COLUMNS], CSV_OPTIONS);
+  for (const job of report.jobs) yield stringify([csvRow(job)], CSV_OPTIONS);
+}
+
 /**
  * Render report.csv.
  *
@@ -41,10 +56,7 @@ export const REPORT_CSV_COLUMNS: readonly string[] = [
  * @returns The file's text: a header row, then one row per job.
  */
 export function renderReportCsv(report: ReportModel): string {
-  return stringify([REPORT_CSV_COLUMNS, ...report.jobs.map(csvRow)], {
-    record_delimiter: "windows",
-    eof: true,
-  });
+  return Array.from(renderReportCsvChunks(report)).join("");
 }
 
 function csvRow(job: ReportJob): string[] {

@@ -108,17 +108,15 @@ a { color: var(--running); }
 `;
 
 /**
- * Render report.html.
+ * Render report.html in pieces: the page's head, the totals and the gallery's
+ * opening as one chunk, one chunk per job card, then the page's end.
  *
  * @param report The report model.
- * @returns The page: totals at the top, then a card per job.
+ * @returns The page, chunk by chunk.
  */
-export function renderReportHtml(report: ReportModel): string {
+export function* renderReportHtmlChunks(report: ReportModel): Generator<string> {
   const title = `Seedance batch report: ${manifestName(report.manifest)}`;
-  const gallery = report.jobs.length === 0
-    ? `<p class="empty">The manifest has no jobs.</p>`
-    : `<main class="gallery">\n${report.jobs.map(jobCard).join("\n")}\n</main>`;
-  return [
+  const head = [
     "<!doctype html>",
     `<html lang="en">`,
     "<head>",
@@ -138,11 +136,25 @@ export function renderReportHtml(report: ReportModel): string {
     }</time></p>`,
     totalsList(report.totals),
     "</header>",
-    gallery,
-    "</body>",
-    "</html>",
-    "",
   ].join("\n");
+  const end = "\n</body>\n</html>\n";
+  if (report.jobs.length === 0) {
+    yield `${head}\n<p class="empty">The manifest has no jobs.</p>${end}`;
+    return;
+  }
+  yield `${head}\n<main class="gallery">`;
+  for (const [index, job] of report.jobs.entries()) yield `\n${jobCard(job, index)}`;
+  yield `\n</main>${end}`;
+}
+
+/**
+ * Render report.html.
+ *
+ * @param report The report model.
+ * @returns The page: totals at the top, then a card per job.
+ */
+export function renderReportHtml(report: ReportModel): string {
+  return Array.from(renderReportHtmlChunks(report)).join("");
 }
 
 /**

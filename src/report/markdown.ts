@@ -10,13 +10,14 @@ import { jobMessage, manifestName, videoHref } from "./format.ts";
 const TOTAL_COLUMNS: readonly (keyof ReportTotals)[] = ["jobs", ...REPORT_STATUSES];
 
 /**
- * Render report.md.
+ * Render report.md in pieces: the title and totals, the jobs table's head,
+ * then one chunk per job row. Every line ends with a line break.
  *
  * @param report The report model.
- * @returns The file's text.
+ * @returns The file's text, chunk by chunk.
  */
-export function renderReportMarkdown(report: ReportModel): string {
-  const lines = [
+export function* renderReportMarkdownChunks(report: ReportModel): Generator<string> {
+  const head = [
     `# Seedance batch report: ${inline(manifestName(report.manifest))}`,
     "",
     `Manifest ${inline(report.manifest)}, generated ${inline(report.generated_at)}.`,
@@ -31,15 +32,30 @@ export function renderReportMarkdown(report: ReportModel): string {
     "",
   ];
   if (report.jobs.length === 0) {
-    lines.push("The manifest has no jobs.");
-  } else {
-    lines.push(
-      row(["id", "status", "model", "seconds", "size", "resolution", "output", "error"]),
-      row(["---", "---", "---", "---:", "---", "---", "---", "---"]),
-      ...report.jobs.map(jobRow),
-    );
+    yield lines([...head, "The manifest has no jobs."]);
+    return;
   }
-  return lines.join("\n") + "\n";
+  yield lines([
+    ...head,
+    row(["id", "status", "model", "seconds", "size", "resolution", "output", "error"]),
+    row(["---", "---", "---", "---:", "---", "---", "---", "---"]),
+  ]);
+  for (const job of report.jobs) yield `${jobRow(job)}\n`;
+}
+
+/**
+ * Render report.md.
+ *
+ * @param report The report model.
+ * @returns The file's text.
+ */
+export function renderReportMarkdown(report: ReportModel): string {
+  return Array.from(renderReportMarkdownChunks(report)).join("");
+}
+
+/** Lines of text, each ended by a line break. */
+function lines(text: readonly string[]): string {
+  return text.map((line) => `${line}\n`).join("");
 }
 
 function jobRow(job: ReportJob): string {

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { writeReports } from "../src/report/write.ts";
+import { renderReportJson, renderReportJsonChunks } from "../src/report/json.ts";
+import { renderReportCsv, renderReportCsvChunks } from "../src/report/csv.ts";
+import { renderReportMarkdown, renderReportMarkdownChunks } from "../src/report/markdown.ts";
+import { renderReportHtml, renderReportHtmlChunks } from "../src/report/html.ts";
+import type { ReportModel } from "../src/report/summary.ts";
+import { REPORT_FIXTURE } from "./fixtures/report_model.ts";
+import { withTempDir } from "./helpers/temp_dir.ts";
+
+/** Each report file with the string renderer its bytes must equal. */
+const FILES: Array<[string, (report: ReportModel) => string]> = [
+  ["report.json", renderReportJson],
+  ["report.csv", renderReportCsv],
+  ["report.md", renderReportMarkdown],
+  ["report.html", renderReportHtml],
+];
+
+async function assertFilesMatchRenderers(dir: string, report: ReportModel): Promise<void> {
+  for (const [name, render] of FILES) {
+    const bytes = await Deno.readFile(join(dir, name));
+    assert.deepEqual(bytes, new TextEncoder().encode(render(report)), name);
+  }
+}
+
+async function namesIn(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  return names.sort();
+}
+
+Deno.test("writeReports() writes each file as its string renderer renders it", async () => {
+  await withTempDir(async (dir) => {
+    const written = await writeReports(dir, REPORT_FIXTURE);
+    assert.deepEqual(written, FILES.map(([name]) => join(dir, name)));
+    await assertFilesMatchRenderers(dir, REPORT_FIXTURE);
+    assert.deepEqual(await namesIn(dir), ["report.csv", "report.html", "report.json", "report.md"]);
+  });
+});
+
+Deno.test("writeReports() keeps multi-byte text intact across its write batches", async () => {
+  // Jobs far larger than a 64 KiB batch, with 1- to 4-byte characters (and a
+  // lone surrogate) landing on every offset of the batch boundaries.
+  const text = (seed: number): string =>
+    Array.from({ length: 9_000 }, (_, i) => ["a", "é", "東", "🎬", "\n", '"', "<"][(i + seed) % 7])
+      .join("") + "\ud800";
+  const report: ReportModel = {
+    ...REPORT_FIXTURE,
+    jobs: REPORT_FIXTURE.jobs.map((job, index) => ({
+      ...job,
+      id: `${job.id} ${text(index)}`,
+      error: { code: "big", message: text(index + 3).repeat(3) },
+    })),
+  };
+  await withTempDir(async (dir) => {
+    await writeReports(dir, report);
+    await assertFilesMatchRenderers(dir, report);
+  });
+});
+
+Deno.test("writeReports() replaces earlier reports and leaves no temporary file", async () => {
+  await withTempDir(async (dir) => {
+    for (const [name] of FILES) await Deno.writeTextFile(join(dir, name), "old ".repeat(50_000));
+    const report: ReportModel = { ...REPORT_FIXTURE, jobs: REPORT_FIXTURE.jobs.slice(0, 1) };
+    await writeReports(dir, report);
+    await assertFilesMatchRenderers(dir, report);
+    assert.deepEqual(await namesIn(dir), ["report.csv", "report.html", "report.json", "report.md"]);
+  });
+});
+
+Deno.test("writeReports() removes its temporary file when a report cannot be replaced", async () => {
+  await withTempDir(async (dir) => {
+    // A folder where report.csv should go: the rename over it fails.
+    await Deno.mkdir(join(dir, "report.csv"));
+    await assert.rejects(writeReports(dir, REPORT_FIXTURE));
+    assert((await Deno.stat(join(dir, "report.csv"))).isDirectory);
+    assert.deepEqual(await namesIn(dir), ["report.csv", "report.json"]);
+  });
+});
+
+Deno.test("report chunk renderers hold at most one job per chunk", async (t) => {
+  const many: ReportModel = {
+    ...REPORT_FIXTURE,
+    jobs: Array.from({ length: 100 }, () => REPORT_FIXTURE.jobs).flat(),
+  };
+  const renderers: Array<[string, (report: ReportModel) => Iterable<string>]> = [
+    ["renderReportJsonChunks()", renderReportJsonChunks],
+    ["renderReportCsvChunks()", renderReportCsvChunks],
+    ["renderReportMarkdownChunks()", renderReportMarkdownChunks],
+    ["renderReportHtmlChunks()", renderReportHtmlChunks],
+  ];
+  for (const [name, render] of renderers) {
+    await t.step(`${name}: the longest chunk does not grow with the jobs`, () => {
+      const longest = (report: ReportModel): number =>
+        Math.max(...Array.from(render(report), (chunk) => chunk.length));
+      // A few characters more at most: report.html numbers its cards.
+      assert(longest(many) <= longest(REPORT_FIXTURE) + 4, `${longest(many)} characters`);
+    });
+  }
+});
