@@ -19,8 +19,9 @@
 // @ts-types="@types/js-yaml"
 import yaml from "js-yaml";
 import { z } from "zod";
-import { type Catalog, DEFAULT_CATALOG, mergeCatalog, type ModelRule } from "./catalog.ts";
-import { ManifestError } from "./errors.ts";
+import { type Catalog, DEFAULT_CATALOG, mergeCatalog } from "./catalog.ts";
+import { ManifestError, messageOf } from "./errors.ts";
+import { formatBytes, isRecord } from "./text.ts";
 
 /** Largest catalog file read, in bytes. */
 const MAX_CATALOG_BYTES = 1024 * 1024;
@@ -54,14 +55,12 @@ export async function loadCatalog(path?: string): Promise<Catalog> {
   try {
     const info = await Deno.stat(path);
     if (!info.isFile) throw new Error("it is not a file");
-    if (info.size > MAX_CATALOG_BYTES) throw new Error("it is larger than 1 MB");
+    if (info.size > MAX_CATALOG_BYTES) {
+      throw new Error(`it is larger than ${formatBytes(MAX_CATALOG_BYTES)}`);
+    }
     text = await Deno.readTextFile(path);
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof Error
-      ? error.message
-      : String(error);
+    const reason = error instanceof Deno.errors.NotFound ? "no such file" : messageOf(error);
     throw new ManifestError(`Cannot read the models file ${path}: ${reason}`, {
       file: path,
       code: "catalog_unreadable",
@@ -90,13 +89,13 @@ export function parseCatalog(
     document = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
   } catch (error) {
     const mark = error instanceof yaml.YAMLException ? error.mark : undefined;
-    const reason = error instanceof yaml.YAMLException ? error.reason : String(error);
+    const reason = error instanceof yaml.YAMLException ? error.reason : messageOf(error);
     throw new ManifestError(
       `Cannot parse the models file ${file}${mark ? ` at line ${mark.line + 1}` : ""}: ${reason}`,
       { file, line: mark ? mark.line + 1 : undefined, code: "catalog_invalid", cause: error },
     );
   }
-  if (typeof document !== "object" || document === null || Array.isArray(document)) {
+  if (!isRecord(document)) {
     throw new ManifestError(
       `Cannot use the models file ${file}: it must be a mapping of model names to their rules`,
       { file, code: "catalog_invalid" },
@@ -122,13 +121,6 @@ export function parseCatalog(
       { file, code: "catalog_invalid" },
     );
   }
-  const override: Record<string, Partial<ModelRule>> = {};
-  for (const [model, rule] of Object.entries(parsed.data)) {
-    override[model] = {
-      ...(rule.seconds ? { seconds: rule.seconds } : {}),
-      ...(rule.resolutions ? { resolutions: rule.resolutions } : {}),
-      ...(rule.maxImages !== undefined ? { maxImages: rule.maxImages } : {}),
-    };
-  }
-  return mergeCatalog(base, override);
+  // zod leaves absent keys out of `parsed.data`, so each rule holds only what the file gives.
+  return mergeCatalog(base, parsed.data);
 }

@@ -27,6 +27,16 @@ export const ExitCode = {
 /** One of the contract's exit codes. */
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
+/**
+ * The message of a thrown value: an `Error`'s message, anything else as a string.
+ *
+ * @param error Whatever was thrown or rejected with.
+ * @returns Text fit for a user-facing message.
+ */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Base of every expected failure: a code, an exit code and a user-facing message. */
 export class BatchError extends Error {
   /** Stable machine-readable code, e.g. `manifest_invalid`. */
@@ -122,6 +132,11 @@ export class ApiError extends BatchError {
   readonly url: string;
   /** Seconds the service asked us to wait (`Retry-After`), if any. */
   readonly retryAfterMs?: number;
+  /**
+   * What went wrong without the failed action, when the message is
+   * `<action>: <reason>`; lets a caller name its own action instead.
+   */
+  readonly reason?: string;
 
   /**
    * Create the error.
@@ -138,6 +153,7 @@ export class ApiError extends BatchError {
       serviceCode?: string;
       requestId?: string;
       retryAfterMs?: number;
+      reason?: string;
       code?: string;
       cause?: unknown;
     },
@@ -154,6 +170,7 @@ export class ApiError extends BatchError {
     this.method = context.method;
     this.url = context.url;
     this.retryAfterMs = context.retryAfterMs;
+    this.reason = context.reason;
   }
 }
 

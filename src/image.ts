@@ -7,8 +7,10 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { IMAGE_LIMITS } from "./catalog.ts";
+import { messageOf } from "./errors.ts";
+import { sha256Hex } from "./manifest/ids.ts";
+import { formatBytes } from "./text.ts";
 
 /** A content type the service accepts for `input_reference`. */
 export type ImageContentType = "image/jpeg" | "image/png" | "image/webp";
@@ -107,9 +109,9 @@ export function imageLimitWarnings(
   if (facts.bytes > IMAGE_LIMITS.maxBytes) {
     warnings.push({
       code: "image_size",
-      text: `is ${megabytes(facts.bytes)} MB; the upstream provider accepts at most ${
-        megabytes(IMAGE_LIMITS.maxBytes)
-      } MB`,
+      text: `is ${formatBytes(facts.bytes)}; the upstream provider accepts at most ${
+        formatBytes(IMAGE_LIMITS.maxBytes)
+      }`,
     });
   }
   const { width, height } = facts;
@@ -156,8 +158,7 @@ export async function readImage(resolved: string): Promise<ImageProbe> {
     bytes = await Deno.readFile(resolved);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return { ok: false, resolved, reason: "missing" };
-    const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, resolved, reason: "unreadable", detail };
+    return { ok: false, resolved, reason: "unreadable", detail: messageOf(error) };
   }
   if (bytes.length === 0) return { ok: false, resolved, reason: "empty" };
   const inspection = inspectImage(bytes);
@@ -170,7 +171,7 @@ export async function readImage(resolved: string): Promise<ImageProbe> {
     contentType: inspection.contentType,
     format: inspection.format,
     bytes: bytes.length,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
+    sha256: sha256Hex(bytes),
     width: inspection.width,
     height: inspection.height,
   };
@@ -265,9 +266,4 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
 
 function ascii(bytes: Uint8Array, start: number, length: number): string {
   return String.fromCharCode(...bytes.subarray(start, Math.min(bytes.length, start + length)));
-}
-
-function megabytes(bytes: number): string {
-  const value = bytes / (1024 * 1024);
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }

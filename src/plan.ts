@@ -39,6 +39,46 @@ export type JobAction =
   | { kind: "download"; job: Job; task: string }
   | { kind: "skip"; job: Job; reason: SkipReason; error?: JobError };
 
+/**
+ * Where a job stands by the journal, as `plan`, `status` and the report count
+ * it: a journal phase (a succeeded task not yet downloaded counts as
+ * `running`), or `changed` when the job was edited after a submission was
+ * made for it.
+ */
+export type Standing = "pending" | "running" | "uncertain" | "done" | "failed" | "changed";
+
+/** A job's standing, and the journal state that applies to its current content. */
+export interface JobStanding {
+  /** Where the job stands. */
+  standing: Standing;
+  /**
+   * The journal's state for the job, undefined when none applies: the job was
+   * never submitted, or only a submission of its earlier content that created
+   * nothing is on record.
+   */
+  state?: JobState;
+}
+
+/**
+ * Where a job stands by the journal: the one place the "job was edited" rule lives.
+ *
+ * A job whose journal fingerprint differs from its current one was edited
+ * after it was submitted, and is `changed`: its old task or video is never
+ * its result. A pending submission of the old content created nothing, so it
+ * is simply forgotten: the job is pending as if new.
+ *
+ * @param job The job as the manifest now says.
+ * @param state The journal's state for its id, if any.
+ * @returns Its standing, and the state that still applies.
+ */
+export function standingOf(job: Job, state: JobState | undefined): JobStanding {
+  if (state === undefined) return { standing: "pending" };
+  if (state.fingerprint !== undefined && state.fingerprint !== job.fingerprint) {
+    return state.phase === "pending" ? { standing: "pending" } : { standing: "changed", state };
+  }
+  return { standing: state.phase === "succeeded" ? "running" : state.phase, state };
+}
+
 /** Choices the user made on the command line. */
 export interface PlanOptions {
   /** `--retry-failed`: failed (and changed) jobs get a new attempt. */
@@ -52,10 +92,9 @@ export interface PlanOptions {
 /**
  * Decide what to do with every job.
  *
- * A job whose journal fingerprint differs from its current one was edited
- * after it was submitted: its old task or video is never used for it, and it
- * is not submitted again unless the user asks (`--retry-failed`), because a
- * new submission is a new bill.
+ * A job edited after it was submitted ({@linkcode standingOf}) is not
+ * submitted again unless the user asks (`--retry-failed`), because a new
+ * submission is a new bill.
  *
  * @param jobs The valid jobs of the manifest.
  * @param states The journal's state per job id.
@@ -70,7 +109,7 @@ export function planRun(
   return jobs.map((job) => planJob(job, states.get(job.id), options));
 }
 
-function planJob(job: Job, state: JobState | undefined, options: PlanOptions): JobAction {
+function planJob(job: Job, journalState: JobState | undefined, options: PlanOptions): JobAction {
   const fresh = (reason: SubmitReason): JobAction => ({
     kind: "submit",
     job,
@@ -78,13 +117,12 @@ function planJob(job: Job, state: JobState | undefined, options: PlanOptions): J
     newSubmission: true,
     reason,
   });
+  const { standing, state } = standingOf(job, journalState);
   if (state === undefined || (state.phase === "pending" && state.openKey === undefined)) {
     return fresh("new");
   }
-  if (state.fingerprint !== undefined && state.fingerprint !== job.fingerprint) {
-    // Edited since submission: a pending submission that created nothing can
-    // simply be replaced; anything else needs the user's explicit choice.
-    if (state.phase === "pending") return fresh("new");
+  if (standing === "changed") {
+    // A new submission is a new bill: only on the user's explicit choice.
     if (options.retryFailed) return fresh("changed");
     return { kind: "skip", job, reason: "changed", error: changedError(job, state) };
   }

@@ -171,7 +171,7 @@ Deno.test("`submit()` sends no input_reference part when the job has no image", 
 Deno.test("`submit()` classifies every error status as the contract says", async (t) => {
   const cases: { status: number; code?: string; nested: boolean; kind: string }[] = [
     { status: 400, nested: true, kind: "rejected" },
-    { status: 401, nested: true, kind: "rejected" },
+    { status: 401, nested: true, kind: "not_created" },
     { status: 403, nested: false, kind: "rejected" },
     { status: 404, nested: false, kind: "rejected" },
     { status: 408, nested: true, kind: "not_created" },
@@ -486,7 +486,7 @@ Deno.test("errors never carry the key, even when the service echoes it", async (
   }, async (url) => {
     const client = new CometClient({ baseUrl: url, apiKey: KEY });
     const outcome = await client.submit(request());
-    assert.equal(outcome.kind, "rejected");
+    assert.equal(outcome.kind, "not_created");
     assert.equal(outcome.error.code, "unauthorized");
     assert.match(outcome.error.message, /Invalid key Bearer \[redacted\]/);
     assertNoKey(outcome.error);

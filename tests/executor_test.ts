@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   type EventJournal,
@@ -7,6 +8,7 @@ import {
   type RunResult,
 } from "../src/runner/executor.ts";
 import type { JobAction } from "../src/plan.ts";
+import type { JobImage } from "../src/manifest/job.ts";
 import type { JournalEvent } from "../src/journal/events.ts";
 import type { RunEvent } from "../src/runner/events.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
@@ -358,7 +360,8 @@ Deno.test("executeRun() stops the run at once when a submit answers 401", async 
   const outcome = await run([poll("x"), submit("a"), submit("b")], {
     alive: ["task-x"],
     tasks: { "task-x": [{ status: "in_progress" }] },
-    submits: { a: [{ kind: "rejected", status: 401 }] },
+    // The client classifies a 401 as not_created: the key, not the job, is at fault.
+    submits: { a: [{ kind: "not_created", status: 401 }] },
   });
   assert.equal(outcome.result.unauthorized?.status, 401);
   assert.equal(outcome.result.interrupted, false);
@@ -389,6 +392,95 @@ Deno.test("executeRun() stops the run at once when a poll answers 401", async ()
   assert.equal(outcome.journal.of("submitting").length, 0);
   assert.equal(outcome.journal.of("task_failed").length, 0);
   assert.equal(outcome.clock.now(), T0 + 500);
+});
+
+Deno.test("executeRun() defers a job after maxSubmitSends sends that created nothing", async () => {
+  const outcome = await run([submit("a")], {
+    options: { maxSubmitSends: 2 },
+    submits: { a: [{ kind: "not_created", status: 503 }] },
+  });
+  assert.deepEqual(timesOf(outcome, "submit"), [["a", 0], ["a", 750]]);
+  assert.deepEqual(
+    outcome.journal.of("not_created").map((e) => [e.job, e.key, e.status]),
+    [["a", "key-a", 503], ["a", "key-a", 503]],
+  );
+  const [deferred, ...more] = eventsOf(outcome, "job_deferred");
+  assert.equal(more.length, 0);
+  assert.equal(deferred.job, "a");
+  assert.match(
+    deferred.message,
+    /^2 sends created nothing \(last: .*503\); the next run tries again$/,
+  );
+});
+
+// ---- images -------------------------------------------------------------------
+
+/** An image of `bytes` at `/images/<name>`, validated with their hash. */
+function image(name: string, bytes: Uint8Array): JobImage {
+  return {
+    path: `images/${name}`,
+    resolved: `/images/${name}`,
+    contentType: "image/png",
+    bytes: bytes.byteLength,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+  };
+}
+
+function submitWith(id: string, images: JobImage[]): JobAction {
+  return { ...submit(id), job: makeJob({ id, images }) } as JobAction;
+}
+
+Deno.test("executeRun() reads an image shared by several jobs once per run", async () => {
+  const shared = new Uint8Array([1, 2, 3]);
+  const own = new Uint8Array([4, 5]);
+  const files = new Map([["/images/shared.png", shared], ["/images/own.png", own]]);
+  const reads: string[] = [];
+  const outcome = await run(
+    [
+      submitWith("a", [image("shared.png", shared)]),
+      submitWith("b", [image("shared.png", shared), image("own.png", own)]),
+      submitWith("c", [image("shared.png", shared)]),
+    ],
+    {
+      options: {
+        concurrency: 1,
+        readFile: (path) => {
+          reads.push(path);
+          return Promise.resolve(files.get(path)!);
+        },
+      },
+    },
+  );
+  assert.deepEqual(reads.sort(), ["/images/own.png", "/images/shared.png"]);
+  assert.deepEqual(timesOf(outcome, "submit").map(([job]) => job), ["a", "b", "c"]);
+  assert.deepEqual(outcome.journal.of("downloaded").map((e) => e.job).sort(), ["a", "b", "c"]);
+});
+
+Deno.test("executeRun() defers a job and sends nothing when its image changed after validation", async () => {
+  const validated = image("ref.png", new Uint8Array([1, 2, 3]));
+  const outcome = await run([submitWith("a", [validated]), submit("b")], {
+    options: { readFile: () => Promise.resolve(new Uint8Array([9, 9, 9])) },
+  });
+  assert.deepEqual(timesOf(outcome, "submit"), [["b", 0]]);
+  assert.deepEqual(outcome.journal.events.filter((e) => "job" in e && e.job === "a"), []);
+  const deferred = eventsOf(outcome, "job_deferred");
+  assert.deepEqual(deferred.map((e) => e.job), ["a"]);
+  assert.match(
+    deferred[0].message,
+    /^Cannot send image images\/ref\.png: it changed after validation/,
+  );
+  assert.match(deferred[0].message, /nothing was sent$/);
+});
+
+Deno.test("executeRun() defers a job and sends nothing when its image cannot be read", async () => {
+  const outcome = await run([submitWith("a", [image("gone.png", new Uint8Array([1]))])], {
+    options: { readFile: () => Promise.reject(new Deno.errors.NotFound("no such file")) },
+  });
+  assert.deepEqual(outcome.service.calls, []);
+  assert.deepEqual(outcome.journal.events, []);
+  assert.deepEqual(eventsOf(outcome, "job_deferred").map((e) => e.message), [
+    "Cannot read image images/gone.png: no such file; nothing was sent",
+  ]);
 });
 
 // ---- polling ------------------------------------------------------------------
@@ -649,6 +741,40 @@ Deno.test("executeRun() submits the next job while a download is still blocked",
   assert.ok(at("event job_submitted b") < at("durable downloaded a"), outcome.log.join("\n"));
   assert.deepEqual(timesOf(outcome, "submit"), [["a", 0], ["b", 1000]]);
   assert.deepEqual(outcome.journal.of("downloaded").map((e) => e.job).sort(), ["a", "b"]);
+});
+
+Deno.test("executeRun() runs at most downloadConcurrency downloads at once", async (t) => {
+  for (const limit of [2, 3]) {
+    await t.step(`downloadConcurrency ${limit}`, async () => {
+      let opening = 0;
+      let mostOpening = 0;
+      // No video answers before `limit` downloads are waiting for theirs.
+      const full = Promise.withResolvers<void>();
+      const hold = async (): Promise<void> => {
+        mostOpening = Math.max(mostOpening, ++opening);
+        if (opening >= limit) full.resolve();
+        await full.promise;
+        opening--;
+      };
+      const ids = ["a", "b", "c"];
+      const outcome = await run(
+        ids.map((id) => ({ kind: "download", job: makeJob({ id }), task: `task-${id}` })),
+        {
+          options: { downloadConcurrency: limit },
+          videos: Object.fromEntries(ids.map((id) => [`task-${id}`, [{ kind: "ok", hold }]])),
+        },
+      );
+      assert.equal(mostOpening, limit);
+      // The download beyond the limit starts only once another one has finished.
+      const opens = outcome.log.flatMap((line, i) => line.startsWith("openVideo") ? [i] : []);
+      const firstFinished = outcome.log.findIndex((line) =>
+        line.startsWith("event download_finished")
+      );
+      assert.equal(opens.length, 3);
+      assert.equal(opens[2] > firstFinished, limit < 3, outcome.log.join("\n"));
+      assert.deepEqual(outcome.journal.of("downloaded").map((e) => e.job).sort(), ids);
+    });
+  }
 });
 
 // ---- stop ------------------------------------------------------------------------

@@ -128,7 +128,7 @@ const TRANSITIONS: { name: string; events: JournalEvent[]; state: JobState | und
     },
   },
   {
-    name: "not_created makes it pending and keeps the key for the next send",
+    name: "not_created makes it pending, keeps the key for the next send and says why",
     events: [ev.submitting("k1", 1), ev.notCreated("k1", 2)],
     state: {
       job: "a",
@@ -137,6 +137,23 @@ const TRANSITIONS: { name: string; events: JournalEvent[]; state: JobState | und
       openKey: "k1",
       attempts: 1,
       submittedAt: T(1),
+      error: { code: "http_429", message: "slow down" },
+    },
+  },
+  {
+    name: "not_created when nothing was sent says so without a status",
+    events: [
+      ev.submitting("k1", 1),
+      { ...ev.notCreated("k1", 2), status: 0, message: "could not connect" } as JournalEvent,
+    ],
+    state: {
+      job: "a",
+      phase: "pending",
+      fingerprint: "fp1",
+      openKey: "k1",
+      attempts: 1,
+      submittedAt: T(1),
+      error: { code: "not_created", message: "could not connect" },
     },
   },
   {

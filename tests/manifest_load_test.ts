@@ -124,7 +124,7 @@ Deno.test("loadManifest() refuses missing, unreadable, misnamed and oversized fi
       await assertRefused(
         () => loadManifest(path),
         "manifest_too_large",
-        /201 MB, more than the 200 MB limit/,
+        /201 MiB, more than the 200 MiB limit/,
       );
     });
     await t.step("50 MB of binary junk", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { planRun } from "../src/plan.ts";
+import { planRun, standingOf } from "../src/plan.ts";
 import { makeJob, makeState } from "./helpers/jobs.ts";
 import type { JobState } from "../src/journal/events.ts";
 
@@ -129,4 +129,48 @@ Deno.test("planRun() dates a running task from its creation, not the first send 
   const action = planOne(running);
   assert.ok(action.kind === "poll");
   assert.equal(action.createdAt, "2026-11-24T05:00:00.000Z");
+});
+
+Deno.test("`standingOf()` counts an edited job as changed unless its only submission created nothing", async (t) => {
+  const cases: Array<[string, JobState | undefined, string, boolean]> = [
+    ["no journal state", undefined, "pending", false],
+    [
+      "pending, same content",
+      makeState({ job: "a", phase: "pending", fingerprint: "F" }),
+      "pending",
+      true,
+    ],
+    [
+      "pending, edited",
+      makeState({ job: "a", phase: "pending", fingerprint: "OLD" }),
+      "pending",
+      false,
+    ],
+    [
+      "succeeded",
+      makeState({ job: "a", phase: "succeeded", fingerprint: "F", task: "T" }),
+      "running",
+      true,
+    ],
+    ["done", makeState({ job: "a", phase: "done", fingerprint: "F", task: "T" }), "done", true],
+    [
+      "done, edited",
+      makeState({ job: "a", phase: "done", fingerprint: "OLD", task: "T" }),
+      "changed",
+      true,
+    ],
+    [
+      "uncertain, edited",
+      makeState({ job: "a", phase: "uncertain", fingerprint: "OLD" }),
+      "changed",
+      true,
+    ],
+  ];
+  for (const [name, state, standing, kept] of cases) {
+    await t.step(name, () => {
+      const result = standingOf(job, state);
+      assert.equal(result.standing, standing);
+      assert.equal(result.state, kept ? state : undefined);
+    });
+  }
 });

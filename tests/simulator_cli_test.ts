@@ -73,6 +73,7 @@ Deno.test("`simulate --port 0` prints its base URL first, answers the docs' requ
 Deno.test("simulateCommand() prints the URL as its first line and returns 0 when stopped", async () => {
   const lines: string[] = [];
   const started = Promise.withResolvers<string>();
+  const stop = new AbortController();
   const io: CliIO = {
     stdout: (line) => {
       lines.push(line);
@@ -80,12 +81,10 @@ Deno.test("simulateCommand() prints the URL as its first line and returns 0 when
     },
     stderr: (line) => lines.push(line),
     env: () => undefined,
+    interrupt: stop.signal,
   };
-  const stop = new AbortController();
   const key = "sk-in-process-SECRET";
-  const done = simulateCommand({ name: "simulate", port: 0, host: "127.0.0.1", key }, io, {
-    signal: stop.signal,
-  });
+  const done = simulateCommand({ name: "simulate", port: 0, host: "127.0.0.1", key }, io);
   const base = await started.promise;
   assert.equal(lines[0], base);
   const response = await submit(base, VALID, { authorization: `Bearer ${key}` });

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { ApiError } from "../errors.ts";
+import { ApiError, messageOf } from "../errors.ts";
 import { classifySubmitFailure, parseRetryAfter } from "./retry.ts";
 import { parseErrorBody, parseTask, type Task } from "./wire.ts";
 
@@ -64,11 +64,12 @@ export interface CometClientOptions {
    * for a video download's response headers. @default 60_000
    */
   requestTimeoutMs?: number;
-  /** The `User-Agent` header. @default "seedance-batch" */
-  userAgent?: string;
   /** The current time in epoch milliseconds (to read an HTTP-date `Retry-After`). @default Date.now */
   now?: () => number;
 }
+
+/** The `User-Agent` header of every request. */
+const USER_AGENT = "seedance-batch";
 
 /** Headers that may carry the request id, in order of preference. */
 const REQUEST_ID_HEADERS = [
@@ -107,7 +108,6 @@ export class CometClient {
   readonly #apiKey: string;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
-  readonly #userAgent: string;
   readonly #now: () => number;
 
   /**
@@ -132,7 +132,6 @@ export class CometClient {
     this.#apiKey = options.apiKey;
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
-    this.#userAgent = options.userAgent ?? "seedance-batch";
     this.#now = options.now ?? Date.now;
   }
 
@@ -193,7 +192,7 @@ export class CometClient {
           kind: "unknown",
           error: new ApiError(
             `${action}: the service answered ${response.status} but its body is not a task ` +
-              `(${this.#redact(describeCause(cause))}); a task may exist`,
+              `(${this.#redact(messageOf(cause))}); a task may exist`,
             { ...this.#context("POST", url, response), code: "bad_response", cause },
           ),
         };
@@ -240,7 +239,7 @@ export class CometClient {
     } catch (cause) {
       throw new ApiError(
         `${action}: the service answered ${response.status} but its body is not a task ` +
-          `(${this.#redact(describeCause(cause))})`,
+          `(${this.#redact(messageOf(cause))})`,
         { ...this.#context("GET", url, response), code: "bad_response", cause },
       );
     }
@@ -256,7 +255,8 @@ export class CometClient {
    * @param options `offset` > 0 asks for `Range: bytes=offset-`; `signal` aborts.
    * @returns The 2xx response (200, or 206 for a range).
    * @throws {ApiError} For a non-2xx answer (403 and 410 have code
-   *   `url_expired`: fetch the task again for a fresh URL) or a network failure (status 0).
+   *   `url_expired`: fetch the task again for a fresh URL) or a network
+   *   failure (status 0); its `reason` is the message without the action.
    */
   async openVideo(
     url: string,
@@ -266,56 +266,53 @@ export class CometClient {
     const action = `Cannot download the video from ${shownUrl}`;
     const headers: Record<string, string> = {
       "Accept-Encoding": "identity",
-      "User-Agent": this.#userAgent,
+      "User-Agent": USER_AGENT,
     };
     const offset = options.offset ?? 0;
     if (offset > 0) headers.Range = `bytes=${offset}-`;
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new DOMException("The answer timed out", "TimeoutError")),
+    const response = await this.#withTimeout(
       this.#timeoutMs,
+      options.signal,
+      async (signal, timeout) => {
+        try {
+          return await this.#fetch(url, { method: "GET", headers, signal, redirect: "follow" });
+        } catch (cause) {
+          if (options.signal?.aborted) throw cause;
+          throw this.#transportError(action, "GET", shownUrl, this.#failure(cause, timeout));
+        }
+      },
     );
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, timeout.signal])
-      : timeout.signal;
-    let response: Response;
-    try {
-      response = await this.#fetch(url, { method: "GET", headers, signal, redirect: "follow" });
-    } catch (cause) {
-      if (options.signal?.aborted) throw cause;
-      throw this.#transportError(action, "GET", shownUrl, this.#failure(cause, timeout.signal));
-    } finally {
-      clearTimeout(timer);
-    }
     if (response.ok) return response;
     await response.body?.cancel().catch(() => {});
     const expired = response.status === 403 || response.status === 410;
-    throw new ApiError(
-      expired
-        ? `${action}: the signed URL has expired or is refused (${response.status})`
-        : `${action}: the server answered ${response.status}`,
-      {
-        ...this.#context("GET", shownUrl, response),
-        ...(expired ? { code: "url_expired" } : {}),
-      },
-    );
+    const reason = expired
+      ? `the signed URL has expired or is refused (${response.status})`
+      : `the server answered ${response.status}`;
+    throw new ApiError(`${action}: ${reason}`, {
+      ...this.#context("GET", shownUrl, response),
+      reason,
+      ...(expired ? { code: "url_expired" } : {}),
+    });
   }
 
   #apiHeaders(): Record<string, string> {
     return {
       Authorization: `Bearer ${this.#apiKey}`,
       Accept: "application/json",
-      "User-Agent": this.#userAgent,
+      "User-Agent": USER_AGENT,
     };
   }
 
-  /** Send one API request and read its body, all within the timeout. */
-  async #exchange(
-    url: string,
-    init: RequestInit,
-    signal?: AbortSignal,
-    timeoutMs: number = this.#timeoutMs,
-  ): Promise<Exchange> {
+  /**
+   * Run `work` under a timeout: it gets a signal that aborts when the caller's
+   * `signal` does or when `timeoutMs` passes, and the timeout's own signal
+   * (to tell a timeout from the caller's abort).
+   */
+  async #withTimeout<T>(
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    work: (combined: AbortSignal, timeout: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const timeout = new AbortController();
     const timer = setTimeout(
       () => timeout.abort(new DOMException("The answer timed out", "TimeoutError")),
@@ -323,6 +320,20 @@ export class CometClient {
     );
     const combined = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
     try {
+      return await work(combined, timeout.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Send one API request and read its body, all within the timeout. */
+  #exchange(
+    url: string,
+    init: RequestInit,
+    signal?: AbortSignal,
+    timeoutMs: number = this.#timeoutMs,
+  ): Promise<Exchange> {
+    return this.#withTimeout(timeoutMs, signal, async (combined, timeout) => {
       let response: Response;
       try {
         // A redirect is reported, not followed: it means a wrong base URL, and
@@ -330,17 +341,15 @@ export class CometClient {
         response = await this.#fetch(url, { ...init, signal: combined, redirect: "manual" });
       } catch (cause) {
         if (signal?.aborted) throw cause;
-        throw this.#failure(cause, timeout.signal, false, timeoutMs);
+        throw this.#failure(cause, timeout, false, timeoutMs);
       }
       try {
         return { response, text: await response.text() };
       } catch (cause) {
         if (signal?.aborted) throw cause;
-        return { response, bodyFailure: this.#failure(cause, timeout.signal, true, timeoutMs) };
+        return { response, bodyFailure: this.#failure(cause, timeout, true, timeoutMs) };
       }
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
   /** Describe a fetch failure; `answered` when headers had already arrived. */
@@ -373,10 +382,12 @@ export class CometClient {
     failure: TransportFailure,
   ): ApiError {
     const uncertain = method === "POST" && failure.sent ? "; a task may exist" : "";
-    return new ApiError(`${action}: ${failure.message}${uncertain}`, {
+    const reason = `${failure.message}${uncertain}`;
+    return new ApiError(`${action}: ${reason}`, {
       status: 0,
       method,
       url,
+      reason,
       code: failure.timedOut ? "timeout" : failure.sent ? "network_error" : "connect_error",
       cause: failure,
     });
@@ -495,7 +506,7 @@ function isNotSent(error: unknown): boolean {
     if (typeof link === "object" && link !== null && "code" in link) {
       if (link.code === "ECONNREFUSED" || link.code === "ENOTFOUND") return true;
     }
-    const message = link instanceof Error ? link.message : String(link);
+    const message = messageOf(link);
     if (
       /connection refused|ECONNREFUSED|os error 111|client error \(Connect\)|dns error|failed to lookup address|are blocked/i
         .test(message)
@@ -510,14 +521,10 @@ function isNotSent(error: unknown): boolean {
 function networkDetail(error: unknown): string {
   const chain = causeChain(error);
   const deepest = chain[chain.length - 1];
-  const message = deepest instanceof Error ? deepest.message : String(deepest);
+  const message = messageOf(deepest);
   return message.replace(/^error sending request .*?\): /, "").replace(
     /^client error \(\w+\): /,
     "",
   ) ||
     "network error";
-}
-
-function describeCause(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }

@@ -12,18 +12,8 @@ export type SubmitOutcomeKind = "created" | "not_created" | "rejected" | "unknow
 /** Statuses after which the service created no task: safe to send again. */
 const NOT_CREATED_STATUSES: ReadonlySet<number> = new Set([408, 409, 425, 429, 503]);
 
-/** Statuses a GET or a download retries with backoff. */
-const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([
-  408,
-  409,
-  425,
-  429,
-  500,
-  502,
-  503,
-  504,
-  524,
-]);
+/** The status of a refused key: nothing is created, and no send can succeed. */
+const UNAUTHORIZED = 401;
 
 /** The service code that makes a 500 a request error. */
 const INVALID_REQUEST = "invalid_request";
@@ -32,10 +22,10 @@ const INVALID_REQUEST = "invalid_request";
  * Classify a submit that did not create a task, per the contract.
  *
  * - `not_created`: 408, 409, 425, 429, 503, or nothing was sent (connection
- *   refused): send again with the same `Idempotency-Key`.
- * - `rejected`: any other 4xx (401 included: the caller stops the run), a
- *   500 whose code is `invalid_request`, and a redirect (a wrong base URL;
- *   a redirect creates nothing).
+ *   refused): send again with the same `Idempotency-Key`. Also 401: the key,
+ *   not the job, is at fault (the caller stops the run).
+ * - `rejected`: any other 4xx, a 500 whose code is `invalid_request`, and a
+ *   redirect (a wrong base URL; a redirect creates nothing).
  * - `unknown`: the request was sent and no usable answer came back (the
  *   connection broke, the answer timed out), or any other 5xx (524
  *   included): a task may exist and be billed.
@@ -49,23 +39,10 @@ export function classifySubmitFailure(
 ): Exclude<SubmitOutcomeKind, "created"> {
   const { status, serviceCode } = input;
   if (status === undefined || status === 0) return input.sent ? "unknown" : "not_created";
-  if (NOT_CREATED_STATUSES.has(status)) return "not_created";
+  if (NOT_CREATED_STATUSES.has(status) || status === UNAUTHORIZED) return "not_created";
   if (status === 500 && serviceCode === INVALID_REQUEST) return "rejected";
   if (status >= 300 && status < 500) return "rejected";
   return "unknown";
-}
-
-/**
- * Whether a GET or a download that answered this status should be retried.
- *
- * @param status The HTTP status.
- * @param serviceCode The service's error code, if any.
- * @returns True for 408, 409, 425, 429, 500 (not `invalid_request`), 502,
- *   503, 504 and 524.
- */
-export function isRetryableStatus(status: number, serviceCode?: string): boolean {
-  if (status === 500 && serviceCode === INVALID_REQUEST) return false;
-  return RETRYABLE_STATUSES.has(status);
 }
 
 /** Backoff settings; `random` is injected so tests are deterministic. */
@@ -116,7 +93,7 @@ export function parseRetryAfter(header: string | null, nowMs: number): number | 
 }
 
 /** The longest `Retry-After` wait honoured. */
-export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 
 /**
  * The delay before the next retry: the backoff, but never shorter than what

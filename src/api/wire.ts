@@ -6,6 +6,7 @@
  * @module
  */
 import type { JobError, TaskStatus } from "../journal/events.ts";
+import { isRecord } from "../text.ts";
 
 /** A video task as the service describes it, normalised. */
 export interface Task {
@@ -34,10 +35,6 @@ export interface ErrorBody {
    * description of the answer a user can act on.
    */
   message: string;
-  /** `error.type`, if any. */
-  type?: string;
-  /** `error.param`, if any. */
-  param?: string;
   /** True when `message` is the service's own words from a JSON error body. */
   fromService: boolean;
 }
@@ -75,10 +72,6 @@ export function normaliseStatus(word: string): TaskStatus {
  */
 export function isTerminal(status: TaskStatus): boolean {
   return status === "succeeded" || status === "failed" || status === "error";
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function nonEmptyString(value: unknown): string | undefined {
@@ -196,9 +189,10 @@ function looksLikeHtml(contentType: string | null, text: string): boolean {
 /**
  * Read an error answer from the service. Understands the nested envelope
  * `{"error":{"message","type","param","code"}}` and the flat `{"code","message"}`;
- * describes HTML pages, redirects, empty and other non-JSON bodies clearly.
+ * describes HTML pages, empty and other non-JSON bodies clearly. (A redirect
+ * never gets here: the client describes it from its `Location`.)
  *
- * @param status The HTTP status.
+ * @param status The HTTP status (not a 3xx).
  * @param contentType The `Content-Type` header, if any.
  * @param text The body as text.
  * @returns The service's code and message (or a description of the answer).
@@ -208,12 +202,6 @@ export function parseErrorBody(
   contentType: string | null,
   text: string,
 ): ErrorBody {
-  if (status >= 300 && status < 400) {
-    return {
-      message: `the service answered ${status} (a redirect); is --base-url right?`,
-      fromService: false,
-    };
-  }
   const trimmed = text.trim();
   if (trimmed === "") {
     return { message: `the service answered ${status} with an empty body`, fromService: false };
@@ -248,10 +236,6 @@ export function parseErrorBody(
       // when no other code was sent.
       const serviceCode = code ?? (/^[a-z][a-z0-9_]*$/.test(message ?? "") ? message : undefined);
       if (serviceCode !== undefined) result.serviceCode = serviceCode;
-      const type = nonEmptyString(envelope.type);
-      if (type !== undefined) result.type = type;
-      const param = nonEmptyString(envelope.param);
-      if (param !== undefined) result.param = param;
       return result;
     }
   }

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { UsageError } from "../errors.ts";
+import { messageOf, UsageError } from "../errors.ts";
 
 /** Options every manifest command shares. */
 interface ManifestCommand {
@@ -68,7 +68,6 @@ export interface SimulateCommand {
 /** `help` or `--help` */
 export interface HelpCommand {
   name: "help";
-  topic?: string;
 }
 
 /** `--version` */
@@ -177,14 +176,13 @@ export function parseCommand(argv: readonly string[]): Command {
       strict: true,
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`Cannot parse the command line: ${message}`, { cause: error });
+    throw new UsageError(`Cannot parse the command line: ${messageOf(error)}`, { cause: error });
   }
   const { values, positionals } = parsed;
   const [name, ...rest] = positionals;
   if (values.version) return { name: "version" };
   if (values.help || name === undefined || name === "help") {
-    return { name: "help", topic: name === "help" ? rest[0] : name };
+    return { name: "help" };
   }
   const allowed = FLAGS[name];
   if (!allowed) {

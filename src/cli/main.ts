@@ -6,7 +6,7 @@
  */
 import { type Command, parseCommand, USAGE } from "./args.ts";
 import { type CliIO, processIO } from "./io.ts";
-import { BatchError, ExitCode } from "../errors.ts";
+import { BatchError, ExitCode, messageOf } from "../errors.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
@@ -25,12 +25,24 @@ export { VERSION };
  * @returns The exit code from CONTRACT.md.
  */
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
-  let command: Command | undefined;
+  const command = parse(argv, io);
+  return typeof command === "number" ? command : await execute(command, io);
+}
+
+/** The parsed command, or the exit code of a command line that cannot be parsed. */
+function parse(argv: readonly string[], io: CliIO): Command | number {
   try {
-    command = parseCommand(argv);
+    return parseCommand(argv);
+  } catch (error) {
+    return reportFailure(error, io, false);
+  }
+}
+
+async function execute(command: Command, io: CliIO): Promise<number> {
+  try {
     return await dispatch(command, io);
   } catch (error) {
-    return reportFailure(error, io, command?.name === "run" && command.verbose);
+    return reportFailure(error, io, command.name === "run" && command.verbose);
   }
 }
 
@@ -64,8 +76,7 @@ function reportFailure(error: unknown, io: CliIO, verbose: boolean): number {
     if (verbose && error.cause instanceof Error && error.cause.stack) io.stderr(error.cause.stack);
     return error.exitCode;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  io.stderr(`error: unexpected failure: ${message}`);
+  io.stderr(`error: unexpected failure: ${messageOf(error)}`);
   if (error instanceof Error && error.stack) io.stderr(error.stack);
   return ExitCode.Failed;
 }
@@ -76,23 +87,16 @@ function reportFailure(error: unknown, io: CliIO, verbose: boolean): number {
  * second one exits at once.
  */
 export async function runCli(): Promise<never> {
+  const command = parse(Deno.args, processIO());
+  if (typeof command === "number") Deno.exit(command);
   const interrupt = new AbortController();
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   // Only `run` and `simulate` have state to save; the other commands stop at once.
-  const graceful = ["run", "simulate"].includes(commandName(Deno.args) ?? "");
+  const graceful = command.name === "run" || command.name === "simulate";
   const onSignal = (): void => {
     if (!graceful || interrupt.signal.aborted) Deno.exit(ExitCode.Interrupted);
     interrupt.abort(new DOMException("interrupted", "AbortError"));
   };
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-  const code = await main(Deno.args, processIO(interrupt.signal));
-  Deno.exit(code);
-}
-
-function commandName(argv: readonly string[]): string | undefined {
-  try {
-    return parseCommand(argv).name;
-  } catch {
-    return undefined;
-  }
+  Deno.exit(await execute(command, processIO(interrupt.signal)));
 }

@@ -46,13 +46,8 @@ const IMPORTANT = new Set<RunEvent["type"]>([
   "task_timed_out",
 ]);
 
-/**
- * One line of text for an event, or undefined for events a person need not see.
- *
- * @param event The event.
- * @returns The line.
- */
-export function describeEvent(event: RunEvent): string | undefined {
+/** One line of text for an event, or undefined for events a person need not see. */
+function describeEvent(event: RunEvent): string | undefined {
   switch (event.type) {
     case "run_started":
       return `run: ${event.jobs} jobs: ${event.toSubmit} to submit, ${event.toPoll} in flight, ` +

@@ -1,30 +1,125 @@
 /**
- * What `run`, `status` and `report` share: the validated manifest, its output
- * folder, and the report built from the journal.
+ * What the manifest commands share: the validated manifest (and refusing
+ * one that cannot be used), its output folder and lock, the journal's
+ * states, and the report built from them.
  *
  * @module
  */
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { CliIO } from "./io.ts";
-import { ConfigError } from "../errors.ts";
+import { issueLines } from "./issues.ts";
+import { BatchError, ConfigError, ManifestError, messageOf } from "../errors.ts";
 import { loadCatalog } from "../catalog_file.ts";
 import { validateManifest, type ValidationResult } from "../manifest/validate.ts";
 import { defaultOutDir, journalPath } from "../manifest/paths.ts";
-import { readJournalStates } from "../journal/replay.ts";
+import { type JournalReplay, readJournal, readJournalStates } from "../journal/replay.ts";
 import type { JobState } from "../journal/events.ts";
-import { buildReport, type ReportModel } from "../report/summary.ts";
+import { acquireLock, type OutputLock } from "../journal/lock.ts";
+import { buildReport, type ReportModel, type ReportTotals } from "../report/summary.ts";
+import { plural } from "../text.ts";
+
+/** Options of {@linkcode loadJobs}. */
+export interface LoadJobsOptions {
+  /**
+   * Return a file that cannot be read as a manifest (or a bad `--models`
+   * file) as a result holding that one error, instead of throwing it: for
+   * `--json` output, which must keep its shape.
+   * @default false
+   */
+  fileFailureAsIssue?: boolean;
+}
 
 /**
  * Validate a manifest with the catalog the user chose.
  *
  * @param command The manifest path and the optional `--models` file.
+ * @param options Whether a file-level failure comes back as an issue.
  * @returns The validation result.
+ * @throws {ManifestError} When the manifest or the models file cannot be read
+ * (unless `fileFailureAsIssue`).
  */
 export async function loadJobs(
   command: { manifest: string; models?: string },
+  options: LoadJobsOptions = {},
 ): Promise<ValidationResult> {
-  const catalog = await loadCatalog(command.models);
-  return await validateManifest(command.manifest, { catalog });
+  try {
+    const catalog = await loadCatalog(command.models);
+    return await validateManifest(command.manifest, { catalog });
+  } catch (error) {
+    if (options.fileFailureAsIssue && error instanceof ManifestError) return fileFailure(error);
+    throw error;
+  }
+}
+
+/** A validation result holding only a file-level failure. */
+function fileFailure(error: ManifestError): ValidationResult {
+  return {
+    manifest: error.file,
+    jobs: [],
+    invalid: [],
+    errors: [{
+      code: error.code,
+      job: null,
+      index: null,
+      line: error.line ?? null,
+      field: error.field ?? null,
+      message: error.message,
+    }],
+    warnings: [],
+    total: 0,
+  };
+}
+
+/**
+ * Print validation problems to standard error, one line each, as `validate` does.
+ *
+ * @param io Where to print.
+ * @param validation The validation result.
+ * @param display The manifest's name as the user wrote it.
+ */
+export function printIssues(io: CliIO, validation: ValidationResult, display: string): void {
+  for (const line of issueLines(validation, display)) io.stderr(line);
+}
+
+/** Options of {@linkcode refuseProblems}. */
+export interface RefusalOptions {
+  /** The manifest as the user wrote it. */
+  manifest: string;
+  /** What the command does, completing "Cannot <action> <manifest>", e.g. `run`. */
+  action: string;
+  /** Whether the command can leave invalid jobs out (then only a problem of the manifest as a whole stops it). */
+  allowInvalidJobs: boolean;
+  /** What did not happen, appended to the message, e.g. `nothing was sent`. */
+  outcome?: string;
+  /** How to go on without the invalid jobs, shown when they alone stopped the command. */
+  hint?: string;
+}
+
+/**
+ * Stop a command the manifest's problems rule out: print them, then throw.
+ * A problem of the manifest as a whole always stops it (none of its jobs can
+ * be trusted); problems of single jobs only when it cannot leave them out.
+ *
+ * @param io Where to print the problems (standard error).
+ * @param validation The validation result.
+ * @param options The command's wording and whether it can leave invalid jobs out.
+ * @throws {ManifestError} When the command cannot go on.
+ */
+export function refuseProblems(
+  io: CliIO,
+  validation: ValidationResult,
+  options: RefusalOptions,
+): void {
+  const wholeManifest = validation.errors.some((issue) => issue.index === null);
+  if (!wholeManifest && (options.allowInvalidJobs || validation.errors.length === 0)) return;
+  printIssues(io, validation, options.manifest);
+  throw new ManifestError(
+    `Cannot ${options.action} ${options.manifest}: ` +
+      `${plural(validation.errors.length, "problem")} found` +
+      (options.outcome ? `, ${options.outcome}` : "") +
+      (!wholeManifest && options.hint ? ` (${options.hint})` : ""),
+    { file: options.manifest },
+  );
 }
 
 /**
@@ -75,11 +170,54 @@ export async function prepareOutDir(outDir: string): Promise<string> {
   return outDir;
 }
 
+/**
+ * Lock an output folder for a run, creating it (and its parents) if needed.
+ *
+ * @param outDir The folder.
+ * @returns The held lock.
+ * @throws {LockHeldError} When another run holds it.
+ * @throws {ConfigError} When the folder names a file or cannot be created or locked.
+ */
+export async function lockOutDir(outDir: string): Promise<OutputLock> {
+  await checkOutDir(outDir);
+  try {
+    return await acquireLock(outDir);
+  } catch (error) {
+    if (error instanceof BatchError) throw error;
+    throw outDirError(outDir, error);
+  }
+}
+
 function outDirError(outDir: string, cause: unknown): ConfigError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new ConfigError(`Cannot use ${outDir} as the output folder: ${reason}`, {
+  return new ConfigError(`Cannot use ${outDir} as the output folder: ${messageOf(cause)}`, {
     code: "out_dir",
   });
+}
+
+/**
+ * Replay an output folder's journal, warning on standard error when lines
+ * in it could not be read and were skipped (a torn last line, normal after
+ * a crash, is not mentioned).
+ *
+ * @param io Where to warn.
+ * @param outDir The output folder.
+ * @param replay The replay to feed, for a caller that keeps it current afterwards.
+ * @returns The states, by job id.
+ */
+export async function readStates(
+  io: CliIO,
+  outDir: string,
+  replay?: JournalReplay,
+): Promise<Map<string, JobState>> {
+  const path = journalPath(outDir);
+  const { states, skipped } = await readJournal(path, replay);
+  if (skipped > 0) {
+    io.stderr(
+      `warning: ${path}: ${plural(skipped, "corrupt line")} skipped; ` +
+        `the events they held are not counted`,
+    );
+  }
+  return states;
 }
 
 /**
@@ -108,23 +246,13 @@ export async function currentReport(
 }
 
 /**
- * Print validation problems, one line each, as `file:line: job "id" field "f": message`.
+ * The totals as one line, as `run` and `status` end with.
  *
- * @param io Where to print (standard error).
- * @param validation The validation result.
+ * @param totals The report's counts.
+ * @returns E.g. `6 jobs: 4 done, 1 running, 1 pending, 0 uncertain, 0 failed, 0 invalid`.
  */
-export function printIssues(io: CliIO, validation: ValidationResult): void {
-  const file = relative(Deno.cwd(), validation.manifest) || validation.manifest;
-  for (const issue of validation.errors) io.stderr(`${describeIssue(file, issue)}`);
-  for (const issue of validation.warnings) io.stderr(`warning: ${describeIssue(file, issue)}`);
-}
-
-function describeIssue(
-  file: string,
-  issue: ValidationResult["errors"][number],
-): string {
-  const where = issue.line === null ? file : `${file}:${issue.line}`;
-  const job = issue.job === null ? "" : ` job "${issue.job}"`;
-  const field = issue.field === null ? "" : ` field "${issue.field}"`;
-  return `${where}:${job}${field}: ${issue.message}`;
+export function totalsLine(totals: ReportTotals): string {
+  return `${totals.jobs} jobs: ${totals.done} done, ${totals.running} running, ` +
+    `${totals.pending} pending, ${totals.uncertain} uncertain, ${totals.failed} failed, ` +
+    `${totals.invalid} invalid`;
 }

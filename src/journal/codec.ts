@@ -6,6 +6,7 @@
  * @module
  */
 
+import { isRecord } from "../text.ts";
 import type { JournalEvent, TaskStatus } from "./events.ts";
 
 /** What a field must hold: a primitive type, a job error, or a task status word. */
@@ -103,8 +104,4 @@ function hasKind(field: unknown, kind: FieldKind): boolean {
       return isRecord(field) && typeof field.code === "string" &&
         typeof field.message === "string";
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

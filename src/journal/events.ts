@@ -45,7 +45,11 @@ export interface SubmittingEvent {
   key: string;
 }
 
-/** The service answered that no task was created (408/409/425/429/503, or refused before sending). */
+/**
+ * No task was created: the service answered 408, 409, 425, 429 or 503, or
+ * 401 (the key, not the job, is at fault), or the connection was refused
+ * before anything was sent (status 0).
+ */
 export interface NotCreatedEvent {
   /** The event's kind. */
   type: "not_created";
@@ -55,7 +59,7 @@ export interface NotCreatedEvent {
   job: string;
   /** The submission's `Idempotency-Key`. */
   key: string;
-  /** The HTTP status of the answer. */
+  /** The HTTP status of the answer; 0 when nothing was sent. */
   status: number;
   /** What happened, in words a user can act on. */
   message: string;
@@ -243,7 +247,11 @@ export interface JobState {
   bytes?: number;
   /** Hex SHA-256 of the video, once downloaded. */
   sha256?: string;
-  /** Why the job failed or was last not created. */
+  /**
+   * Why the job failed, or, while it is pending after a `not_created`, why
+   * its last send created nothing (code `http_<status>`, or `not_created`
+   * when nothing was sent).
+   */
   error?: JobError;
   /** Why the job failed: the submission was rejected, the task failed, or its download. */
   failure?: "rejected" | "task" | "download";

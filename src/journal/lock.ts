@@ -10,6 +10,7 @@
 
 import { join } from "node:path";
 import { LockHeldError } from "../errors.ts";
+import { writeAll } from "../fs.ts";
 
 /** A held output-folder lock. */
 export interface OutputLock {
@@ -57,10 +58,8 @@ export async function acquireLock(outDir: string, info?: LockHolder): Promise<Ou
         continue;
       }
       await file.truncate(0);
-      const bytes = new TextEncoder().encode(JSON.stringify(info ?? currentHolder()) + "\n");
-      for (let written = 0; written < bytes.length;) {
-        written += await file.write(bytes.subarray(written));
-      }
+      const holder = JSON.stringify(info ?? currentHolder()) + "\n";
+      await writeAll(file, new TextEncoder().encode(holder));
       return new HeldLock(path, file);
     } catch (error) {
       file.close();
@@ -126,7 +125,13 @@ async function readHolder(path: string): Promise<Partial<LockHolder> | undefined
   };
 }
 
-function currentHolder(): LockHolder {
+/**
+ * What this process writes into the lock file: its pid, its host (`"unknown"`
+ * without `--allow-sys`) and the current time.
+ *
+ * @returns The holder description for this run.
+ */
+export function currentHolder(): LockHolder {
   let host = "unknown";
   try {
     host = Deno.hostname();

@@ -4,7 +4,9 @@
  * through the same replay.
  *
  * Rules worth knowing:
- * - `failure` and `error` are set exactly while a job's phase is `failed`.
+ * - `failure` is set exactly while a job's phase is `failed`; `error` too,
+ *   and also while it is `pending` after a `not_created` (why nothing was
+ *   created). A send clears it.
  * - A `submitting` with a new key starts a fresh state: only `attempts`
  *   carries over; the previous submission's task, status, failure and video
  *   (`output`, `bytes`, `sha256`, `downloadedAt`) no longer describe the job.
@@ -19,7 +21,7 @@
  * @module
  */
 
-import { BatchError, ExitCode } from "../errors.ts";
+import { BatchError, ExitCode, messageOf } from "../errors.ts";
 import { decodeLine } from "./codec.ts";
 import type { JobState, JournalEvent } from "./events.ts";
 
@@ -97,6 +99,7 @@ export class JournalReplay {
         state.phase = "uncertain";
         state.fingerprint = event.fingerprint;
         state.openKey = event.key;
+        delete state.error;
         this.#states.set(event.job, state);
         return;
       }
@@ -104,6 +107,10 @@ export class JournalReplay {
         return this.#applyOutcome(event, (state) => {
           state.phase = "pending";
           state.openKey = event.key;
+          state.error = {
+            code: event.status > 0 ? `http_${event.status}` : "not_created",
+            message: event.message,
+          };
         });
       case "submitted":
         return this.#applyOutcome(event, (state) => {
@@ -274,8 +281,7 @@ export async function readJournal(
 }
 
 function readError(path: string | URL, cause: unknown): BatchError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new BatchError(`Cannot read journal ${path}: ${reason}`, {
+  return new BatchError(`Cannot read journal ${path}: ${messageOf(cause)}`, {
     code: "journal_read",
     exitCode: ExitCode.Failed,
     cause,

@@ -8,7 +8,8 @@
  */
 
 import { dirname } from "node:path";
-import { BatchError, ExitCode } from "../errors.ts";
+import { BatchError, ExitCode, messageOf } from "../errors.ts";
+import { syncFolder, writeAll } from "../fs.ts";
 import { encodeEvent } from "./codec.ts";
 import type { JournalEvent } from "./events.ts";
 
@@ -68,6 +69,8 @@ export async function openJournal(
   }
   try {
     const size = await file.seek(0, Deno.SeekMode.End);
+    // A new file's directory entry must be durable too, or an acknowledged
+    // event could vanish with its file.
     if (size === 0) await syncFolder(dirname(path));
     else await terminateTornLine(file);
   } catch (error) {
@@ -155,30 +158,8 @@ async function terminateTornLine(file: Deno.FsFile): Promise<void> {
   await writeAll(file, new Uint8Array([0x0a]));
 }
 
-/**
- * Makes a new file's directory entry durable, so an acknowledged event
- * cannot vanish with its file. Best effort: not every platform can open a
- * folder.
- */
-async function syncFolder(folder: string): Promise<void> {
-  try {
-    using handle = await Deno.open(folder, { read: true });
-    await handle.sync();
-  } catch {
-    // The file's own fsyncs still hold its data.
-  }
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) {
-    written += await file.write(bytes.subarray(written));
-  }
-}
-
 function journalError(path: string, action: string, cause: unknown): BatchError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new BatchError(`Cannot ${action} journal ${path}: ${reason}`, {
+  return new BatchError(`Cannot ${action} journal ${path}: ${messageOf(cause)}`, {
     code: "journal_write",
     exitCode: ExitCode.Failed,
     cause,

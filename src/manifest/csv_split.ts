@@ -7,7 +7,7 @@
  * @module
  */
 import { parse as parseCsv } from "csv-parse/sync";
-import { ManifestError } from "../errors.ts";
+import { ManifestError, messageOf } from "../errors.ts";
 
 /** Called with each record's cells and the 1-based line where it starts. */
 export type CsvRecordSink = (cells: string[], line: number) => void;
@@ -47,7 +47,7 @@ export function forEachCsvRecord(text: string, options: CsvRecordOptions): void 
  * @param addRecord Receives each record.
  * @throws {ManifestError} When csv-parse refuses the text.
  */
-export function parseCsvWithLibrary(
+function parseCsvWithLibrary(
   bytes: Uint8Array,
   file: string,
   addRecord: CsvRecordSink,
@@ -70,9 +70,8 @@ export function parseCsvWithLibrary(
     });
   } catch (error) {
     const line = (error as { lines?: number }).lines;
-    const reason = error instanceof Error ? error.message : String(error);
     throw new ManifestError(
-      `Cannot parse ${file}${line ? ` near line ${line}` : ""}: ${reason}`,
+      `Cannot parse ${file}${line ? ` near line ${line}` : ""}: ${messageOf(error)}`,
       { file, line, code: "manifest_syntax", cause: error },
     );
   }
@@ -97,7 +96,7 @@ const COMMA = 0x2c;
  * @param onRecord Receives each record.
  * @returns False when csv-parse must read the text instead.
  */
-export function splitCsvRecords(text: string, onRecord: CsvRecordSink): boolean {
+function splitCsvRecords(text: string, onRecord: CsvRecordSink): boolean {
   const length = text.length;
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;

@@ -8,7 +8,8 @@
 import { JOB_DEFAULTS } from "../catalog.ts";
 import type { Job } from "./job.ts";
 import { deriveId, fingerprint, safeFileName } from "./ids.ts";
-import { isMapping, type RawJob, type RawProblem } from "./raw.ts";
+import type { RawJob, RawProblem } from "./raw.ts";
+import { isRecord } from "../text.ts";
 import {
   type FieldContext,
   type Level,
@@ -27,16 +28,12 @@ export interface Draft {
   line: number;
   /** Its id (given or derived from what could be read). */
   id: string;
-  /** Whether the id was written in the manifest. */
-  idGiven: boolean;
   /** False when the job is not a mapping at all (never a duplicate of anything). */
   readable: boolean;
   /** The id as a safe file name. */
   safeId: string;
   /** The video's path relative to the output folder. */
   output: string;
-  /** Whether `output` was given (else it comes from the id). */
-  outputGiven: boolean;
   /**
    * The job, built as soon as it has no problems of its own; then `values`
    * and `raw` are dropped (100,000 jobs' worth of them is a lot of memory).
@@ -99,7 +96,7 @@ export function draftJob(
       }
     }
   }
-  if (isMapping(rawJob.value)) {
+  if (isRecord(rawJob.value)) {
     const missing = (field: string): boolean =>
       !raw.has(field) && !context.missingColumns.has(field);
     if (missing("prompt")) problems.push(required("prompt", "every job needs a prompt"));
@@ -139,11 +136,9 @@ export function draftJob(
     index: rawJob.index,
     line: rawJob.line,
     id,
-    idGiven: values.id !== undefined,
-    readable: isMapping(rawJob.value),
+    readable: isRecord(rawJob.value),
     safeId,
     output,
-    outputGiven: values.output !== undefined,
     values,
     raw,
     problems,
@@ -171,19 +166,16 @@ export function isDraft(entry: Job | Draft): entry is Draft {
  * A clean job turned back into a draft, to carry a problem found later (a duplicate).
  *
  * @param job The clean job.
- * @param given The id and output bits per job index.
  * @returns A draft without problems, holding the job.
  */
-export function draftOf(job: Job, given: Uint8Array): Draft {
+export function draftOf(job: Job): Draft {
   return {
     index: job.index,
     line: job.line,
     id: job.id,
-    idGiven: (given[job.index] & ID_GIVEN) !== 0,
     readable: true,
     safeId: job.safeId,
     output: job.output,
-    outputGiven: (given[job.index] & OUTPUT_GIVEN) !== 0,
     job,
     problems: [],
     warnings: [],
@@ -242,13 +234,11 @@ export function toInvalid(draft: Draft, issues: Issue[]): InvalidJob {
       index: draft.index,
       line: draft.line,
       id: draft.id,
-      safeId: draft.safeId,
       model: job.model,
       seconds: job.seconds,
       size: job.size,
       resolution: job.resolution,
       images: job.images.map((image) => image.path),
-      output: draft.output,
       issues,
     };
   }
@@ -261,14 +251,12 @@ export function toInvalid(draft: Draft, issues: Issue[]): InvalidJob {
     index: draft.index,
     line: draft.line,
     id: draft.id,
-    safeId: draft.safeId,
     model: values.model ?? (typeof rawModel === "string" ? rawModel : undefined),
     seconds: values.seconds ?? wholeNumber(raw.get("seconds")),
     size: values.size ?? (typeof rawSize === "string" ? rawSize : undefined),
     resolution: values.resolution ??
       (typeof rawResolution === "string" ? rawResolution : undefined),
     images: values.imagePaths ?? [],
-    output: draft.output,
     issues,
   };
 }

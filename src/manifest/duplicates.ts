@@ -5,7 +5,7 @@
  * @module
  */
 import type { Job } from "./job.ts";
-import { type Draft, draftOf, isDraft, OUTPUT_GIVEN } from "./draft.ts";
+import { type Draft, draftOf, ID_GIVEN, isDraft, OUTPUT_GIVEN } from "./draft.ts";
 
 /** Ids whose derived output name is already lower-case as it is. */
 const LOWER_SAFE = /^[a-z0-9_][a-z0-9_.-]*$/;
@@ -22,12 +22,12 @@ export function flagDuplicates(entries: (Job | Draft)[], given: Uint8Array): voi
   const byId = groups(entries, (entry) => readable(entry) ? entry.id : undefined);
   const duplicated = new Set<number>();
   for (const group of byId) {
-    const drafts = group.map((at) => toDraft(entries, at, given));
+    const drafts = group.map((at) => toDraft(entries, at));
     for (const draft of drafts) {
       duplicated.add(draft.index);
       const others = linesOf(drafts.filter((other) => other !== draft));
       draft.problems.push(
-        draft.idGiven
+        (given[draft.index] & ID_GIVEN) !== 0
           ? {
             code: "duplicate_id",
             field: "id",
@@ -68,12 +68,12 @@ export function flagDuplicates(entries: (Job | Draft)[], given: Uint8Array): voi
   for (const group of byOutput.values()) {
     if (group.length < 2) continue;
     group.sort((a, b) => a - b);
-    const drafts = group.map((at) => toDraft(entries, at, given));
+    const drafts = group.map((at) => toDraft(entries, at));
     for (const draft of drafts) {
       const others = linesOf(drafts.filter((other) => other !== draft));
       draft.problems.push({
         code: "duplicate_output",
-        field: draft.outputGiven ? "output" : "id",
+        field: (given[draft.index] & OUTPUT_GIVEN) !== 0 ? "output" : "id",
         message: `output ${draft.output} is also used by the job at ${others}`,
       });
     }
@@ -81,10 +81,10 @@ export function flagDuplicates(entries: (Job | Draft)[], given: Uint8Array): voi
 }
 
 /** The entry at `at` as a draft, replacing a clean job's entry by its draft. */
-function toDraft(entries: (Job | Draft)[], at: number, given: Uint8Array): Draft {
+function toDraft(entries: (Job | Draft)[], at: number): Draft {
   const entry = entries[at];
   if (isDraft(entry)) return entry;
-  const draft = draftOf(entry, given);
+  const draft = draftOf(entry);
   entries[at] = draft;
   return draft;
 }

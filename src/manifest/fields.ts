@@ -11,7 +11,8 @@ import { type Catalog, type ModelRule, SIZES } from "../catalog.ts";
 import { imageLimitWarnings, type ImageProbe } from "../image.ts";
 import type { JobImage } from "./job.ts";
 import { outputNameProblem } from "./ids.ts";
-import { isMapping, JOB_FIELDS, type RawProblem } from "./raw.ts";
+import { JOB_FIELDS, type RawProblem } from "./raw.ts";
+import { isRecord } from "../text.ts";
 import { nearest, unknownFieldMessage } from "./suggest.ts";
 
 /** What the field rules check against, the same for every job of a manifest. */
@@ -126,7 +127,7 @@ export function modelProblems(
  */
 export function readLevel(value: unknown, kind: "job" | "defaults", context: FieldContext): Level {
   const level: Level = { values: {}, present: new Map(), problems: [], warnings: [] };
-  if (!isMapping(value)) {
+  if (!isRecord(value)) {
     level.problems.push({
       code: "type",
       field: null,
@@ -152,19 +153,12 @@ export function readLevel(value: unknown, kind: "job" | "defaults", context: Fie
       });
       continue;
     }
-    if (field === "input_reference" && level.present.has("image")) {
+    const name = field === "input_reference" ? "image" : field;
+    if (name === "image" && level.present.has("image")) {
+      // The second of `image` and `input_reference` (stored as `image`), as written.
       problems.push({
         code: "alias_conflict",
         field,
-        message: "image and input_reference are the same field; give only one",
-      });
-      continue;
-    }
-    const name = field === "input_reference" ? "image" : field;
-    if (name === "image" && level.present.has("image")) {
-      problems.push({
-        code: "alias_conflict",
-        field: "image",
         message: "image and input_reference are the same field; give only one",
       });
       continue;

@@ -35,7 +35,7 @@ export interface FingerprintContent {
 }
 
 /** Prefix of derived ids, so they read as ids and never as numbers. */
-export const DERIVED_ID_PREFIX = "job-";
+const DERIVED_ID_PREFIX = "job-";
 
 /** Ids that are safe as they are (the common case, checked without encoding). */
 const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_-]$|^[A-Za-z0-9_]$/;

@@ -30,8 +30,6 @@ export interface InvalidJob {
   line: number;
   /** Its id (given or derived from what could be read). */
   id: string;
-  /** The id as a safe file name. */
-  safeId: string;
   /** The model, as written. */
   model?: string;
   /** The seconds, when a whole number. */
@@ -42,8 +40,6 @@ export interface InvalidJob {
   resolution?: string;
   /** Image paths as written. */
   images: string[];
-  /** The video's path relative to the output folder, `videos/<name>`. */
-  output: string;
   /** Its errors (warnings are only in `ValidationResult.warnings`). */
   issues: Issue[];
 }

@@ -21,7 +21,8 @@
  * @module
  */
 import { isUtf8 } from "node:buffer";
-import { ManifestError } from "../errors.ts";
+import { ManifestError, messageOf } from "../errors.ts";
+import { formatBytes } from "../text.ts";
 import {
   type ManifestFormat,
   type ManifestSource,
@@ -32,7 +33,7 @@ import { parseYamlManifest } from "./yaml.ts";
 import { parseCsvManifest } from "./csv.ts";
 
 /** Largest manifest accepted, in bytes. */
-export const MAX_MANIFEST_BYTES = 200 * 1024 * 1024;
+const MAX_MANIFEST_BYTES = 200 * 1024 * 1024;
 
 /**
  * The format of a manifest, from its extension.
@@ -69,7 +70,7 @@ export async function loadManifest(file: string): Promise<RawManifest> {
     if (info.size > MAX_MANIFEST_BYTES) {
       refuseManifest(
         file,
-        `it is ${mebibytes(info.size)} MB, more than the ${mebibytes(MAX_MANIFEST_BYTES)} MB limit`,
+        `it is ${formatBytes(info.size)}, more than the ${formatBytes(MAX_MANIFEST_BYTES)} limit`,
         "manifest_too_large",
       );
     }
@@ -78,8 +79,7 @@ export async function loadManifest(file: string): Promise<RawManifest> {
     if (error instanceof Deno.errors.NotFound) {
       refuseManifest(file, "no such file", "manifest_unreadable", error);
     }
-    const reason = error instanceof Error ? error.message : String(error);
-    refuseManifest(file, reason, "manifest_unreadable", error);
+    refuseManifest(file, messageOf(error), "manifest_unreadable", error);
   }
   // Handed over in a box that parseSource empties, so nothing else keeps the bytes alive
   // once they are decoded (an argument would stay referenced by the caller's frame).
@@ -91,8 +91,7 @@ async function readBytes(file: string): Promise<Uint8Array> {
   try {
     return await Deno.readFile(file);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return refuseManifest(file, reason, "manifest_unreadable", error);
+    return refuseManifest(file, messageOf(error), "manifest_unreadable", error);
   }
 }
 
@@ -128,9 +127,7 @@ function checkBytes(bytes: Uint8Array, file: string): void {
   if (bytes.length > MAX_MANIFEST_BYTES) {
     refuseManifest(
       file,
-      `it is ${mebibytes(bytes.length)} MB, more than the ${
-        mebibytes(MAX_MANIFEST_BYTES)
-      } MB limit`,
+      `it is ${formatBytes(bytes.length)}, more than the ${formatBytes(MAX_MANIFEST_BYTES)} limit`,
       "manifest_too_large",
     );
   }
@@ -165,8 +162,4 @@ function checkText(bytes: Uint8Array, file: string): void {
   if (!isUtf8(bytes)) {
     refuseManifest(file, "it is not UTF-8 text; save it as UTF-8", "manifest_binary");
   }
-}
-
-function mebibytes(bytes: number): string {
-  return (bytes / (1024 * 1024)).toFixed(0);
 }

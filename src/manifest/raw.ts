@@ -87,16 +87,6 @@ export interface ManifestSource {
 }
 
 /**
- * Whether a value is a mapping (a plain object, not a list).
- *
- * @param value Any parsed value.
- * @returns True for a mapping.
- */
-export function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
  * Refuse a file that cannot be read as a manifest.
  *
  * @param file The manifest as named by the caller.

@@ -29,7 +29,8 @@ import type { Catalog } from "../catalog.ts";
 import { type ImageProbe, readImage } from "../image.ts";
 import type { Job } from "./job.ts";
 import { loadManifest } from "./load.ts";
-import { isMapping, type RawManifest } from "./raw.ts";
+import type { RawManifest } from "./raw.ts";
+import { isRecord } from "../text.ts";
 import { type FieldContext, type Level, readLevel } from "./fields.ts";
 import { type Draft, draftJob, draftOf, isDraft, toInvalid } from "./draft.ts";
 import { flagDuplicates } from "./duplicates.ts";
@@ -62,12 +63,10 @@ export interface ValidateOptions {
    * @default readImage from src/image.ts
    */
   readImage?: (resolved: string) => Promise<ImageProbe>;
-  /**
-   * How many image files are read at once.
-   * @default 8
-   */
-  imageConcurrency?: number;
 }
+
+/** How many image files are read at once. */
+const IMAGE_CONCURRENCY = 8;
 
 /** Options of {@linkcode validateRawManifest}. */
 export interface ValidateRawOptions {
@@ -94,11 +93,7 @@ export async function validateManifest(
   const raw = await loadManifest(path);
   const manifest = resolve(path);
   const paths = imagePathsOf(raw, dirname(manifest));
-  const images = await readImages(
-    paths,
-    options.readImage ?? readImage,
-    options.imageConcurrency ?? 8,
-  );
+  const images = await readImages(paths, options.readImage ?? readImage, IMAGE_CONCURRENCY);
   return validateRawManifest(raw, { catalog: options.catalog, manifest, images });
 }
 
@@ -113,7 +108,7 @@ export async function validateManifest(
 export function imagePathsOf(raw: RawManifest, baseDir: string): string[] {
   const paths = new Set<string>();
   const collect = (fields: unknown): void => {
-    if (!isMapping(fields)) return;
+    if (!isRecord(fields)) return;
     for (const key of ["image", "input_reference"]) {
       const value = fields[key];
       const list = Array.isArray(value) ? value : [value];
@@ -192,7 +187,7 @@ export function validateRawManifest(
   for (const entry of entries) {
     if (!isDraft(entry)) {
       if (firstManifestError) {
-        invalid.push(toInvalid(draftOf(entry, given), [manifestInvalid(entry)]));
+        invalid.push(toInvalid(draftOf(entry), [manifestInvalid(entry)]));
       } else {
         jobs.push(entry);
       }

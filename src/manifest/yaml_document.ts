@@ -9,8 +9,8 @@
 // @ts-types="@types/js-yaml"
 import yaml from "js-yaml";
 import { ManifestError } from "../errors.ts";
+import { isRecord } from "../text.ts";
 import {
-  isMapping,
   JOB_FIELDS,
   type ManifestProblem,
   NO_PROBLEMS,
@@ -25,7 +25,7 @@ import { nearest } from "./suggest.ts";
  * refused as an alias bomb; the real limit is this or the file's length,
  * whichever is larger (a document without aliases has fewer nodes than characters).
  */
-export const MIN_ALIAS_EXPANSION_LIMIT = 1_000_000;
+const MIN_ALIAS_EXPANSION_LIMIT = 1_000_000;
 
 /** Job items parsed one by one, standing in for the skeleton's empty `jobs:` list. */
 export interface YamlItems {
@@ -134,7 +134,7 @@ export function parseYamlDocument(text: string, file: string, items?: YamlItems)
       problems: [],
     };
   }
-  if (!isMapping(document)) {
+  if (!isRecord(document)) {
     refuseManifest(
       file,
       "it must be a list of jobs, or a mapping with defaults: and jobs:",

@@ -17,6 +17,7 @@ import {
   type ReportTotals,
 } from "./summary.ts";
 import { jobMessage, manifestName, videoHref } from "./format.ts";
+import { formatBytes } from "../text.ts";
 
 /** What a card without a video shows in its place. */
 const PLACEHOLDERS: Record<ReportStatus, string> = {
@@ -237,16 +238,4 @@ function facts(job: ReportJob): Array<[string, string]> {
   add("Attempts", job.attempts);
   add("Line", job.line);
   return rows;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }

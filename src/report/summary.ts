@@ -5,8 +5,9 @@
  * @module
  */
 import type { Job } from "../manifest/job.ts";
+import type { InvalidJob, Issue } from "../manifest/issues.ts";
 import type { JobError, JobState } from "../journal/events.ts";
-import { changedError } from "../plan.ts";
+import { changedError, standingOf } from "../plan.ts";
 
 /** Every status a job can have in the report, in the order the reports list them. */
 export const REPORT_STATUSES = [
@@ -89,27 +90,17 @@ export interface ReportModel {
   jobs: ReportJob[];
 }
 
-/** A job that failed validation, as the report needs it. */
-export interface InvalidJobRow {
-  /** 0-based position in the manifest. */
-  index: number;
-  /** 1-based line of the job. */
-  line: number;
-  /** The job's id. */
-  id: string;
-  /** The model, as written. */
-  model?: string;
-  /** The seconds, when a whole number. */
-  seconds?: number;
-  /** The size, as written. */
-  size?: string;
-  /** The resolution, as written. */
-  resolution?: string;
-  /** Image paths as written. */
-  images: string[];
-  /** Its errors; the first one's code becomes the row's. */
-  issues: { field: string | null; message: string; code?: string }[];
-}
+/**
+ * A job that failed validation, as the report needs it: an
+ * {@linkcode InvalidJob} whose errors need only their field, message and
+ * code (the first one's code becomes the row's).
+ */
+export type InvalidJobRow =
+  & Pick<
+    InvalidJob,
+    "index" | "line" | "id" | "model" | "seconds" | "size" | "resolution" | "images"
+  >
+  & { issues: Array<Pick<Issue, "field" | "message"> & Partial<Pick<Issue, "code">>> };
 
 /**
  * Build the report.
@@ -144,7 +135,7 @@ export function buildReport(input: {
   return { manifest: input.manifest, generated_at: input.generatedAt.toISOString(), totals, jobs };
 }
 
-function jobRow(job: Job, state: JobState | undefined): ReportJob {
+function jobRow(job: Job, journalState: JobState | undefined): ReportJob {
   const base: ReportJob = {
     id: job.id,
     line: job.line,
@@ -158,30 +149,28 @@ function jobRow(job: Job, state: JobState | undefined): ReportJob {
     output: null,
     bytes: null,
     sha256: null,
-    attempts: state?.attempts ?? 0,
+    attempts: journalState?.attempts ?? 0,
     submitted_at: null,
     completed_at: null,
     downloaded_at: null,
     error: null,
   };
+  const { standing, state } = standingOf(job, journalState);
   if (state === undefined) return base;
   const submitted = { ...base, submitted_at: state.submittedAt ?? null };
-  if (state.fingerprint !== undefined && state.fingerprint !== job.fingerprint) {
-    if (state.phase === "pending") return base;
-    return {
-      ...submitted,
-      status: "failed",
-      task_id: state.task ?? null,
-      error: changedError(job, state),
-    };
-  }
-  switch (state.phase) {
+  switch (standing) {
+    case "changed":
+      return {
+        ...submitted,
+        status: "failed",
+        task_id: state.task ?? null,
+        error: changedError(job, state),
+      };
     case "pending":
       return { ...submitted, error: state.error ?? null };
     case "uncertain":
       return { ...submitted, status: "uncertain" };
     case "running":
-    case "succeeded":
       return {
         ...submitted,
         status: "running",

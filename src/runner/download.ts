@@ -9,8 +9,8 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { dirname } from "node:path";
-import { ApiError, BatchError, ExitCode } from "../errors.ts";
-import { isRetryableStatus } from "../api/retry.ts";
+import { ApiError, BatchError, ExitCode, messageOf } from "../errors.ts";
+import { syncFolder, writeAll } from "../fs.ts";
 
 /** A video written under its final name. */
 export interface DownloadResult {
@@ -47,11 +47,6 @@ export class DownloadError extends BatchError {
   readonly destination: string;
   /** The HTTP status behind the failure, when there was one (0: no answer). */
   readonly status?: number;
-  /**
-   * Whether trying again (after a backoff, or after refreshing the URL for
-   * `url_expired`) may succeed.
-   */
-  readonly retryable: boolean;
 
   /**
    * @param message What happened, naming the file.
@@ -63,7 +58,6 @@ export class DownloadError extends BatchError {
       code: DownloadErrorCode;
       destination: string;
       status?: number;
-      retryable: boolean;
       cause?: unknown;
     },
   ) {
@@ -71,7 +65,6 @@ export class DownloadError extends BatchError {
     this.name = "DownloadError";
     this.destination = context.destination;
     this.status = context.status;
-    this.retryable = context.retryable;
   }
 }
 
@@ -174,7 +167,7 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
           throw new DownloadError(
             `Cannot download ${destination}: the transfer ended at ${state.written} of ` +
               `${plan.total} bytes, ${maxResumes} resumes used`,
-            { code: "download_truncated", destination, retryable: true },
+            { code: "download_truncated", destination },
           );
         }
         resumes++;
@@ -185,7 +178,7 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
     if (state.written < 8) {
       throw new DownloadError(
         `Cannot download ${destination}: the server sent ${state.written} bytes, not an MP4 video`,
-        { code: "download_not_mp4", destination, retryable: false },
+        { code: "download_not_mp4", destination },
       );
     }
     try {
@@ -211,46 +204,30 @@ async function openAt(
   offset: number,
   destination: string,
 ): Promise<Response> {
-  let response: Response;
   try {
-    response = await options.open(offset, options.signal);
+    return await options.open(offset, options.signal);
   } catch (cause) {
     if (options.signal?.aborted) throw cause;
     if (cause instanceof DownloadError) throw cause;
     if (cause instanceof ApiError) {
-      const expired = cause.code === "url_expired" || cause.status === 403 ||
-        cause.status === 410;
-      throw new DownloadError(`Cannot download ${destination}: ${stripAction(cause.message)}`, {
-        code: expired ? "url_expired" : cause.status === 0 ? "download_network" : "download_http",
+      const code = cause.code === "url_expired"
+        ? "url_expired"
+        : cause.status === 0
+        ? "download_network"
+        : "download_http";
+      const reason = cause.reason ?? cause.message;
+      throw new DownloadError(`Cannot download ${destination}: ${reason}`, {
+        code,
         destination,
         status: cause.status,
-        retryable: expired || cause.status === 0 || isRetryableStatus(cause.status),
         cause,
       });
     }
     throw new DownloadError(
-      `Cannot download ${destination}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { code: "download_network", destination, status: 0, retryable: true, cause },
+      `Cannot download ${destination}: ${messageOf(cause)}`,
+      { code: "download_network", destination, status: 0, cause },
     );
   }
-  if (response.ok) return response;
-  // An `open` that hands back an error answer instead of throwing.
-  await response.body?.cancel().catch(() => {});
-  const expired = response.status === 403 || response.status === 410;
-  throw new DownloadError(
-    `Cannot download ${destination}: the server answered ${response.status}`,
-    {
-      code: expired ? "url_expired" : "download_http",
-      destination,
-      status: response.status,
-      retryable: expired || isRetryableStatus(response.status),
-    },
-  );
-}
-
-/** "Cannot download the video from X: reason" → "reason". */
-function stripAction(message: string): string {
-  return message.replace(/^Cannot [^:]*?: /, "");
 }
 
 /** How a response frames the bytes it carries. */
@@ -326,7 +303,7 @@ async function pump(
       if (total !== undefined && state.written + bytes.byteLength > total) {
         throw new DownloadError(
           `Cannot download ${destination}: the server sent more than the ${total} bytes it announced`,
-          { code: "download_too_long", destination, retryable: true },
+          { code: "download_too_long", destination },
         );
       }
       checkHead(state, bytes, destination);
@@ -376,44 +353,23 @@ function checkHead(state: PartState, bytes: Uint8Array, destination: string): vo
     throw new DownloadError(
       `Cannot download ${destination}: the server sent something that is not an MP4 video ` +
         `(no "ftyp" box at offset 4)`,
-      { code: "download_not_mp4", destination, retryable: false },
+      { code: "download_not_mp4", destination },
     );
   }
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.byteLength) offset += await file.write(bytes.subarray(offset));
 }
 
 function interrupted(destination: string, state: PartState, cause: unknown): DownloadError {
   const detail = cause instanceof Error ? `: ${cause.message}` : "";
   return new DownloadError(
     `Cannot download ${destination}: the transfer kept breaking (at ${state.written} bytes)${detail}`,
-    { code: "download_interrupted", destination, status: 0, retryable: true, cause },
+    { code: "download_interrupted", destination, status: 0, cause },
   );
 }
 
 function writeError(destination: string, cause: unknown): DownloadError {
-  const detail = cause instanceof Error ? cause.message : String(cause);
-  return new DownloadError(`Cannot write ${destination}: ${detail}`, {
+  return new DownloadError(`Cannot write ${destination}: ${messageOf(cause)}`, {
     code: "download_write",
     destination,
-    retryable: false,
     cause,
   });
-}
-
-/** Make the rename durable; best effort where a folder cannot be opened. */
-async function syncFolder(folder: string): Promise<void> {
-  try {
-    const handle = await Deno.open(folder, { read: true });
-    try {
-      await handle.sync();
-    } finally {
-      handle.close();
-    }
-  } catch {
-    // Some platforms cannot open or fsync a directory; the file itself is synced.
-  }
 }

@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import pLimit from "p-limit";
-import { ApiError } from "../errors.ts";
+import { ApiError, messageOf } from "../errors.ts";
 import type { JobAction } from "../plan.ts";
-import type { Job } from "../manifest/job.ts";
+import type { Job, JobImage } from "../manifest/job.ts";
+import { sha256Hex } from "../manifest/ids.ts";
 import type { JobError, JournalEvent, TaskStatus } from "../journal/events.ts";
-import type { SubmitOutcome, SubmitRequest } from "../api/client.ts";
+import type { SubmitImage, SubmitOutcome, SubmitRequest } from "../api/client.ts";
 import { isTerminal, type Task } from "../api/wire.ts";
 import { retryDelay } from "../api/retry.ts";
 import { DownloadError, downloadVideo } from "./download.ts";
@@ -25,7 +26,11 @@ export interface ServiceClient {
   submit(request: SubmitRequest, signal?: AbortSignal): Promise<SubmitOutcome>;
   /** One GET of a task; throws ApiError. */
   getTask(id: string, signal?: AbortSignal): Promise<Task>;
-  /** GET a signed video URL, without the key, from `offset` on. */
+  /**
+   * GET a signed video URL, without the key, from `offset` on: resolves with
+   * the 2xx answer; throws ApiError for anything else (code `url_expired`
+   * for 403 and 410).
+   */
   openVideo(url: string, options?: { offset?: number; signal?: AbortSignal }): Promise<Response>;
 }
 
@@ -69,7 +74,10 @@ export interface ExecutorOptions {
   random?: () => number;
   /** Receives what happens, for the CLI to render. */
   onEvent?: RunEventSink;
-  /** Reads an image for upload. @default Deno.readFile */
+  /**
+   * Reads an image for upload; each image is read once per run, however
+   * many jobs use it. @default Deno.readFile
+   */
   readFile?: (path: string) => Promise<Uint8Array>;
 }
 
@@ -81,7 +89,17 @@ export interface RunResult {
   interrupted: boolean;
 }
 
-const STILL_ALIVE = Symbol("still alive");
+/** An image's bytes as read for upload, with their hash. */
+interface ImageRead {
+  bytes: Uint8Array;
+  sha256: string;
+}
+
+/** One image file of the run: its read (once started) and how many uses are still to come. */
+interface SharedImage {
+  uses: number;
+  read?: Promise<ImageRead>;
+}
 
 /**
  * Execute the actions of a plan until each job is terminal, held (`--once`,
@@ -114,6 +132,8 @@ class Run {
   #interrupted = false;
   /** The first unexpected error of a download, rethrown when the run ends. */
   #downloadBug?: unknown;
+  /** Image files by resolved path, kept while a job still to send uses them. */
+  readonly #images = new Map<string, SharedImage>();
 
   constructor(options: ExecutorOptions) {
     this.#o = options;
@@ -151,6 +171,10 @@ class Run {
       }
       for (const action of actions) {
         if (action.kind === "download") this.#startDownload(action.job, action.task);
+      }
+      for (const action of actions) {
+        if (action.kind !== "submit") continue;
+        for (const image of action.job.images) this.#useImage(image.resolved);
       }
       for (const action of actions) {
         if (action.kind === "submit") work.push(this.#guard(() => this.#submit(action)));
@@ -216,7 +240,7 @@ class Run {
           this.#emit({ type: "job_uncertain", job: job.id, message: error.message });
           return;
         }
-        if (outcome.kind === "rejected" && error.status !== 401) {
+        if (outcome.kind === "rejected") {
           const jobError = {
             code: error.serviceCode ?? `http_${error.status}`,
             message: error.message,
@@ -232,7 +256,7 @@ class Run {
           this.#emit({ type: "job_failed", job: job.id, error: jobError });
           return;
         }
-        // Nothing was created (a 401 included: the key, not the job, is at fault).
+        // Nothing was created.
         await this.#record({
           type: "not_created",
           at: this.#iso(),
@@ -270,24 +294,39 @@ class Run {
     }
   }
 
+  /**
+   * What a job sends, or `undefined` (the job deferred, nothing sent) when an
+   * image cannot be read or no longer has the bytes that were validated.
+   */
   async #request(job: Job, key: string): Promise<SubmitRequest | undefined> {
-    const readFile = this.#o.readFile ?? Deno.readFile;
-    const images = [];
-    for (const image of job.images) {
-      try {
+    const images: SubmitImage[] = [];
+    const defer = (message: string): undefined => {
+      this.#emit({ type: "job_deferred", job: job.id, message });
+      return undefined;
+    };
+    try {
+      for (const image of job.images) {
+        let read: ImageRead;
+        try {
+          read = await this.#readImage(image);
+        } catch (error) {
+          return defer(`Cannot read image ${image.path}: ${messageOf(error)}; nothing was sent`);
+        }
+        if (read.sha256 !== image.sha256) {
+          return defer(
+            `Cannot send image ${image.path}: it changed after validation (SHA-256 ` +
+              `${read.sha256.slice(0, 12)}…, validated ${image.sha256.slice(0, 12)}…); ` +
+              `nothing was sent`,
+          );
+        }
         images.push({
           filename: basename(image.path),
           contentType: image.contentType,
-          bytes: await readFile(image.resolved),
+          bytes: read.bytes,
         });
-      } catch (error) {
-        this.#emit({
-          type: "job_deferred",
-          job: job.id,
-          message: `Cannot read image ${image.path}: ${messageOf(error)}; nothing was sent`,
-        });
-        return undefined;
       }
+    } finally {
+      for (const image of job.images) this.#doneWithImage(image.resolved);
     }
     return {
       model: job.model,
@@ -298,6 +337,31 @@ class Run {
       images,
       idempotencyKey: key,
     };
+  }
+
+  /** Count one more use of an image file by a job still to send. */
+  #useImage(path: string): void {
+    const image = this.#images.get(path);
+    if (image === undefined) this.#images.set(path, { uses: 1 });
+    else image.uses++;
+  }
+
+  /** An image file's bytes and hash, read once for every job that uses it. */
+  #readImage(image: JobImage): Promise<ImageRead> {
+    let shared = this.#images.get(image.resolved);
+    if (shared === undefined) {
+      shared = { uses: 1 };
+      this.#images.set(image.resolved, shared);
+    }
+    const readFile = this.#o.readFile ?? Deno.readFile;
+    shared.read ??= readFile(image.resolved).then((bytes) => ({ bytes, sha256: sha256Hex(bytes) }));
+    return shared.read;
+  }
+
+  /** One use of an image file is over; forget its bytes after the last. */
+  #doneWithImage(path: string): void {
+    const image = this.#images.get(path);
+    if (image !== undefined && --image.uses <= 0) this.#images.delete(path);
   }
 
   async #waitForSubmitPause(): Promise<void> {
@@ -315,6 +379,24 @@ class Run {
    * give the slot back; or keep the slot (`--once`, `--max-wait`, stop).
    */
   async #track(job: Job, taskId: string, createdAtMs: number, fresh: boolean): Promise<void> {
+    if (await this.#pollUntilTerminal(job, taskId, createdAtMs, fresh)) this.#bound.release();
+    else await this.#bound.hold();
+  }
+
+  /**
+   * Poll one task until it is terminal (journaled, its download started) or
+   * this run stops waiting for it.
+   *
+   * @returns `true` when the task ended, `false` when it is left alive at the
+   *   service (`--once`, `--max-wait`, a stop, a refused key).
+   */
+  async #pollUntilTerminal(
+    job: Job,
+    taskId: string,
+    createdAtMs: number,
+    fresh: boolean,
+  ): Promise<boolean> {
+    if (fresh && this.#o.once) return false;
     const started = this.#clock.now();
     const deadline = this.#o.maxWaitMs === undefined ? Infinity : started + this.#o.maxWaitMs;
     let lastStatus: TaskStatus | undefined;
@@ -339,89 +421,87 @@ class Run {
       });
       return true;
     };
-    const result = await (async (): Promise<typeof STILL_ALIVE | void> => {
-      if (fresh && this.#o.once) return STILL_ALIVE;
-      for (let poll = 1;; poll++) {
-        if (delayMs > 0 && !(await this.#sleep(delayMs))) return STILL_ALIVE;
-        if (this.#halted) return STILL_ALIVE;
-        let task: Task;
-        try {
-          task = await this.#o.client.getTask(taskId, this.#halt.signal);
-          failures = 0;
-        } catch (error) {
-          if (this.#halted) return STILL_ALIVE;
-          if (!(error instanceof ApiError)) throw error;
-          if (error.status === 401) return this.#rejectKey(error);
-          const young = this.#clock.now() - createdAtMs < (this.#o.taskNotExistGraceMs ?? 60_000);
-          if (error.serviceCode === "task_not_exist" && !young) {
-            await this.#failTask(job, taskId, {
-              code: "task_not_exist",
-              message: `The service does not know task ${taskId}: ${error.message}`,
-            });
-            return;
-          }
-          failures++;
-          delayMs = Math.max(this.#pollDelay(), this.#retryDelay(failures, error.retryAfterMs));
-          this.#emit({
-            type: "retry_scheduled",
-            job: job.id,
-            operation: "poll",
-            reason: error.message,
-            delayMs,
-            attempt: failures,
-          });
-          if (stopWaiting()) return STILL_ALIVE;
-          continue;
+    for (;;) {
+      if (delayMs > 0 && !(await this.#sleep(delayMs))) return false;
+      if (this.#halted) return false;
+      let task: Task;
+      try {
+        task = await this.#o.client.getTask(taskId, this.#halt.signal);
+        failures = 0;
+      } catch (error) {
+        if (this.#halted) return false;
+        if (!(error instanceof ApiError)) throw error;
+        if (error.status === 401) {
+          this.#rejectKey(error);
+          return false;
         }
-        if (task.status !== lastStatus) {
-          lastStatus = task.status;
+        const young = this.#clock.now() - createdAtMs < (this.#o.taskNotExistGraceMs ?? 60_000);
+        if (error.serviceCode === "task_not_exist" && !young) {
+          await this.#failTask(job, taskId, {
+            code: "task_not_exist",
+            message: `The service does not know task ${taskId}: ${error.message}`,
+          });
+          return true;
+        }
+        failures++;
+        delayMs = Math.max(this.#pollDelay(), this.#retryDelay(failures, error.retryAfterMs));
+        this.#emit({
+          type: "retry_scheduled",
+          job: job.id,
+          operation: "poll",
+          reason: error.message,
+          delayMs,
+          attempt: failures,
+        });
+        if (stopWaiting()) return false;
+        continue;
+      }
+      if (task.status !== lastStatus) {
+        lastStatus = task.status;
+        await this.#record({
+          type: "status",
+          at: this.#iso(),
+          job: job.id,
+          task: taskId,
+          status: task.status,
+          ...(task.progress === undefined ? {} : { progress: task.progress }),
+        });
+        this.#emit({
+          type: "status_changed",
+          job: job.id,
+          task: taskId,
+          status: task.status,
+          progress: task.progress,
+        });
+      }
+      if (task.status === "unknown" && !unknownWordLogged) {
+        unknownWordLogged = true;
+        this.#emit({ type: "unknown_status", job: job.id, task: taskId, word: task.rawStatus });
+      }
+      if (isTerminal(task.status)) {
+        if (task.status === "succeeded") {
           await this.#record({
-            type: "status",
+            type: "task_succeeded",
             at: this.#iso(),
             job: job.id,
             task: taskId,
-            status: task.status,
-            ...(task.progress === undefined ? {} : { progress: task.progress }),
           });
-          this.#emit({
-            type: "status_changed",
-            job: job.id,
-            task: taskId,
-            status: task.status,
-            progress: task.progress,
-          });
+          this.#startDownload(job, taskId, task.videoUrl);
+        } else {
+          await this.#failTask(
+            job,
+            taskId,
+            task.error ?? {
+              code: `task_${task.status}`,
+              message: `The task ended ${task.rawStatus} without a message`,
+            },
+          );
         }
-        if (task.status === "unknown" && !unknownWordLogged) {
-          unknownWordLogged = true;
-          this.#emit({ type: "unknown_status", job: job.id, task: taskId, word: task.rawStatus });
-        }
-        if (isTerminal(task.status)) {
-          if (task.status === "succeeded") {
-            await this.#record({
-              type: "task_succeeded",
-              at: this.#iso(),
-              job: job.id,
-              task: taskId,
-            });
-            this.#startDownload(job, taskId, task.videoUrl);
-          } else {
-            await this.#failTask(
-              job,
-              taskId,
-              task.error ?? {
-                code: `task_${task.status}`,
-                message: `The task ended ${task.rawStatus} without a message`,
-              },
-            );
-          }
-          return;
-        }
-        if (stopWaiting()) return STILL_ALIVE;
-        delayMs = Math.min(this.#pollDelay(), Math.max(1, deadline - this.#clock.now()));
+        return true;
       }
-    })();
-    if (result === STILL_ALIVE) await this.#bound.hold();
-    else this.#bound.release();
+      if (stopWaiting()) return false;
+      delayMs = Math.min(this.#pollDelay(), Math.max(1, deadline - this.#clock.now()));
+    }
   }
 
   async #failTask(job: Job, taskId: string, error: JobError): Promise<void> {
@@ -624,7 +704,6 @@ class Run {
   }
 }
 
-/** The task cannot give a fresh URL: the download fails for good. */
 /** Download failures where the same signed URL is worth one more try. */
 const BROKEN_TRANSFER = new Set([
   "download_network",
@@ -633,6 +712,7 @@ const BROKEN_TRANSFER = new Set([
   "download_too_long",
 ]);
 
+/** The task cannot give a fresh URL: the download fails for good. */
 class UrlNotRenewable extends Error {
   constructor(readonly code: string, message: string) {
     super(message);
@@ -642,12 +722,4 @@ class UrlNotRenewable extends Error {
 function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError" ||
     error instanceof Error && error.name === "AbortError";
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function basename(path: string): string {
-  return path.split(/[\\/]/).pop() || path;
 }

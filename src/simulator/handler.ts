@@ -17,10 +17,11 @@
  * @module
  */
 import { type Catalog, DEFAULT_CATALOG } from "../catalog.ts";
+import { realClock } from "../runner/clock.ts";
 import { FaultModel } from "./faults.ts";
+import { sha256Hex, toHex } from "./hex.ts";
 import {
   DEFAULT_SIMULATOR_OPTIONS,
-  REAL_CLOCK,
   type SimulatorClock,
   type SimulatorOptions,
   type StatusDialect,
@@ -44,7 +45,7 @@ import {
   type SimulatorStats,
   snapshotStats,
 } from "./stats.ts";
-import { checkSubmission, readSubmissionForm, sha256Hex } from "./submission.ts";
+import { checkSubmission, readSubmissionForm } from "./submission.ts";
 import { createdBody, inFlight, type Task, taskBody, taskPhase } from "./tasks.ts";
 import { interpretRange, videoForTask } from "./video.ts";
 
@@ -91,6 +92,8 @@ class SeedanceSimulator implements Simulator {
   readonly #closing = new AbortController();
   readonly #stats: SimulatorStats = emptyStats();
   readonly #tasks = new Map<string, Task>();
+  /** Tasks that may still be in flight, by key label; pruned as they end. */
+  readonly #inFlight = new Map<string, Set<Task>>();
   /** Key to label. The key stays in memory only, never in stats or answers. */
   readonly #keyLabels = new Map<string, string>();
   /** `label \n Idempotency-Key` to the task created for it. */
@@ -102,11 +105,13 @@ class SeedanceSimulator implements Simulator {
   constructor(options: SimulatorOptions) {
     this.#options = options;
     const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
-    this.#clock = options.clock ?? REAL_CLOCK;
+    this.#clock = options.clock ?? realClock;
     this.#catalog = options.catalog ?? DEFAULT_CATALOG;
     this.#dialect = options.dialect ?? DEFAULT_SIMULATOR_OPTIONS.dialect;
     this.#faults = new FaultModel(options.faults ?? {}, seed);
-    this.#signer = new UrlSigner(options.urlSecret ?? randomHex(32));
+    this.#signer = new UrlSigner(
+      options.urlSecret ?? toHex(crypto.getRandomValues(new Uint8Array(32))),
+    );
     this.#ids = createRandom(deriveSeed(seed, "ids"));
     this.#renders = createRandom(deriveSeed(seed, "render"));
     this.#outcomes = createRandom(deriveSeed(seed, "outcome"));
@@ -116,7 +121,8 @@ class SeedanceSimulator implements Simulator {
     const url = new URL(request.url);
     const path = url.pathname;
     const method = request.method;
-    if (path === "/_simulator/stats" && method === "GET") return jsonResponse(this.stats());
+    // Serialised straight from the live record: jsonResponse copies it.
+    if (path === "/_simulator/stats" && method === "GET") return jsonResponse(this.#stats);
     let match: RegExpExecArray | null;
     if (path === VIDEOS && method === "POST") {
       this.#count("submit");
@@ -236,7 +242,9 @@ class SeedanceSimulator implements Simulator {
     if (!checked.ok) return nestedError(400, checked.error);
 
     const replayKey = idempotencyKey === null ? null : `${auth}\n${idempotencyKey}`;
-    if (this.#options.honourIdempotency && replayKey !== null) {
+    const honourIdempotency = this.#options.honourIdempotency ??
+      DEFAULT_SIMULATOR_OPTIONS.honourIdempotency;
+    if (honourIdempotency && replayKey !== null) {
       const existing = this.#tasks.get(this.#idempotent.get(replayKey) ?? "");
       if (existing !== undefined) {
         record.outcome = "replayed";
@@ -263,7 +271,7 @@ class SeedanceSimulator implements Simulator {
       if (this.#options.faults?.answerLostMode === "hang") {
         // request.signal is not used: Deno.serve aborts it on every completed answer.
         const hangMs = this.#options.faults?.answerLostHangMs ?? 5 * 60 * 1000;
-        await this.#clock.sleep(hangMs, this.#closing.signal);
+        await this.#sleep(hangMs);
       }
       return brokenResponse({ "content-type": "application/json" });
     }
@@ -286,7 +294,10 @@ class SeedanceSimulator implements Simulator {
     const renderMs = typeof render === "number"
       ? render
       : between(this.#renders, render.min, render.max);
-    const fails = chance(this.#outcomes, this.#options.failureRate);
+    const fails = chance(
+      this.#outcomes,
+      this.#options.failureRate ?? DEFAULT_SIMULATOR_OPTIONS.failureRate,
+    );
     const errorShare = this.#options.errorShare ?? DEFAULT_SIMULATOR_OPTIONS.errorShare;
     const task: Task = {
       id: this.#newTaskId(),
@@ -301,13 +312,18 @@ class SeedanceSimulator implements Simulator {
     };
     this.#tasks.set(task.id, task);
     if (idempotencyKey !== null) this.#idempotent.set(`${keyLabel}\n${idempotencyKey}`, task.id);
+    const ofKey = this.#inFlight.get(keyLabel) ?? new Set<Task>();
+    this.#inFlight.set(keyLabel, ofKey.add(task));
+    this.#pruneInFlight();
     const stats = this.#stats;
     stats.tasksCreated++;
     increment(stats.tasksCreatedByPrompt, submission.prompt);
-    stats.maxTasksInFlight = Math.max(stats.maxTasksInFlight, this.#inFlightCount());
+    let total = 0;
+    for (const tasks of this.#inFlight.values()) total += tasks.size;
+    stats.maxTasksInFlight = Math.max(stats.maxTasksInFlight, total);
     stats.maxTasksInFlightByKey[keyLabel] = Math.max(
       stats.maxTasksInFlightByKey[keyLabel] ?? 0,
-      this.#inFlightCount(keyLabel),
+      this.#inFlight.get(keyLabel)?.size ?? 0,
     );
     return task;
   }
@@ -321,13 +337,19 @@ class SeedanceSimulator implements Simulator {
     }
   }
 
-  #inFlightCount(keyLabel?: string): number {
+  /** Tasks of one key in flight now. */
+  #inFlightCount(keyLabel: string): number {
+    this.#pruneInFlight();
+    return this.#inFlight.get(keyLabel)?.size ?? 0;
+  }
+
+  /** Forget the tasks that have ended: the work is proportional to the tasks in flight, not all tasks. */
+  #pruneInFlight(): void {
     const now = this.#clock.now();
-    let count = 0;
-    for (const task of this.#tasks.values()) {
-      if ((keyLabel === undefined || task.keyLabel === keyLabel) && inFlight(task, now)) count++;
+    for (const [keyLabel, tasks] of this.#inFlight) {
+      for (const task of tasks) if (!inFlight(task, now)) tasks.delete(task);
+      if (tasks.size === 0) this.#inFlight.delete(keyLabel);
     }
-    return count;
   }
 
   // --- poll ---------------------------------------------------------------
@@ -532,17 +554,15 @@ class SeedanceSimulator implements Simulator {
     const delay = this.#faults.delayMs();
     if (delay <= 0) return;
     increment(this.#stats.faults, "slow");
-    await this.#clock.sleep(delay, this.#closing.signal);
+    await this.#sleep(delay);
+  }
+
+  /** Wait on the injected clock until `ms` pass or the simulator closes. */
+  async #sleep(ms: number): Promise<void> {
+    await this.#clock.sleep(ms, this.#closing.signal).catch(() => {});
   }
 
   #count(kind: RequestKind): void {
     this.#stats.requests[kind]++;
   }
-}
-
-function randomHex(bytes: number): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(bytes)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
 }

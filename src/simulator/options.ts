@@ -5,14 +5,14 @@
  * @module
  */
 import type { Catalog } from "../catalog.ts";
+import type { Clock } from "../runner/clock.ts";
 
-/** The simulator's view of time: injected so tests step time without sleeping. */
-export interface SimulatorClock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-  /** Wait `ms` milliseconds; resolves early (never rejects) when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+/**
+ * The simulator's view of time, injected so tests step time without
+ * sleeping: the runner's {@linkcode Clock}. A `sleep` may resolve early or
+ * reject when its signal aborts; either ends the wait.
+ */
+export type SimulatorClock = Clock;
 
 /** A render time: fixed milliseconds, or a range drawn per task from the seed. */
 export type RenderTime = number | { min: number; max: number };
@@ -131,7 +131,10 @@ export interface SimulatorOptions {
   faults?: SimulatorFaults;
 }
 
-/** Defaults of `createSimulator` and `simulate`: renders of a few seconds, no faults. */
+/**
+ * Defaults of `createSimulator` and `simulate`, used for every option left
+ * out: renders of a few seconds, no faults.
+ */
 export const DEFAULT_SIMULATOR_OPTIONS = {
   dialect: "upper",
   renderMs: { min: 4000, max: 15000 },
@@ -149,19 +152,3 @@ export const FAST_DEMO_OPTIONS: Readonly<SimulatorOptions> = Object.freeze({
   urlTtlMs: 60 * 1000,
   honourIdempotency: false,
 });
-
-/** The real clock: `Date.now()` and `setTimeout`. */
-export const REAL_CLOCK: SimulatorClock = {
-  now: (): number => Date.now(),
-  sleep: (ms: number, signal?: AbortSignal): Promise<void> =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener("abort", done, { once: true });
-    }),
-};

@@ -20,7 +20,6 @@ export { createSimulator, type Simulator } from "./handler.ts";
 export {
   DEFAULT_SIMULATOR_OPTIONS,
   FAST_DEMO_OPTIONS,
-  REAL_CLOCK,
   type RenderTime,
   type SimulatorClock,
   type SimulatorFaults,

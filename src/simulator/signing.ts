@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { toHex } from "./hex.ts";
 
 /** Signs and checks video URLs with one secret. */
 export class UrlSigner {
@@ -60,6 +61,6 @@ export class UrlSigner {
       await this.#key,
       new TextEncoder().encode(`${taskId}\n${expiresAt}`),
     );
-    return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+    return toHex(mac);
   }
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import { type Catalog, JOB_DEFAULTS, SIZES } from "../catalog.ts";
+import { sha256Hex } from "./hex.ts";
 import type { ServiceErrorBody } from "./responses.ts";
 import type { ReceivedImage } from "./stats.ts";
 
@@ -190,29 +191,13 @@ export function checkSubmission(
   };
 }
 
-/**
- * The image format by its first bytes.
- *
- * @param head At least the first 12 bytes of the file.
- * @returns `jpeg`, `png`, `webp`, or `null` for anything else.
- */
-export function imageKind(head: Uint8Array): "jpeg" | "png" | "webp" | null {
+/** The image format by its first 12 bytes; `null` for anything but JPEG, PNG or WebP. */
+function imageKind(head: Uint8Array): "jpeg" | "png" | "webp" | null {
   const starts = (bytes: number[], at = 0): boolean => bytes.every((b, i) => head[at + i] === b);
   if (starts([0xff, 0xd8, 0xff])) return "jpeg";
   if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return "png";
   if (starts([0x52, 0x49, 0x46, 0x46]) && starts([0x57, 0x45, 0x42, 0x50], 8)) return "webp";
   return null;
-}
-
-/**
- * Hex SHA-256 of some bytes.
- *
- * @param bytes The bytes.
- * @returns 64 lowercase hex digits.
- */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function invalidParameter(param: string, message: string): ServiceErrorBody {

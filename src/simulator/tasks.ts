@@ -91,14 +91,8 @@ export function inFlight(task: Task, now: number): boolean {
   return now < task.createdAt + task.renderMs;
 }
 
-/**
- * The status word of a phase in a dialect.
- *
- * @param phase The phase.
- * @param dialect The dialect.
- * @returns The word the service sends.
- */
-export function statusWord(phase: TaskPhase, dialect: StatusDialect): string {
+/** The word the service sends for a phase in a dialect. */
+function statusWord(phase: TaskPhase, dialect: StatusDialect): string {
   return WORDS[dialect][phase];
 }
 

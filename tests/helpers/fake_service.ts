@@ -211,15 +211,14 @@ export class FakeService implements ServiceClient {
     this.#o.clock.touch();
     if (step.kind === "status") {
       const expired = step.status === 403 || step.status === 410;
-      throw new ApiError(
-        `Cannot download the video from ${url}: the server answered ${step.status}`,
-        {
-          status: step.status,
-          method: "GET",
-          url,
-          ...(expired ? { code: "url_expired" } : {}),
-        },
-      );
+      const reason = `the server answered ${step.status}`;
+      throw new ApiError(`Cannot download the video from ${url}: ${reason}`, {
+        status: step.status,
+        method: "GET",
+        url,
+        reason,
+        ...(expired ? { code: "url_expired" } : {}),
+      });
     }
     const bytes = step.bytes ?? fakeVideo(task);
     const sent = step.kind === "truncated" ? bytes.subarray(0, step.send) : bytes;

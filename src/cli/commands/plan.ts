@@ -7,18 +7,13 @@
  */
 import type { PlanCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { ExitCode, ManifestError } from "../../errors.ts";
+import { ExitCode } from "../../errors.ts";
 import { readJournalStates } from "../../journal/replay.ts";
 import { defaultOutDir, journalPath } from "../../manifest/paths.ts";
-import { type PlanSummary, summarizePlan } from "../../manifest/plan_summary.ts";
-import {
-  fileFailure,
-  issueJson,
-  issueLines,
-  summaryLine,
-  validateOrIssue,
-  validationJson,
-} from "./validate.ts";
+import { type PlanSummary, summarizePlan } from "../../plan_summary.ts";
+import { formatBytes, plural } from "../../text.ts";
+import { issueJson, issueLines, summaryLine, validationJson } from "../issues.ts";
+import { loadJobs } from "../workspace.ts";
 
 /**
  * Run `plan`: exit 2 with the issues when the manifest is invalid, else 0.
@@ -28,11 +23,7 @@ import {
  * @returns The exit code.
  */
 export async function planCommand(command: PlanCommand, io: CliIO): Promise<ExitCode> {
-  const result = await validateOrIssue(command.manifest, command.models, command.json);
-  if (result instanceof ManifestError) {
-    io.stdout(validationJson(fileFailure(result)));
-    return ExitCode.Usage;
-  }
+  const result = await loadJobs(command, { fileFailureAsIssue: command.json });
   if (result.errors.length > 0) {
     if (command.json) {
       io.stdout(validationJson(result));
@@ -62,14 +53,8 @@ export async function planCommand(command: PlanCommand, io: CliIO): Promise<Exit
   return ExitCode.Ok;
 }
 
-/**
- * The plan as text lines.
- *
- * @param summary The plan's numbers.
- * @param names How to name the manifest and the journal.
- * @returns Lines without newlines.
- */
-export function planLines(
+/** The plan as text lines, without newlines. */
+function planLines(
   summary: PlanSummary,
   names: { manifest: string; journal: string },
 ): string[] {
@@ -125,14 +110,4 @@ async function exists(path: string): Promise<boolean> {
     }
     throw error;
   }
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
 }

@@ -5,8 +5,8 @@
  */
 import type { ReportCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { ExitCode, ManifestError } from "../../errors.ts";
-import { currentReport, loadJobs, outDirOf, prepareOutDir, printIssues } from "../workspace.ts";
+import { ExitCode } from "../../errors.ts";
+import { currentReport, loadJobs, outDirOf, prepareOutDir, refuseProblems } from "../workspace.ts";
 import { writeReports } from "../../report/write.ts";
 
 /**
@@ -18,10 +18,11 @@ import { writeReports } from "../../report/write.ts";
  */
 export async function reportCommand(command: ReportCommand, io: CliIO): Promise<ExitCode> {
   const validation = await loadJobs(command);
-  if (validation.errors.some((issue) => issue.index === null)) {
-    printIssues(io, validation);
-    throw new ManifestError(`Cannot read ${command.manifest}`, { file: command.manifest });
-  }
+  refuseProblems(io, validation, {
+    manifest: command.manifest,
+    action: "write the report of",
+    allowInvalidJobs: true,
+  });
   const outDir = await prepareOutDir(outDirOf(command));
   const report = await currentReport(validation, outDir, new Date());
   for (const path of await writeReports(outDir, report)) io.stdout(path);

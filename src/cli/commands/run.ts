@@ -4,16 +4,24 @@
  *
  * @module
  */
-import { hostname } from "node:os";
 import { checkBaseUrl, type RunCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { ConfigError, type ExitCode, ManifestError } from "../../errors.ts";
+import { ConfigError, type ExitCode } from "../../errors.ts";
 import { VERSION } from "../version.ts";
-import { currentReport, loadJobs, outDirOf, prepareOutDir, printIssues } from "../workspace.ts";
+import {
+  currentReport,
+  loadJobs,
+  lockOutDir,
+  outDirOf,
+  printIssues,
+  readStates,
+  refuseProblems,
+  totalsLine,
+} from "../workspace.ts";
 import { journalPath } from "../../manifest/paths.ts";
-import { acquireLock } from "../../journal/lock.ts";
+import { currentHolder } from "../../journal/lock.ts";
 import { openJournal } from "../../journal/writer.ts";
-import { JournalReplay, readJournal } from "../../journal/replay.ts";
+import { JournalReplay } from "../../journal/replay.ts";
 import { planRun } from "../../plan.ts";
 import { CometClient } from "../../api/client.ts";
 import { executeRun } from "../../runner/executor.ts";
@@ -25,7 +33,7 @@ import { startSimulator } from "../../simulator/server.ts";
 import { FAST_DEMO_OPTIONS } from "../../simulator/options.ts";
 
 /** The service's default base URL. */
-export const DEFAULT_BASE_URL = "https://api.cometapi.com";
+const DEFAULT_BASE_URL = "https://api.cometapi.com";
 
 /**
  * Run `run`.
@@ -36,41 +44,35 @@ export const DEFAULT_BASE_URL = "https://api.cometapi.com";
  */
 export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCode> {
   const validation = await loadJobs(command);
-  if (validation.errors.length > 0) {
-    printIssues(io, validation);
-    const fileLevel = validation.errors.some((issue) => issue.index === null);
-    if (!command.skipInvalid || fileLevel) {
-      throw new ManifestError(
-        `Cannot run ${command.manifest}: ${validation.errors.length} problem(s) found, ` +
-          `nothing was sent` + (fileLevel ? "" : " (--skip-invalid runs the valid jobs only)"),
-        { file: command.manifest },
-      );
-    }
-  }
+  refuseProblems(io, validation, {
+    manifest: command.manifest,
+    action: "run",
+    allowInvalidJobs: command.skipInvalid,
+    outcome: "nothing was sent",
+    hint: "--skip-invalid runs the valid jobs only",
+  });
+  // With --skip-invalid, the invalid jobs are listed and left out.
+  if (validation.errors.length > 0) printIssues(io, validation, command.manifest);
   const service = await connect(command, io);
   try {
-    const outDir = await prepareOutDir(outDirOf(command));
-    const lock = await acquireLock(outDir, {
-      pid: Deno.pid,
-      host: hostname(),
-      startedAt: new Date().toISOString(),
-    });
+    const outDir = outDirOf(command);
+    const lock = await lockOutDir(outDir);
     try {
       // Nobody else writes here while we hold the lock: what an earlier,
       // interrupted run left half-written goes.
       await sweepTemporaryFiles(outDir);
       // One replay: read once, then kept current with every event this run appends.
       const replay = new JournalReplay();
-      await readJournal(journalPath(outDir), replay);
-      const states = replay.states;
+      const states = await readStates(io, outDir, replay);
       const journal = await openJournal(journalPath(outDir));
       let result;
       try {
+        const { pid, host } = currentHolder();
         await journal.append({
           type: "run_started",
           at: new Date().toISOString(),
-          pid: Deno.pid,
-          host: hostname(),
+          pid,
+          host,
           version: VERSION,
         });
         const actions = planRun(validation.jobs, states, {
@@ -104,14 +106,11 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       const report = await currentReport(validation, outDir, new Date(), replay.states);
       await writeReports(outDir, report);
       const t = report.totals;
-      const summary =
-        `${t.jobs} jobs: ${t.done} done, ${t.failed} failed, ${t.uncertain} uncertain, ` +
-        `${t.running} running, ${t.pending} pending, ${t.invalid} invalid; report: ${outDir}/report.json`;
       if (command.logFormat === "json") {
         io.stdout(
           JSON.stringify({ time: new Date().toISOString(), type: "summary", ...t, outDir }),
         );
-      } else io.stderr(summary);
+      } else io.stderr(`${totalsLine(t)}; report: ${outDir}/report.json`);
       if (result.unauthorized) {
         io.stderr(`error: the service rejected the API key: ${result.unauthorized.message}`);
       }

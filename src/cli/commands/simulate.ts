@@ -9,26 +9,16 @@ import type { CliIO } from "../io.ts";
 import { ExitCode } from "../../errors.ts";
 import { startSimulator } from "../../simulator/server.ts";
 
-/** What `simulateCommand` may be given besides the command (for tests). */
-export interface SimulateOptions {
-  /** Stop when this aborts, as on a signal. @default only SIGINT/SIGTERM */
-  signal?: AbortSignal;
-}
-
 /**
- * Run `simulate`: print `http://HOST:PORT`, serve until SIGINT or SIGTERM,
- * then shut down.
+ * Run `simulate`: print `http://HOST:PORT`, serve until `io.interrupt`
+ * aborts (the CLI aborts it on the first SIGINT or SIGTERM), then shut down.
+ * Without `io.interrupt` it serves until the process ends.
  *
  * @param command The parsed command (`--port`, `--host`, `--key`).
- * @param io Output and environment.
- * @param options A stop signal for tests.
+ * @param io Output, environment and the interrupt signal.
  * @returns 0 once stopped.
  */
-export async function simulateCommand(
-  command: SimulateCommand,
-  io: CliIO,
-  options: SimulateOptions = {},
-): Promise<ExitCode> {
+export async function simulateCommand(command: SimulateCommand, io: CliIO): Promise<ExitCode> {
   const simulator = startSimulator({ port: command.port, host: command.host, key: command.key });
   io.stdout(simulator.url);
   io.stderr(
@@ -38,25 +28,16 @@ export async function simulateCommand(
       }; ` +
       `counters at ${simulator.url}/_simulator/stats; stop with Ctrl-C`,
   );
-  const signal = await stopSignal(options.signal);
-  io.stderr(`simulator: stopping on ${signal}`);
+  await aborted(io.interrupt);
+  io.stderr("simulator: stopping");
   await simulator.shutdown();
   return ExitCode.Ok;
 }
 
-/** Resolve with the name of the first stop signal, then remove the listeners. */
-function stopSignal(abort?: AbortSignal): Promise<string> {
+/** Resolve once the signal aborts; never without one. */
+function aborted(signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
-    const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-    const listeners = signals.map((name) => [name, () => stop(name)] as const);
-    const stop = (name: string): void => {
-      for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
-      abort?.removeEventListener("abort", onAbort);
-      resolve(name);
-    };
-    const onAbort = (): void => stop("abort");
-    for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
-    if (abort?.aborted) onAbort();
-    else abort?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) resolve();
+    else signal?.addEventListener("abort", () => resolve(), { once: true });
   });
 }

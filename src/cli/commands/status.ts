@@ -6,8 +6,16 @@
  */
 import type { StatusCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { ExitCode, ManifestError } from "../../errors.ts";
-import { checkOutDir, currentReport, loadJobs, outDirOf, printIssues } from "../workspace.ts";
+import { ExitCode } from "../../errors.ts";
+import {
+  checkOutDir,
+  currentReport,
+  loadJobs,
+  outDirOf,
+  readStates,
+  refuseProblems,
+  totalsLine,
+} from "../workspace.ts";
 
 /**
  * Run `status`.
@@ -18,12 +26,14 @@ import { checkOutDir, currentReport, loadJobs, outDirOf, printIssues } from "../
  */
 export async function statusCommand(command: StatusCommand, io: CliIO): Promise<ExitCode> {
   const validation = await loadJobs(command);
-  if (validation.errors.some((issue) => issue.index === null)) {
-    printIssues(io, validation);
-    throw new ManifestError(`Cannot read ${command.manifest}`, { file: command.manifest });
-  }
+  refuseProblems(io, validation, {
+    manifest: command.manifest,
+    action: "show the status of",
+    allowInvalidJobs: true,
+  });
   const outDir = await checkOutDir(outDirOf(command));
-  const report = await currentReport(validation, outDir, new Date());
+  const states = await readStates(io, outDir);
+  const report = await currentReport(validation, outDir, new Date(), states);
   if (command.json) {
     io.stdout(JSON.stringify(report, null, 2));
     return ExitCode.Ok;
@@ -39,10 +49,6 @@ export async function statusCommand(command: StatusCommand, io: CliIO): Promise<
       : "";
     io.stdout(`${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${detail ?? ""}`.trimEnd());
   }
-  const t = report.totals;
-  io.stdout(
-    `${t.jobs} jobs: ${t.done} done, ${t.running} running, ${t.pending} pending, ` +
-      `${t.uncertain} uncertain, ${t.failed} failed, ${t.invalid} invalid (${outDir})`,
-  );
+  io.stdout(`${totalsLine(report.totals)} (${outDir})`);
   return ExitCode.Ok;
 }

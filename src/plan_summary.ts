@@ -5,8 +5,9 @@
  *
  * @module
  */
-import type { JobState } from "../journal/events.ts";
-import type { Job } from "./job.ts";
+import type { JobState } from "./journal/events.ts";
+import type { Job } from "./manifest/job.ts";
+import { standingOf } from "./plan.ts";
 
 /** Jobs of one model at one resolution. */
 export interface ModelCount {
@@ -96,40 +97,6 @@ export function summarizePlan(
   };
 }
 
-/**
- * Where each job stands: its journal phase, or `changed` when the journal
- * holds a submission of different content.
- *
- * @param job The job.
- * @param state Its journal state, if any.
- * @returns The bucket it is counted in.
- */
-export function journalBucket(
-  job: Job,
-  state: JobState | undefined,
-): Exclude<keyof JournalCounts, "notInManifest"> {
-  if (!state) return "pending";
-  if (
-    state.phase !== "pending" && state.fingerprint !== undefined &&
-    state.fingerprint !== job.fingerprint
-  ) {
-    return "changed";
-  }
-  switch (state.phase) {
-    case "done":
-      return "done";
-    case "running":
-    case "succeeded":
-      return "running";
-    case "uncertain":
-      return "uncertain";
-    case "failed":
-      return "failed";
-    case "pending":
-      return "pending";
-  }
-}
-
 function countStates(jobs: readonly Job[], states: ReadonlyMap<string, JobState>): JournalCounts {
   const counts: JournalCounts = {
     done: 0,
@@ -143,7 +110,7 @@ function countStates(jobs: readonly Job[], states: ReadonlyMap<string, JobState>
   const ids = new Set<string>();
   for (const job of jobs) {
     ids.add(job.id);
-    counts[journalBucket(job, states.get(job.id))] += 1;
+    counts[standingOf(job, states.get(job.id)).standing] += 1;
   }
   for (const id of states.keys()) if (!ids.has(id)) counts.notInManifest += 1;
   return counts;

@@ -1,0 +1,91 @@
+/**
+ * Validation findings as text and JSON, the one rendering every command
+ * uses (`validate` and `plan` on stdout; `run`, `status` and `report` on
+ * stderr when they refuse a manifest):
+ *
+ * ```
+ * manifest.yaml:14: job "intro" field "seconds": seconds 16 is out of range for doubao-seedance-2-0 (4..15)
+ * manifest.yaml:20: warning: job "b" field "image": image a.png is 200x200 px; ...
+ * manifest.yaml: invalid: 1 of 6 jobs with errors (1 error, 1 warning)
+ * ```
+ *
+ * @module
+ */
+import type { Issue, ValidationResult } from "../manifest/validate.ts";
+import { plural } from "../text.ts";
+
+/**
+ * One text line per error, then per warning:
+ * `manifest.yaml:14: job "intro" field "seconds": message`, warnings marked `warning:`.
+ *
+ * @param result What validation found.
+ * @param display The manifest's name as the user wrote it.
+ * @returns The lines, without newlines.
+ */
+export function issueLines(result: ValidationResult, display: string): string[] {
+  return [
+    ...result.errors.map((issue) => formatIssue(issue, display, "error")),
+    ...result.warnings.map((issue) => formatIssue(issue, display, "warning")),
+  ];
+}
+
+function formatIssue(issue: Issue, display: string, severity: "error" | "warning"): string {
+  const where = issue.line === null ? display : `${display}:${issue.line}`;
+  const subject = [
+    issue.job === null ? undefined : `job ${JSON.stringify(issue.job)}`,
+    issue.field === null ? undefined : `field ${JSON.stringify(issue.field)}`,
+  ].filter((part) => part !== undefined).join(" ");
+  const mark = severity === "warning" ? "warning: " : "";
+  return `${where}: ${mark}${subject ? `${subject}: ` : ""}${issue.message}`;
+}
+
+/**
+ * The last line of `validate`'s text output.
+ *
+ * @param result What validation found.
+ * @param display The manifest's name as the user wrote it.
+ * @returns E.g. `manifest.yaml: ok: 6 jobs (0 errors, 0 warnings)`.
+ */
+export function summaryLine(result: ValidationResult, display: string): string {
+  const counts = `${plural(result.errors.length, "error")}, ${
+    plural(result.warnings.length, "warning")
+  }`;
+  if (result.errors.length === 0) {
+    return `${display}: ok: ${plural(result.total, "job")} (${counts})`;
+  }
+  return `${display}: invalid: ${result.invalid.length} of ${
+    plural(result.total, "job")
+  } with errors (${counts})`;
+}
+
+/**
+ * The contract's `validate --json` document.
+ *
+ * @param result What validation found.
+ * @returns One line of JSON: `{"ok","jobs","errors","warnings"}`.
+ */
+export function validationJson(result: ValidationResult): string {
+  return JSON.stringify({
+    ok: result.errors.length === 0,
+    jobs: result.total,
+    errors: result.errors.map(issueJson),
+    warnings: result.warnings.map(issueJson),
+  });
+}
+
+/**
+ * One issue as the JSON object `validate --json` prints.
+ *
+ * @param issue The issue.
+ * @returns `{job, line, field, message, index, code}`.
+ */
+export function issueJson(issue: Issue): Record<string, unknown> {
+  return {
+    job: issue.job,
+    line: issue.line,
+    field: issue.field,
+    message: issue.message,
+    index: issue.index,
+    code: issue.code,
+  };
+}
