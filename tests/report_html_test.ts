@@ -142,3 +142,16 @@ Deno.test("escapeHtml() replaces the five significant characters", () => {
     "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;",
   );
 });
+
+Deno.test("renderReportHtml() shows each job's prompt, escaped, when it is given", () => {
+  const [first, second] = REPORT_FIXTURE.jobs;
+  const prompts = new Map([[first.id, `A <b>"lantern"</b> & a lake`]]);
+  const cards = cardsOf(renderReportHtml(REPORT_FIXTURE, { prompts }));
+  const promptOf = (card: HtmlElement): string | undefined => {
+    const found = findAll(card, (e) => hasClass(e, "prompt"));
+    return found.length === 0 ? undefined : textOf(found[0]);
+  };
+  assert.equal(promptOf(cards[0]), `A <b>"lantern"</b> & a lake`);
+  assert.equal(promptOf(cards[1]), undefined, `${second.id} has no prompt given`);
+  assert.equal(findAll(cards[0], (e) => e.name === "b").length, 0, "markup stays text");
+});

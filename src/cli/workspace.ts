@@ -15,6 +15,7 @@ import { defaultOutDir, journalPath } from "../manifest/paths.ts";
 import { type JournalReplay, readJournal, readJournalStates } from "../journal/replay.ts";
 import type { JobState } from "../journal/events.ts";
 import { acquireLock, type OutputLock } from "../journal/lock.ts";
+import type { ReportExtras } from "../report/html.ts";
 import { buildReport, type ReportModel, type ReportTotals } from "../report/summary.ts";
 import { plural } from "../text.ts";
 
@@ -255,4 +256,14 @@ export function totalsLine(totals: ReportTotals): string {
   return `${totals.jobs} jobs: ${totals.done} done, ${totals.running} running, ` +
     `${totals.pending} pending, ${totals.uncertain} uncertain, ${totals.failed} failed, ` +
     `${totals.invalid} invalid`;
+}
+
+/**
+ * What the HTML report shows beyond report.json: each valid job's prompt.
+ *
+ * @param validation The validated manifest.
+ * @returns The extras for `writeReports`.
+ */
+export function reportExtras(validation: ValidationResult): ReportExtras {
+  return { prompts: new Map(validation.jobs.map((job) => [job.id, job.prompt])) };
 }

@@ -82,6 +82,7 @@ h1 { margin: 0 0 .25rem; font-size: 1.5rem; overflow-wrap: anywhere; }
 .card-body { padding: .75rem .9rem 1rem; }
 .card-head { display: flex; gap: .5rem; align-items: flex-start; justify-content: space-between; }
 .card h2 { margin: 0; font-size: 1.05rem; overflow-wrap: anywhere; }
+.prompt { margin: .4rem 0 .2rem; color: var(--muted); font-style: italic; overflow-wrap: anywhere; }
 .badge {
   flex: none; padding: .1rem .55rem; border-radius: 999px; font-size: .8rem; font-weight: 600;
   color: var(--on-status); background: var(--status);
@@ -108,14 +109,24 @@ a { color: var(--running); }
 .status-uncertain { --status: var(--uncertain); }
 `;
 
+/** What the page shows beyond the report model (which is report.json's schema). */
+export interface ReportExtras {
+  /** Each job's prompt by job id, shown on its card. */
+  prompts?: ReadonlyMap<string, string>;
+}
+
 /**
  * Render report.html in pieces: the page's head, the totals and the gallery's
  * opening as one chunk, one chunk per job card, then the page's end.
  *
  * @param report The report model.
+ * @param extras The prompts to show on the cards, if known.
  * @returns The page, chunk by chunk.
  */
-export function* renderReportHtmlChunks(report: ReportModel): Generator<string> {
+export function* renderReportHtmlChunks(
+  report: ReportModel,
+  extras: ReportExtras = {},
+): Generator<string> {
   const title = `Seedance batch report: ${manifestName(report.manifest)}`;
   const head = [
     "<!doctype html>",
@@ -144,7 +155,9 @@ export function* renderReportHtmlChunks(report: ReportModel): Generator<string> 
     return;
   }
   yield `${head}\n<main class="gallery">`;
-  for (const [index, job] of report.jobs.entries()) yield `\n${jobCard(job, index)}`;
+  for (const [index, job] of report.jobs.entries()) {
+    yield `\n${jobCard(job, index, extras.prompts?.get(job.id))}`;
+  }
   yield `\n</main>${end}`;
 }
 
@@ -152,10 +165,11 @@ export function* renderReportHtmlChunks(report: ReportModel): Generator<string> 
  * Render report.html.
  *
  * @param report The report model.
+ * @param extras The prompts to show on the cards, if known.
  * @returns The page: totals at the top, then a card per job.
  */
-export function renderReportHtml(report: ReportModel): string {
-  return Array.from(renderReportHtmlChunks(report)).join("");
+export function renderReportHtml(report: ReportModel, extras: ReportExtras = {}): string {
+  return Array.from(renderReportHtmlChunks(report, extras)).join("");
 }
 
 /**
@@ -186,7 +200,7 @@ function totalsList(totals: ReportTotals): string {
   return `<dl class="totals" aria-label="Totals">\n${tiles.join("\n")}\n</dl>`;
 }
 
-function jobCard(job: ReportJob, index: number): string {
+function jobCard(job: ReportJob, index: number, prompt: string | undefined): string {
   const message = jobMessage(job);
   const lines = [
     `<article class="card status-${job.status}" id="job-${index + 1}" data-status="${job.status}">`,
@@ -194,6 +208,7 @@ function jobCard(job: ReportJob, index: number): string {
     `<div class="card-body">`,
     `<div class="card-head"><h2>${escapeHtml(job.id)}</h2>` +
     `<span class="badge">${job.status}</span></div>`,
+    ...(prompt === undefined ? [] : [`<p class="prompt">${escapeHtml(prompt)}</p>`]),
     `<dl class="facts">`,
     ...facts(job).map(([term, value]) => `<dt>${term}</dt><dd>${value}</dd>`),
     `</dl>`,

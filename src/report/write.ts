@@ -14,10 +14,13 @@ import type { ReportModel } from "./summary.ts";
 import { renderReportJsonChunks } from "./json.ts";
 import { renderReportCsvChunks } from "./csv.ts";
 import { renderReportMarkdownChunks } from "./markdown.ts";
-import { renderReportHtmlChunks } from "./html.ts";
+import { renderReportHtmlChunks, type ReportExtras } from "./html.ts";
 
 /** Chunked renderers per report file name, in the order they are written. */
-const RENDERERS: Record<string, (report: ReportModel) => Iterable<string>> = {
+const RENDERERS: Record<
+  string,
+  (report: ReportModel, extras: ReportExtras) => Iterable<string>
+> = {
   "report.json": renderReportJsonChunks,
   "report.csv": renderReportCsvChunks,
   "report.md": renderReportMarkdownChunks,
@@ -34,14 +37,19 @@ const ENCODER = new TextEncoder();
  *
  * @param outDir The output folder.
  * @param report The report model.
+ * @param extras What the HTML page shows beyond the model (the prompts).
  * @returns The paths written.
  */
-export async function writeReports(outDir: string, report: ReportModel): Promise<string[]> {
+export async function writeReports(
+  outDir: string,
+  report: ReportModel,
+  extras: ReportExtras = {},
+): Promise<string[]> {
   const written: string[] = [];
   const buffer = new Uint8Array(BATCH_BYTES);
   for (const [name, render] of Object.entries(RENDERERS)) {
     const path = join(outDir, name);
-    await writeAtomically(path, render(report), buffer);
+    await writeAtomically(path, render(report, extras), buffer);
     written.push(path);
   }
   return written;

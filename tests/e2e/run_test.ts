@@ -68,6 +68,8 @@ Deno.test("run downloads every video byte-identical, never above --concurrency, 
         }
         assert.ok(sent.idempotencyKey, "every POST carries an Idempotency-Key");
       }
+      const gallery = await Deno.readTextFile(join(outDir, "report.html"));
+      for (const job of jobs) assert.ok(gallery.includes(job.prompt), `${job.id}'s prompt shown`);
       assert.ok(await keyAppearsNowhere(outDir, [...first.stdout, ...first.stderr]));
       assert.deepEqual(
         (await listFiles(outDir)).filter((f) => !f.startsWith("videos/")),

@@ -6,7 +6,14 @@
 import type { ReportCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ExitCode } from "../../errors.ts";
-import { currentReport, loadJobs, outDirOf, prepareOutDir, refuseProblems } from "../workspace.ts";
+import {
+  currentReport,
+  loadJobs,
+  outDirOf,
+  prepareOutDir,
+  refuseProblems,
+  reportExtras,
+} from "../workspace.ts";
 import { writeReports } from "../../report/write.ts";
 
 /**
@@ -25,6 +32,6 @@ export async function reportCommand(command: ReportCommand, io: CliIO): Promise<
   });
   const outDir = await prepareOutDir(outDirOf(command));
   const report = await currentReport(validation, outDir, new Date());
-  for (const path of await writeReports(outDir, report)) io.stdout(path);
+  for (const path of await writeReports(outDir, report, reportExtras(validation))) io.stdout(path);
   return ExitCode.Ok;
 }

@@ -16,6 +16,7 @@ import {
   printIssues,
   readStates,
   refuseProblems,
+  reportExtras,
   totalsLine,
 } from "../workspace.ts";
 import { journalPath } from "../../manifest/paths.ts";
@@ -104,7 +105,7 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
         await journal.close();
       }
       const report = await currentReport(validation, outDir, new Date(), replay.states);
-      await writeReports(outDir, report);
+      await writeReports(outDir, report, reportExtras(validation));
       const t = report.totals;
       if (command.logFormat === "json") {
         io.stdout(
