@@ -98,7 +98,6 @@ Deno.test("parseCommand() reads the other commands", async (t) => {
       key: "k",
     }],
     [["--help"], { name: "help", topic: undefined }],
-    [[], { name: "help", topic: undefined }],
     [["--version"], { name: "version" }],
   ];
   for (const [argv, expected] of cases) {
@@ -111,6 +110,7 @@ Deno.test("parseCommand() reads the other commands", async (t) => {
 
 Deno.test("parseCommand() refuses mistakes with a UsageError that names them", async (t) => {
   const cases: Array<[string[], RegExp]> = [
+    [[], /A command is needed/],
     [["frob"], /Unknown command "frob"/],
     [["run"], /needs a manifest/],
     [["run", "a.yaml", "b.yaml"], /takes one manifest/],

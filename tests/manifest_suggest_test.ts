@@ -17,5 +17,16 @@ Deno.test("nearest() suggests a close name, a longer name holding the word, or n
 
 Deno.test("unknownFieldMessage() names the field and the job field it may have meant", () => {
   assert.equal(unknownFieldMessage("promt"), 'unknown field "promt" (did you mean "prompt"?)');
-  assert.equal(unknownFieldMessage("colour"), 'unknown field "colour"');
+  assert.match(
+    unknownFieldMessage("colour"),
+    /^unknown field "colour" \(did you mean "\w+"\? known fields: id, prompt, model, /,
+  );
+});
+
+Deno.test("unknownFieldMessage() always names the nearest field, preferring a shared prefix", async (t) => {
+  for (const [field, nearest] of [["secs", "seconds"], ["img", "image"], ["modle", "model"]]) {
+    await t.step(field, () => {
+      assert.match(unknownFieldMessage(field), new RegExp(`\\(did you mean "${nearest}"\\?`));
+    });
+  }
 });

@@ -181,8 +181,11 @@ export function parseCommand(argv: readonly string[]): Command {
   const { values, positionals } = parsed;
   const [name, ...rest] = positionals;
   if (values.version) return { name: "version" };
-  if (values.help || name === undefined || name === "help") {
-    return { name: "help" };
+  if (values.help || name === "help") return { name: "help" };
+  if (name === undefined) {
+    throw new UsageError(
+      "A command is needed: validate, plan, run, status, report or simulate (--help shows usage)",
+    );
   }
   const allowed = FLAGS[name];
   if (!allowed) {

@@ -77,15 +77,8 @@ export function validationJson(result: ValidationResult): string {
  * One issue as the JSON object `validate --json` prints.
  *
  * @param issue The issue.
- * @returns `{job, line, field, message, index, code}`.
+ * @returns Exactly the contract's `{job, line, field, message}`.
  */
 export function issueJson(issue: Issue): Record<string, unknown> {
-  return {
-    job: issue.job,
-    line: issue.line,
-    field: issue.field,
-    message: issue.message,
-    index: issue.index,
-    code: issue.code,
-  };
+  return { job: issue.job, line: issue.line, field: issue.field, message: issue.message };
 }

@@ -155,23 +155,6 @@ export async function checkOutDir(outDir: string): Promise<string> {
 }
 
 /**
- * Make sure an output folder exists (creating it and its parents).
- *
- * @param outDir The folder.
- * @returns The folder.
- * @throws {ConfigError} When it cannot be created or names a file.
- */
-export async function prepareOutDir(outDir: string): Promise<string> {
-  await checkOutDir(outDir);
-  try {
-    await Deno.mkdir(outDir, { recursive: true });
-  } catch (error) {
-    throw outDirError(outDir, error);
-  }
-  return outDir;
-}
-
-/**
  * Lock an output folder for a run, creating it (and its parents) if needed.
  *
  * @param outDir The folder.

@@ -16,15 +16,9 @@ import { JOB_FIELDS } from "./raw.ts";
  */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
   const lower = word.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = editDistance(lower, candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
+  if (candidates.length === 0) return undefined;
+  const best = closestByName(word, candidates);
+  const bestDistance = editDistance(lower, best.toLowerCase());
   const allowed = Math.max(2, Math.floor(word.length / 3));
   if (bestDistance <= allowed) return best !== word ? best : undefined;
   // A fragment of a longer name, e.g. "seedance-2-0" for "doubao-seedance-2-0".
@@ -56,6 +50,42 @@ function editDistance(a: string, b: string): number {
  * @returns E.g. `unknown field "promt" (did you mean "prompt"?)`.
  */
 export function unknownFieldMessage(field: string): string {
-  const hint = nearest(field, JOB_FIELDS);
-  return `unknown field "${field}"${hint ? ` (did you mean "${hint}"?)` : ""}`;
+  const close = nearest(field, JOB_FIELDS);
+  if (close !== undefined) return `unknown field "${field}" (did you mean "${close}"?)`;
+  // Nothing is a likely typo: still name the nearest field, and the others.
+  const closest = closestByName(field, JOB_FIELDS);
+  return `unknown field "${field}" (did you mean "${closest}"? known fields: ${
+    JOB_FIELDS.join(", ")
+  })`;
+}
+
+/**
+ * The candidate nearest to `word` however far: the smallest edit distance,
+ * then the longest common prefix (so "img" means "image", not "id").
+ *
+ * @param word What was written.
+ * @param candidates The names it may have meant (at least one).
+ * @returns The nearest candidate.
+ */
+export function closestByName(word: string, candidates: readonly string[]): string {
+  const lower = word.toLowerCase();
+  const score = (candidate: string): [number, number] => {
+    const name = candidate.toLowerCase();
+    let prefix = 0;
+    while (prefix < Math.min(name.length, lower.length) && name[prefix] === lower[prefix]) prefix++;
+    return [editDistance(lower, name), -prefix];
+  };
+  let best = candidates[0];
+  let bestScore = score(best);
+  for (const candidate of candidates.slice(1)) {
+    const candidateScore = score(candidate);
+    if (
+      candidateScore[0] < bestScore[0] ||
+      (candidateScore[0] === bestScore[0] && candidateScore[1] < bestScore[1])
+    ) {
+      best = candidate;
+      bestScore = candidateScore;
+    }
+  }
+  return best;
 }

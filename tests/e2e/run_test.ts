@@ -184,6 +184,7 @@ Deno.test("run stops at once with exit 4 when the service rejects the key, and n
       );
       const report = await readReport(join(dir, "batch.out"));
       assert.equal(report.totals.pending, 4, "a rejected key fails no job");
+      assert.ok((await Deno.stat(join(dir, "batch.out", "videos"))).isDirectory);
     } finally {
       await service.close();
     }
@@ -201,6 +202,8 @@ Deno.test("run exits 75 and sends nothing while another run holds the output fol
         assert.equal(result.code, 75);
         assert.match(result.stderr.join("\n"), /another run/);
         assert.equal(service.stats().requests.submit, 0);
+        const report = await runCli(["report", manifest], { env: {} });
+        assert.equal(report.code, 75, "report waits for the run that holds the folder");
       } finally {
         await lock.release();
       }

@@ -9,8 +9,8 @@ import { ExitCode } from "../../errors.ts";
 import {
   currentReport,
   loadJobs,
+  lockOutDir,
   outDirOf,
-  prepareOutDir,
   refuseProblems,
   reportExtras,
 } from "../workspace.ts";
@@ -21,7 +21,7 @@ import { writeReports } from "../../report/write.ts";
  *
  * @param command The parsed command.
  * @param io Output and environment.
- * @returns 0, or 2 when the manifest cannot be read.
+ * @returns 0; 2 when the manifest cannot be read; 75 while a run holds the folder.
  */
 export async function reportCommand(command: ReportCommand, io: CliIO): Promise<ExitCode> {
   const validation = await loadJobs(command);
@@ -30,8 +30,16 @@ export async function reportCommand(command: ReportCommand, io: CliIO): Promise<
     action: "write the report of",
     allowInvalidJobs: true,
   });
-  const outDir = await prepareOutDir(outDirOf(command));
-  const report = await currentReport(validation, outDir, new Date());
-  for (const path of await writeReports(outDir, report, reportExtras(validation))) io.stdout(path);
+  // A run in progress writes its own report: wait for it rather than race it.
+  const outDir = outDirOf(command);
+  const lock = await lockOutDir(outDir);
+  try {
+    const report = await currentReport(validation, outDir, new Date());
+    for (const path of await writeReports(outDir, report, reportExtras(validation))) {
+      io.stdout(path);
+    }
+  } finally {
+    await lock.release();
+  }
   return ExitCode.Ok;
 }

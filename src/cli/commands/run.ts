@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { checkBaseUrl, type RunCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ConfigError, type ExitCode } from "../../errors.ts";
@@ -62,6 +63,7 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       // Nobody else writes here while we hold the lock: what an earlier,
       // interrupted run left half-written goes.
       await sweepTemporaryFiles(outDir);
+      await Deno.mkdir(join(outDir, "videos"), { recursive: true });
       // One replay: read once, then kept current with every event this run appends.
       const replay = new JournalReplay();
       const states = await readStates(io, outDir, replay);
