@@ -20,6 +20,11 @@ import { type Clock, realClock } from "./clock.ts";
 import { InFlightBound } from "./in_flight.ts";
 import type { RunEventSink } from "./events.ts";
 
+/** An event as the executor writes it: `at` and `job` are filled in by `#record`. */
+type JournalEventBody = JournalEvent extends infer E
+  ? E extends JournalEvent ? Omit<E, "at" | "job"> : never
+  : never;
+
 /** What the executor needs of the service (CometClient implements it). */
 export interface ServiceClient {
   /** One POST of a submission; never throws for HTTP or network outcomes. */
@@ -204,10 +209,8 @@ class Run {
         if (this.#halted) return;
         await this.#waitForSubmitPause();
         if (this.#halted) return;
-        await this.#record({
+        await this.#record(job, {
           type: "submitting",
-          at: this.#iso(),
-          job: job.id,
           fingerprint: job.fingerprint,
           key,
         });
@@ -215,25 +218,22 @@ class Run {
         const outcome = await this.#o.client.submit(request);
         if (outcome.kind === "created") {
           const task = outcome.task;
-          await this.#record({
+          await this.#record(job, {
             type: "submitted",
-            at: this.#iso(),
-            job: job.id,
             key,
             task: task.id,
           });
           this.#emit({ type: "job_submitted", job: job.id, task: task.id });
           slotKept = true;
-          const createdAt = task.createdAt ? task.createdAt * 1000 : this.#clock.now();
-          await this.#track(job, task.id, Math.max(createdAt, this.#clock.now()), true);
+          // The task is young from whichever is later: the service's clock or ours.
+          const createdAt = Math.max(this.#clock.now(), (task.createdAt ?? 0) * 1000);
+          await this.#track(job, task.id, createdAt, true);
           return;
         }
         const error = outcome.error;
         if (outcome.kind === "unknown") {
-          await this.#record({
+          await this.#record(job, {
             type: "outcome_unknown",
-            at: this.#iso(),
-            job: job.id,
             key,
             message: error.message,
           });
@@ -245,10 +245,8 @@ class Run {
             code: error.serviceCode ?? `http_${error.status}`,
             message: error.message,
           };
-          await this.#record({
+          await this.#record(job, {
             type: "rejected",
-            at: this.#iso(),
-            job: job.id,
             key,
             status: error.status,
             error: jobError,
@@ -257,10 +255,8 @@ class Run {
           return;
         }
         // Nothing was created.
-        await this.#record({
+        await this.#record(job, {
           type: "not_created",
-          at: this.#iso(),
-          job: job.id,
           key,
           status: error.status,
           message: error.message,
@@ -458,10 +454,8 @@ class Run {
       }
       if (task.status !== lastStatus) {
         lastStatus = task.status;
-        await this.#record({
+        await this.#record(job, {
           type: "status",
-          at: this.#iso(),
-          job: job.id,
           task: taskId,
           status: task.status,
           ...(task.progress === undefined ? {} : { progress: task.progress }),
@@ -480,10 +474,8 @@ class Run {
       }
       if (isTerminal(task.status)) {
         if (task.status === "succeeded") {
-          await this.#record({
+          await this.#record(job, {
             type: "task_succeeded",
-            at: this.#iso(),
-            job: job.id,
             task: taskId,
           });
           this.#startDownload(job, taskId, task.videoUrl);
@@ -505,7 +497,7 @@ class Run {
   }
 
   async #failTask(job: Job, taskId: string, error: JobError): Promise<void> {
-    await this.#record({ type: "task_failed", at: this.#iso(), job: job.id, task: taskId, error });
+    await this.#record(job, { type: "task_failed", task: taskId, error });
     this.#emit({ type: "job_failed", job: job.id, task: taskId, error });
   }
 
@@ -549,10 +541,8 @@ class Run {
           destination: join(this.#o.outDir, job.output),
           signal: this.#halt.signal,
         });
-        await this.#record({
+        await this.#record(job, {
           type: "downloaded",
-          at: this.#iso(),
-          job: job.id,
           task: taskId,
           output: job.output,
           bytes: result.bytes,
@@ -607,10 +597,8 @@ class Run {
       if (delayMs > 0 && !(await this.#sleep(delayMs))) return;
     }
     if (this.#halted) return;
-    await this.#record({
+    await this.#record(job, {
       type: "download_failed",
-      at: this.#iso(),
-      job: job.id,
       task: taskId,
       error: lastError,
     });
@@ -670,8 +658,9 @@ class Run {
     }
   }
 
-  async #record(event: JournalEvent): Promise<void> {
-    await this.#o.journal.append(event);
+  /** Journal an event about `job`, stamped now; resolves once it is durable. */
+  async #record(job: Job, event: JournalEventBody): Promise<void> {
+    await this.#o.journal.append({ ...event, at: this.#iso(), job: job.id } as JournalEvent);
   }
 
   #emit(event: Parameters<RunEventSink>[0]): void {
