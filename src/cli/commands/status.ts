@@ -6,6 +6,7 @@
  */
 import type { StatusCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
+import type { ReportModel } from "../../report/summary.ts";
 import { ExitCode } from "../../errors.ts";
 import {
   checkOutDir,
@@ -38,8 +39,22 @@ export async function statusCommand(command: StatusCommand, io: CliIO): Promise<
     io.stdout(JSON.stringify(report, null, 2));
     return ExitCode.Ok;
   }
-  const width = Math.max(2, ...report.jobs.map((job) => job.id.length));
-  for (const job of report.jobs) {
+  for (const line of statusLines(report, outDir)) io.stdout(line);
+  return ExitCode.Ok;
+}
+
+/**
+ * The text view of a report: a line per job, then the totals.
+ *
+ * @param report The report model.
+ * @param outDir The output folder, named in the last line.
+ * @returns The lines.
+ */
+export function statusLines(report: ReportModel, outDir: string): string[] {
+  // A loop, not Math.max(...ids): spreading 100,000+ values overflows the stack.
+  let width = 2;
+  for (const job of report.jobs) width = Math.max(width, job.id.length);
+  const lines = report.jobs.map((job) => {
     const detail = job.status === "done"
       ? job.output
       : job.error
@@ -47,8 +62,8 @@ export async function statusCommand(command: StatusCommand, io: CliIO): Promise<
       : job.task_id
       ? `task ${job.task_id}`
       : "";
-    io.stdout(`${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${detail ?? ""}`.trimEnd());
-  }
-  io.stdout(`${totalsLine(report.totals)} (${outDir})`);
-  return ExitCode.Ok;
+    return `${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${detail ?? ""}`.trimEnd();
+  });
+  lines.push(`${totalsLine(report.totals)} (${outDir})`);
+  return lines;
 }
