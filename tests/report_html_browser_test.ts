@@ -7,11 +7,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { renderReportHtml } from "../src/report/html.ts";
+import { CLIP_MP4 } from "../src/simulator/assets/clip_mp4.ts";
 import { REPORT_FIXTURE } from "./fixtures/report_model.ts";
 import { findAll, hasClass, type HtmlElement, parseHtml, textOf } from "./helpers/html_tree.ts";
+import { findProgram, testWith } from "./helpers/optional_program.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CLIP = new URL("../src/simulator/assets/clip.mp4", import.meta.url);
+const CHROMIUM = await findProgram("chromium");
 /** A safety net against a hung browser, not a timing assertion. */
 const CHROMIUM_LIMIT_MS = 90_000;
 
@@ -26,7 +27,7 @@ interface OutputFolder {
 async function serveOutputFolder(): Promise<OutputFolder> {
   const dir = await Deno.makeTempDir({ prefix: "report_html_" });
   await Deno.writeTextFile(join(dir, "report.html"), renderReportHtml(REPORT_FIXTURE));
-  const clip = await readClip(dir);
+  const clip = CLIP_MP4;
   await Deno.mkdir(join(dir, "videos"));
   for (const job of REPORT_FIXTURE.jobs) {
     if (job.output !== null) await Deno.writeFile(join(dir, job.output), clip);
@@ -61,40 +62,12 @@ async function serveOutputFolder(): Promise<OutputFolder> {
   };
 }
 
-/** The simulator's clip, or, when that asset is missing, one made with ffmpeg. */
-async function readClip(dir: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(CLIP);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  const out = join(dir, "generated.mp4");
-  const args = ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=10", "-t", "1"];
-  const result = await new Deno.Command("ffmpeg", {
-    args: [...args, "-pix_fmt", "yuv420p", out],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert(result.success, new TextDecoder().decode(result.stderr));
-  const bytes = await Deno.readFile(out);
-  await Deno.remove(out);
-  return bytes;
-}
-
-async function hasChromium(): Promise<boolean> {
-  try {
-    return (await Deno.stat(CHROMIUM)).isFile;
-  } catch {
-    return false;
-  }
-}
-
 /** Run headless Chromium with one extra mode (`--dump-dom`, `--screenshot=...`) on a URL. */
 async function chromium(profile: string, mode: string[], url: string): Promise<string> {
   const abort = new AbortController();
   const limit = setTimeout(() => abort.abort(), CHROMIUM_LIMIT_MS);
   try {
-    const result = await new Deno.Command(CHROMIUM, {
+    const result = await new Deno.Command(CHROMIUM.name, {
       args: [
         "--headless",
         "--no-sandbox",
@@ -180,31 +153,34 @@ Deno.test("report.html served from an output folder shows every job and reaches 
         assert.deepEqual(new Uint8Array(await answer.arrayBuffer()), clip);
       }
     });
-
-    if (!(await hasChromium())) return;
-    const profile = await Deno.makeTempDir({ prefix: "report_chromium_" });
-    try {
-      await t.step(
-        "headless Chromium builds the same gallery, with no script element",
-        async () => {
-          const dom = await chromium(profile, ["--dump-dom"], folder.url);
-          assertGallery(parseHtml(dom));
-          assert(folder.requests.includes("/report.html"));
-        },
-      );
-
-      await t.step("headless Chromium renders a 1200x900 screenshot of it", async () => {
-        const shot = join(profile, "shot.png");
-        await chromium(profile, [`--screenshot=${shot}`, "--window-size=1200,900"], folder.url);
-        const png = await Deno.readFile(shot);
-        assert.deepEqual(pngSize(png), { width: 1200, height: 900 });
-        const keep = Deno.env.get("REPORT_SCREENSHOT");
-        if (keep !== undefined) await Deno.writeFile(keep, png);
-      });
-    } finally {
-      await Deno.remove(profile, { recursive: true });
-    }
   } finally {
+    await folder.close();
+  }
+});
+
+testWith(CHROMIUM, "headless Chromium loads report.html from an output folder", async (t) => {
+  const folder = await serveOutputFolder();
+  const profile = await Deno.makeTempDir({ prefix: "report_chromium_" });
+  try {
+    await t.step(
+      "headless Chromium builds the same gallery, with no script element",
+      async () => {
+        const dom = await chromium(profile, ["--dump-dom"], folder.url);
+        assertGallery(parseHtml(dom));
+        assert(folder.requests.includes("/report.html"));
+      },
+    );
+
+    await t.step("headless Chromium renders a 1200x900 screenshot of it", async () => {
+      const shot = join(profile, "shot.png");
+      await chromium(profile, [`--screenshot=${shot}`, "--window-size=1200,900"], folder.url);
+      const png = await Deno.readFile(shot);
+      assert.deepEqual(pngSize(png), { width: 1200, height: 900 });
+      const keep = Deno.env.get("REPORT_SCREENSHOT");
+      if (keep !== undefined) await Deno.writeFile(keep, png);
+    });
+  } finally {
+    await Deno.remove(profile, { recursive: true });
     await folder.close();
   }
 });

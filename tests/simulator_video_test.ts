@@ -10,6 +10,9 @@ import {
   VALID,
   withSimulator as withRenderingSimulator,
 } from "./fixtures/simulator/helpers.ts";
+import { findProgram, testWith } from "./helpers/optional_program.ts";
+
+const FFPROBE = await findProgram("ffprobe", ["-version"]);
 
 /** A simulator that renders at once unless `options` says otherwise. */
 function withSimulator(
@@ -95,42 +98,39 @@ Deno.test("a served video is an MP4 with one H.264 track of 1 s (read from its b
   });
 });
 
-Deno.test("a served video is a playable MP4 (ffprobe, where installed, reads one H.264 stream of 1 s)", async () => {
-  const installed = await new Deno.Command("ffprobe", { args: ["-version"], stdout: "null" })
-    .output().then((r) => r.success, () => false);
-  if (!installed) {
-    // The box-level test above still checks the file; ffprobe is an extra check
-    // (.ci/run installs it).
-    return;
-  }
-  await withSimulator({}, async (base) => {
-    const { url } = await finishedTask(base);
-    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-    const path = await Deno.makeTempFile({ suffix: ".mp4" });
-    try {
-      await Deno.writeFile(path, bytes);
-      const probe = await new Deno.Command("ffprobe", {
-        args: [
-          "-v",
-          "error",
-          "-show_entries",
-          "stream=codec_name:format=duration",
-          "-of",
-          "json",
-          path,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(probe.code, 0, new TextDecoder().decode(probe.stderr));
-      const info = JSON.parse(new TextDecoder().decode(probe.stdout));
-      assert.equal(info.streams[0].codec_name, "h264");
-      assert.equal(Number(info.format.duration), 1);
-    } finally {
-      await Deno.remove(path);
-    }
-  });
-});
+testWith(
+  FFPROBE,
+  "a served video is a playable MP4 (ffprobe reads one H.264 stream of 1 s)",
+  async () => {
+    await withSimulator({}, async (base) => {
+      const { url } = await finishedTask(base);
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      const path = await Deno.makeTempFile({ suffix: ".mp4" });
+      try {
+        await Deno.writeFile(path, bytes);
+        const probe = await new Deno.Command("ffprobe", {
+          args: [
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name:format=duration",
+            "-of",
+            "json",
+            path,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.equal(probe.code, 0, new TextDecoder().decode(probe.stderr));
+        const info = JSON.parse(new TextDecoder().decode(probe.stdout));
+        assert.equal(info.streams[0].codec_name, "h264");
+        assert.equal(Number(info.format.duration), 1);
+      } finally {
+        await Deno.remove(path);
+      }
+    });
+  },
+);
 
 Deno.test("interpretRange() reads one byte range and refuses what cannot be satisfied", async (t) => {
   const cases: Array<[string | null, ReturnType<typeof interpretRange>]> = [
