@@ -27,6 +27,8 @@ import { JournalReplay } from "../../journal/replay.ts";
 import { planRun } from "../../plan.ts";
 import { CometClient } from "../../api/client.ts";
 import { executeRun } from "../../runner/executor.ts";
+import { realClock } from "../../runner/clock.ts";
+import { ensureVideoApi } from "../../runner/service_check.ts";
 import { sweepTemporaryFiles } from "../../runner/sweep.ts";
 import { writeReports } from "../../report/write.ts";
 import { runExitCode } from "../../report/outcome.ts";
@@ -67,6 +69,20 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       // One replay: read once, then kept current with every event this run appends.
       const replay = new JournalReplay();
       const states = await readStates(io, outDir, replay);
+      const actions = planRun(validation.jobs, states, {
+        retryFailed: command.retryFailed,
+        resubmitUncertain: command.resubmitUncertain,
+        newKey: () => crypto.randomUUID(),
+      });
+      const pollIntervalMs = command.pollIntervalSeconds * 1000;
+      if (actions.some((action) => action.kind !== "skip")) {
+        await ensureVideoApi(service.client, {
+          budgetMs: serviceCheckBudget(pollIntervalMs),
+          backoff: backoffFor(pollIntervalMs),
+          clock: realClock,
+          signal: io.interrupt,
+        });
+      }
       const journal = await openJournal(journalPath(outDir));
       let result;
       try {
@@ -77,11 +93,6 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
           pid,
           host,
           version: VERSION,
-        });
-        const actions = planRun(validation.jobs, states, {
-          retryFailed: command.retryFailed,
-          resubmitUncertain: command.resubmitUncertain,
-          newKey: () => crypto.randomUUID(),
         });
         const print = command.logFormat === "json" ? io.stdout : io.stderr;
         result = await executeRun(actions, {
@@ -94,7 +105,7 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
           },
           outDir,
           concurrency: command.concurrency,
-          pollIntervalMs: command.pollIntervalSeconds * 1000,
+          pollIntervalMs,
           maxWaitMs: command.maxWaitSeconds === undefined
             ? undefined
             : command.maxWaitSeconds * 1000,
@@ -156,6 +167,14 @@ async function connect(command: RunCommand, io: CliIO): Promise<Service> {
     (fromEnv === undefined ? DEFAULT_BASE_URL : checkBaseUrl(fromEnv, "COMETAPI_BASE_URL"));
   const client = new CometClient({ baseUrl, apiKey });
   return { client, close: () => Promise.resolve() };
+}
+
+/**
+ * How long `run` tries to reach the service before its first request: six
+ * poll intervals, between 1 s and a minute (a minute at the default 10 s).
+ */
+function serviceCheckBudget(pollIntervalMs: number): number {
+  return Math.min(60_000, Math.max(1_000, pollIntervalMs * 6));
 }
 
 /**
