@@ -228,12 +228,18 @@ export async function refuseInputsInside(
   }
   const isFolder = (info: Deno.FileInfo, target: Deno.FileInfo | undefined): boolean =>
     target !== undefined && info.isDirectory && sameFile(info, target);
+  const given = new Set<string>();
   const seen = new Set<string>();
   const folders = new Map<string, { inOut: boolean; inVideos: boolean }>();
   for (const input of inputs) {
+    // Many jobs often share one image: look at each path once.
+    if (given.has(input.path)) continue;
+    given.add(input.path);
     let real: string;
     try {
-      real = await Deno.realPath(input.path);
+      // Synchronous: a 100,000-job manifest may name as many images, and
+      // the async call's overhead would dominate.
+      real = Deno.realPathSync(input.path);
     } catch {
       continue; // Not readable: validation has said so already.
     }
@@ -379,7 +385,7 @@ export function refuseCollisions(
   for (const { job, output, owner } of collisions) {
     context.print(
       `${context.manifest}:${job.line}: job "${job.id}": its output ${job.output}` +
-        (output === job.output ? "" : ` is ${output} on a case-insensitive disk, which`) +
+        (output === job.output ? "" : ` differs only in case from ${output}, which`) +
         ` holds the video of job "${owner}" (recorded in ${context.journal}); ` +
         `give job "${job.id}" another output, or move ${output} out of the output folder ` +
         `(or delete it) to give up job "${owner}"'s claim`,
