@@ -68,12 +68,13 @@ export async function withTmpfs(
   try {
     const mounted = await run(["mount", "-t", "tmpfs", "-o", `size=${bytes}`, "tmpfs", dir]);
     if (!mounted.ok) throw new Error(`cannot mount a tmpfs on ${dir}: ${mounted.error}`);
+    let unmounted: { ok: boolean; error: string } | undefined;
     try {
       await body(dir);
     } finally {
-      const unmounted = await run(["umount", dir]);
-      if (!unmounted.ok) throw new Error(`cannot unmount ${dir}: ${unmounted.error}`);
+      unmounted = await run(["umount", dir]);
     }
+    if (!unmounted.ok) throw new Error(`cannot unmount ${dir}: ${unmounted.error}`);
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
