@@ -8,7 +8,8 @@
 import { resolve } from "node:path";
 import type { CliIO } from "./io.ts";
 import { issueLines } from "./issues.ts";
-import { BatchError, ConfigError, ManifestError, messageOf } from "../errors.ts";
+import { BatchError, ConfigError, ManifestError, messageOf, UsageError } from "../errors.ts";
+import type { InputFile } from "../out_dir.ts";
 import { loadCatalog } from "../catalog_file.ts";
 import { validateManifest, type ValidationResult } from "../manifest/validate.ts";
 import { defaultOutDir, journalPath } from "../manifest/paths.ts";
@@ -130,7 +131,50 @@ export function refuseProblems(
  * @returns The folder's absolute path.
  */
 export function outDirOf(command: { manifest: string; out?: string }): string {
-  return resolve(command.out ?? defaultOutDir(command.manifest));
+  return resolve(outFlagOf(command));
+}
+
+/**
+ * The output folder as the user wrote it (`--out`), or the manifest's default;
+ * relative paths stay relative.
+ *
+ * @param command The manifest path and the optional `--out`.
+ * @returns The folder.
+ * @throws {UsageError} When `--out` is empty or only spaces (it would make the
+ * current folder the output folder).
+ */
+export function outFlagOf(command: { manifest: string; out?: string }): string {
+  if (command.out !== undefined && command.out.trim() === "") {
+    throw new UsageError(
+      "Cannot use an empty --out: name the output folder (or leave --out out for " +
+        `${defaultOutDir(command.manifest)})`,
+    );
+  }
+  return command.out ?? defaultOutDir(command.manifest);
+}
+
+/**
+ * The files a command reads that must not lie where the tool writes: the
+ * manifest, the valid jobs' reference images and the `--models` file.
+ *
+ * @param command The manifest path and the optional `--models` file.
+ * @param validation The validated manifest.
+ * @returns The inputs, each with its role for messages.
+ */
+export function inputFilesOf(
+  command: { manifest: string; models?: string },
+  validation: ValidationResult,
+): InputFile[] {
+  const inputs: InputFile[] = [{ path: command.manifest, role: "the manifest" }];
+  if (command.models !== undefined) {
+    inputs.push({ path: command.models, role: "the --models file" });
+  }
+  for (const job of validation.jobs) {
+    for (const image of job.images) {
+      inputs.push({ path: image.resolved, role: `the image of job "${job.id}"` });
+    }
+  }
+  return inputs;
 }
 
 /**

@@ -9,11 +9,11 @@ import type { PlanCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ExitCode } from "../../errors.ts";
 import { readJournalStates } from "../../journal/replay.ts";
-import { defaultOutDir, journalPath } from "../../manifest/paths.ts";
+import { journalPath } from "../../manifest/paths.ts";
 import { type PlanSummary, summarizePlan } from "../../plan_summary.ts";
 import { formatBytes, plural } from "../../text.ts";
 import { issueJson, issueLines, summaryLine, validationJson } from "../issues.ts";
-import { loadJobs } from "../workspace.ts";
+import { loadJobs, outFlagOf } from "../workspace.ts";
 
 /**
  * Run `plan`: exit 2 with the issues when the manifest is invalid, else 0.
@@ -33,7 +33,7 @@ export async function planCommand(command: PlanCommand, io: CliIO): Promise<Exit
     }
     return ExitCode.Usage;
   }
-  const out = command.out ?? defaultOutDir(command.manifest);
+  const out = outFlagOf(command);
   const journal = journalPath(out);
   const states = await exists(journal) ? await readJournalStates(journal) : undefined;
   const summary = summarizePlan(result.jobs, states);

@@ -11,6 +11,7 @@ import { ConfigError, type ExitCode } from "../../errors.ts";
 import { VERSION } from "../version.ts";
 import {
   currentReport,
+  inputFilesOf,
   loadJobs,
   lockOutDir,
   outDirOf,
@@ -30,7 +31,15 @@ import { executeRun } from "../../runner/executor.ts";
 import { realClock } from "../../runner/clock.ts";
 import { ensureVideoApi } from "../../runner/service_check.ts";
 import { sweepTemporaryFiles } from "../../runner/sweep.ts";
-import { writeReports } from "../../report/write.ts";
+import { ReportWriteError, writeReports } from "../../report/write.ts";
+import {
+  checkLayout,
+  findOutputCollisions,
+  refuseCollisions,
+  refuseInputsInside,
+  REPORT_FILES,
+  VIDEOS_FOLDER,
+} from "../../out_dir.ts";
 import { runExitCode } from "../../report/outcome.ts";
 import { progressPrinter } from "../progress.ts";
 import { startSimulator } from "../../simulator/server.ts";
@@ -57,18 +66,26 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
   });
   // With --skip-invalid, the invalid jobs are listed and left out.
   if (validation.errors.length > 0) printIssues(io, validation, command.manifest);
+  const outDir = outDirOf(command);
+  // Before the lock file is made: no input may lie where the run writes.
+  await refuseInputsInside(outDir, inputFilesOf(command, validation), `run ${command.manifest}`);
   const service = await connect(command, io);
   try {
-    const outDir = outDirOf(command);
     const lock = await lockOutDir(outDir);
     try {
-      // Nobody else writes here while we hold the lock: what an earlier,
-      // interrupted run left half-written goes.
-      await sweepTemporaryFiles(outDir);
-      await Deno.mkdir(join(outDir, "videos"), { recursive: true });
+      await checkLayout(outDir);
       // One replay: read once, then kept current with every event this run appends.
       const replay = new JournalReplay();
       const states = await readStates(io, outDir, replay);
+      refuseCollisions(await findOutputCollisions(outDir, validation.jobs, states), {
+        manifest: command.manifest,
+        journal: journalPath(outDir),
+        print: io.stderr,
+      });
+      // Nobody else writes here while we hold the lock: what an earlier,
+      // interrupted run left half-written goes.
+      await sweepTemporaryFiles(outDir);
+      await Deno.mkdir(join(outDir, VIDEOS_FOLDER), { recursive: true });
       const actions = planRun(validation.jobs, states, {
         retryFailed: command.retryFailed,
         resubmitUncertain: command.resubmitUncertain,
@@ -118,13 +135,24 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
         await journal.close();
       }
       const report = await currentReport(validation, outDir, new Date(), replay.states);
-      await writeReports(outDir, report, reportExtras(validation));
+      // Every job's fate is in the journal already: a report that cannot be
+      // written is said in one line, and the exit code still tells the jobs'.
+      let reportError: ReportWriteError | undefined;
+      try {
+        await writeReports(outDir, report, reportExtras(validation));
+      } catch (error) {
+        if (!(error instanceof ReportWriteError)) throw error;
+        reportError = error;
+      }
       const t = report.totals;
       if (command.logFormat === "json") {
         io.stdout(
           JSON.stringify({ time: new Date().toISOString(), type: "summary", ...t, outDir }),
         );
-      } else io.stderr(`${totalsLine(t)}; report: ${outDir}/report.json`);
+      } else {
+        io.stderr(`${totalsLine(t)}; report: ${reportError ? "not written" : reportPath(outDir)}`);
+      }
+      if (reportError) io.stderr(`error: ${reportError.message}`);
       if (result.unauthorized) {
         io.stderr(`error: the service rejected the API key: ${result.unauthorized.message}`);
       }
@@ -185,4 +213,8 @@ function serviceCheckBudget(pollIntervalMs: number): number {
 function backoffFor(pollIntervalMs: number): { baseMs: number; maxMs: number } {
   const baseMs = Math.min(1000, pollIntervalMs);
   return { baseMs, maxMs: Math.max(baseMs, Math.min(60_000, pollIntervalMs * 6)) };
+}
+
+function reportPath(outDir: string): string {
+  return join(outDir, REPORT_FILES[0]);
 }
