@@ -24,7 +24,7 @@ import { currentHolder } from "../journal/lock.ts";
 import { openJournal } from "../journal/writer.ts";
 import { JournalReplay } from "../journal/replay.ts";
 import { planRun } from "../plan.ts";
-import { executeRun, type ServiceClient } from "../runner/executor.ts";
+import { executeRun } from "../runner/executor.ts";
 import type { RunEventSink } from "../runner/events.ts";
 import { type Clock, realClock } from "../runner/clock.ts";
 import { ensureVideoApi } from "../runner/service_check.ts";
@@ -78,8 +78,6 @@ export interface RunBatchOptions {
   onNotice?: (line: string) => void;
   /** Stops the run gracefully: no new submission, state saved. */
   signal?: AbortSignal;
-  /** The client to use instead of one made from `baseUrl` and `apiKey` (tests). */
-  client?: ServiceClient & { readonly baseUrl: string; checkService: CometClient["checkService"] };
   /** Time. @default the real clock */
   clock?: Clock;
 }
@@ -130,8 +128,7 @@ export async function runBatch(
     inputFilesOf(manifest, options.modelsFile, validation),
     `run ${manifest}`,
   );
-  const client = options.client ??
-    new CometClient({ baseUrl: options.baseUrl, apiKey: options.apiKey });
+  const client = new CometClient({ baseUrl: options.baseUrl, apiKey: options.apiKey });
   const lock = await lockOutDir(outDir);
   try {
     await checkLayout(outDir);

@@ -25,7 +25,7 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
-import type { Catalog } from "../catalog.ts";
+import { type Catalog, DEFAULT_CATALOG } from "../catalog.ts";
 import { type ImageProbe, readImage } from "../image.ts";
 import type { Job } from "./job.ts";
 import { loadManifest } from "./load.ts";
@@ -56,8 +56,8 @@ export interface ValidationResult {
 
 /** Options of {@linkcode validateManifest}. */
 export interface ValidateOptions {
-  /** The model rules to enforce. */
-  catalog: Catalog;
+  /** The model rules to enforce. @default DEFAULT_CATALOG */
+  catalog?: Catalog;
   /**
    * Reads one image file (injected for tests).
    * @default readImage from src/image.ts
@@ -88,13 +88,14 @@ export interface ValidateRawOptions {
  */
 export async function validateManifest(
   path: string,
-  options: ValidateOptions,
+  options: ValidateOptions = {},
 ): Promise<ValidationResult> {
   const raw = await loadManifest(path);
   const manifest = resolve(path);
   const paths = imagePathsOf(raw, dirname(manifest));
   const images = await readImages(paths, options.readImage ?? readImage, IMAGE_CONCURRENCY);
-  return validateRawManifest(raw, { catalog: options.catalog, manifest, images });
+  const catalog = options.catalog ?? DEFAULT_CATALOG;
+  return validateRawManifest(raw, { catalog, manifest, images });
 }
 
 /**

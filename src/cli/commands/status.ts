@@ -7,17 +7,9 @@
 import type { StatusCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import type { ReportModel } from "../../report/summary.ts";
-import { ExitCode } from "../../errors.ts";
-import { runExitCode } from "../../report/outcome.ts";
-import {
-  checkOutDir,
-  currentReport,
-  loadJobs,
-  outDirOf,
-  readStates,
-  refuseProblems,
-  totalsLine,
-} from "../workspace.ts";
+import type { ExitCode } from "../../errors.ts";
+import { batchStatus } from "../../batch/status.ts";
+import { loadJobs, outDirOf, refuseProblems, totalsLine } from "../workspace.ts";
 
 /**
  * Run `status`.
@@ -34,13 +26,11 @@ export async function statusCommand(command: StatusCommand, io: CliIO): Promise<
     action: "show the status of",
     allowInvalidJobs: true,
   });
-  const outDir = await checkOutDir(outDirOf(command));
-  const states = await readStates(io, outDir);
-  const report = await currentReport(validation, outDir, new Date(), states);
+  const outDir = outDirOf(command);
+  const { report, exitCode } = await batchStatus(validation, { out: outDir, onNotice: io.stderr });
   if (command.json) io.stdout(JSON.stringify(report, null, 2));
   else for (const line of statusLines(report, outDir)) io.stdout(line);
-  // A run would refuse an invalid manifest; otherwise the state says what a run would end with.
-  return validation.errors.length > 0 ? ExitCode.Usage : runExitCode(report.totals);
+  return exitCode;
 }
 
 /**
