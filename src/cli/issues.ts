@@ -51,23 +51,39 @@ export function summaryLine(result: ValidationResult, display: string): string {
     plural(result.warnings.length, "warning")
   }`;
   if (result.errors.length === 0) {
-    return `${display}: ok: ${plural(result.total, "job")} (${counts})`;
+    return `${display}: ok: ${jobCount(result)} (${counts})`;
   }
   return `${display}: invalid: ${result.invalid.length} of ${
-    plural(result.total, "job")
+    jobCount(result)
   } with errors (${counts})`;
+}
+
+/**
+ * How many jobs a manifest holds, and how many entries they come from when some fan out.
+ *
+ * @param result What validation found.
+ * @returns E.g. `6 jobs`, or `3 entries expand to 240 jobs`.
+ */
+export function jobCount(result: Pick<ValidationResult, "total" | "entries">): string {
+  return result.entries === undefined
+    ? plural(result.total, "job")
+    : `${plural(result.entries, "entry").replace(/entrys$/, "entries")} expand${
+      result.entries === 1 ? "s" : ""
+    } to ${plural(result.total, "job")}`;
 }
 
 /**
  * The contract's `validate --json` document.
  *
  * @param result What validation found.
- * @returns One line of JSON: `{"ok","jobs","errors","warnings"}`.
+ * @returns One line of JSON: `{"ok","jobs","errors","warnings"}`, with `entries` after
+ * `jobs` when some entries fan out (`variants`, `matrix`).
  */
 export function validationJson(result: ValidationResult): string {
   return JSON.stringify({
     ok: result.errors.length === 0,
     jobs: result.total,
+    ...(result.entries === undefined ? {} : { entries: result.entries }),
     errors: result.errors.map(issueJson),
     warnings: result.warnings.map(issueJson),
   });

@@ -12,7 +12,7 @@ import { readJournalStates } from "../../journal/replay.ts";
 import { defaultOutDir, journalPath } from "../../manifest/paths.ts";
 import { type PlanSummary, summarizePlan } from "../../plan_summary.ts";
 import { formatBytes, plural } from "../../text.ts";
-import { issueJson, issueLines, summaryLine, validationJson } from "../issues.ts";
+import { issueJson, issueLines, jobCount, summaryLine, validationJson } from "../issues.ts";
 import { loadJobs } from "../workspace.ts";
 
 /**
@@ -43,23 +43,25 @@ export async function planCommand(command: PlanCommand, io: CliIO): Promise<Exit
       manifest: result.manifest,
       out,
       ...summary,
+      ...(result.entries === undefined ? {} : { entries: result.entries }),
       journal: summary.journal ? { path: journal, ...summary.journal } : null,
       warnings: result.warnings.map(issueJson),
     }));
     return ExitCode.Ok;
   }
   for (const line of issueLines(result, command.manifest)) io.stdout(line);
-  for (const line of planLines(summary, { manifest: command.manifest, journal })) io.stdout(line);
+  const names = { manifest: command.manifest, journal, jobs: jobCount(result) };
+  for (const line of planLines(summary, names)) io.stdout(line);
   return ExitCode.Ok;
 }
 
 /** The plan as text lines, without newlines. */
 function planLines(
   summary: PlanSummary,
-  names: { manifest: string; journal: string },
+  names: { manifest: string; journal: string; jobs: string },
 ): string[] {
   const lines = [
-    `Plan for ${names.manifest}: ${plural(summary.jobs, "job")}, ${
+    `Plan for ${names.manifest}: ${names.jobs}, ${
       plural(summary.seconds, "second")
     } of video`,
   ];
