@@ -126,7 +126,7 @@ export function imagePathsOf(raw: RawManifest, baseDir: string): string[] {
     if (!isRecord(matrix)) return;
     for (const key of ["image", "input_reference"]) {
       const values = Object.hasOwn(matrix, key) ? matrix[key] : undefined;
-      if (Array.isArray(values)) for (const value of values) collect({ image: value });
+      if (Array.isArray(values)) { for (const value of values) collect({ image: value }); }
     }
   };
   collect(raw.defaults?.value);

@@ -61,9 +61,7 @@ function planLines(
   names: { manifest: string; journal: string; jobs: string },
 ): string[] {
   const lines = [
-    `Plan for ${names.manifest}: ${names.jobs}, ${
-      plural(summary.seconds, "second")
-    } of video`,
+    `Plan for ${names.manifest}: ${names.jobs}, ${plural(summary.seconds, "second")} of video`,
   ];
   const modelWidth = Math.max(5, ...summary.byModel.map((row) => row.model.length));
   lines.push(
