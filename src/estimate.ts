@@ -1,0 +1,250 @@
+/**
+ * The spend estimate: what a manifest's jobs cost at the user's prices,
+ * split by where each job stands, and by model and resolution. Pure; every
+ * amount is an exact `bigint` of millionths (see `prices.ts`).
+ *
+ * A job whose model (or resolution) has no price is **unpriced**: counted
+ * and listed apart, never as 0. These are estimates from the user's own
+ * price list, not a bill.
+ *
+ * @module
+ */
+import type { JobState } from "./journal/events.ts";
+import type { Job } from "./manifest/job.ts";
+import { type JobAction, type Standing, standingOf } from "./plan.ts";
+import { formatDecimal, type PriceList, pricePerSecond } from "./prices.ts";
+
+/** Where a job's spend stands, in the order estimates list them. */
+export const SPEND_CATEGORIES = ["to_come", "running", "done", "uncertain", "failed"] as const;
+
+/** A spend category. */
+export type SpendCategory = typeof SPEND_CATEGORIES[number];
+
+/** How each category is labelled for people. */
+export const SPEND_LABELS: Readonly<Record<SpendCategory, string>> = {
+  to_come: "to come (still to submit)",
+  running: "rendering (submitted)",
+  done: "already rendered (done)",
+  uncertain: "possibly billed (uncertain submissions)",
+  failed: "failed tasks (billing not documented)",
+};
+
+/** The jobs of one category, or of one model × resolution in it. */
+export interface SpendLine {
+  /** Jobs counted. */
+  jobs: number;
+  /** Seconds of video they render. */
+  seconds: number;
+  /** Their estimated cost in millionths, priced jobs only. */
+  amount: bigint;
+  /** Jobs among them without a price (not in `amount`). */
+  unpriced: number;
+}
+
+/** One model at one resolution. */
+export interface SpendRow {
+  model: string;
+  resolution: string;
+  /** Price per second in millionths; undefined when unpriced. */
+  perSecond?: bigint;
+  /** All its jobs. */
+  total: SpendLine;
+  /** Its jobs per category. */
+  byCategory: Record<SpendCategory, SpendLine>;
+}
+
+/** A model × resolution without a price, with the ids of its jobs. */
+export interface UnpricedGroup {
+  model: string;
+  resolution: string;
+  /** Ids of the jobs, in manifest order. */
+  ids: string[];
+}
+
+/** The whole estimate. */
+export interface Estimate {
+  /** The currency of every amount. */
+  currency: string;
+  /** The price file, as the user named it. */
+  prices: string;
+  /** Every job. */
+  total: SpendLine;
+  /** Per category. */
+  byCategory: Record<SpendCategory, SpendLine>;
+  /** Per model × resolution, sorted by model, then resolution. */
+  rows: SpendRow[];
+  /** The unpriced jobs, grouped. */
+  unpriced: UnpricedGroup[];
+}
+
+/** The category of a job's standing. */
+export function categoryOf(standing: Standing): SpendCategory {
+  switch (standing) {
+    case "pending":
+      return "to_come";
+    case "changed":
+      return "failed";
+    default:
+      return standing;
+  }
+}
+
+/**
+ * A job's estimated cost: its price per second times its seconds.
+ *
+ * @param prices The price list.
+ * @param job The job (model, resolution, seconds).
+ * @returns Millionths, or undefined when the job is unpriced.
+ */
+export function jobCost(
+  prices: PriceList,
+  job: Pick<Job, "model" | "resolution" | "seconds">,
+): bigint | undefined {
+  const price = pricePerSecond(prices, job.model, job.resolution);
+  return price === undefined ? undefined : price * BigInt(job.seconds);
+}
+
+/**
+ * Estimate the spend of every job by where it stands in the journal.
+ *
+ * @param jobs The valid jobs.
+ * @param states The journal's state per job id (empty when there is no journal).
+ * @param prices The price list.
+ * @returns The estimate.
+ */
+export function estimateSpend(
+  jobs: readonly Job[],
+  states: ReadonlyMap<string, JobState>,
+  prices: PriceList,
+): Estimate {
+  return estimateOf(
+    jobs.map((job) => ({
+      job,
+      category: categoryOf(standingOf(job, states.get(job.id)).standing),
+    })),
+    prices,
+  );
+}
+
+/**
+ * Estimate what a run may submit: every submit action (new jobs, uncertain ones with
+ * `--resubmit-uncertain`, failed ones with `--retry-failed`), all counted as to come.
+ *
+ * @param actions The run's plan.
+ * @param prices The price list.
+ * @returns The estimate of the submissions.
+ */
+export function estimateSubmissions(actions: readonly JobAction[], prices: PriceList): Estimate {
+  return estimateOf(
+    actions.filter((action) => action.kind === "submit").map((action) => ({
+      job: action.job,
+      category: "to_come" as const,
+    })),
+    prices,
+  );
+}
+
+function estimateOf(
+  entries: ReadonlyArray<{ job: Job; category: SpendCategory }>,
+  prices: PriceList,
+): Estimate {
+  const rows = new Map<string, SpendRow>();
+  const unpriced = new Map<string, UnpricedGroup>();
+  const total = emptyLine();
+  const byCategory = emptyCategories();
+  for (const { job, category } of entries) {
+    const key = `${job.model}\u0000${job.resolution}`;
+    let row = rows.get(key);
+    if (row === undefined) {
+      row = {
+        model: job.model,
+        resolution: job.resolution,
+        perSecond: pricePerSecond(prices, job.model, job.resolution),
+        total: emptyLine(),
+        byCategory: emptyCategories(),
+      };
+      rows.set(key, row);
+    }
+    const cost = row.perSecond === undefined ? undefined : row.perSecond * BigInt(job.seconds);
+    for (const line of [total, byCategory[category], row.total, row.byCategory[category]]) {
+      line.jobs += 1;
+      line.seconds += job.seconds;
+      if (cost === undefined) line.unpriced += 1;
+      else line.amount += cost;
+    }
+    if (cost === undefined) {
+      const group = unpriced.get(key) ?? { model: job.model, resolution: job.resolution, ids: [] };
+      group.ids.push(job.id);
+      unpriced.set(key, group);
+    }
+  }
+  const order = (a: { model: string; resolution: string }, b: typeof a): number =>
+    a.model.localeCompare(b.model) ||
+    a.resolution.localeCompare(b.resolution, "en", { numeric: true });
+  return {
+    currency: prices.currency,
+    prices: prices.file,
+    total,
+    byCategory,
+    rows: [...rows.values()].sort(order),
+    unpriced: [...unpriced.values()].sort(order),
+  };
+}
+
+function emptyLine(): SpendLine {
+  return { jobs: 0, seconds: 0, amount: 0n, unpriced: 0 };
+}
+
+function emptyCategories(): Record<SpendCategory, SpendLine> {
+  return {
+    to_come: emptyLine(),
+    running: emptyLine(),
+    done: emptyLine(),
+    uncertain: emptyLine(),
+    failed: emptyLine(),
+  };
+}
+
+/**
+ * The estimate as JSON-ready data: amounts as exact decimal text (never floats).
+ *
+ * @param estimate The estimate.
+ * @returns An object for `plan --json` and report.json.
+ */
+export function estimateJson(estimate: Estimate): Record<string, unknown> {
+  const line = (spend: SpendLine): Record<string, unknown> => ({
+    jobs: spend.jobs,
+    seconds: spend.seconds,
+    amount: formatDecimal(spend.amount),
+    unpriced: spend.unpriced,
+  });
+  const categories = (lines: Record<SpendCategory, SpendLine>): Record<string, unknown> =>
+    Object.fromEntries(SPEND_CATEGORIES.map((category) => [category, line(lines[category])]));
+  return {
+    note: "estimates from your own price list, not a bill",
+    currency: estimate.currency,
+    prices: estimate.prices,
+    total: line(estimate.total),
+    ...categories(estimate.byCategory),
+    by_model: estimate.rows.map((row) => ({
+      model: row.model,
+      resolution: row.resolution,
+      price_per_second: row.perSecond === undefined ? null : formatDecimal(row.perSecond),
+      ...line(row.total),
+      // An unpriced row has no amounts at all: never 0.
+      ...(row.perSecond === undefined ? { amount: null } : {}),
+      ...Object.fromEntries(
+        SPEND_CATEGORIES.map((category) => [
+          category,
+          row.perSecond === undefined ? null : formatDecimal(row.byCategory[category].amount),
+        ]),
+      ),
+    })),
+    unpriced: estimate.unpriced.map((group) => ({
+      model: group.model,
+      resolution: group.resolution,
+      jobs: group.ids.length,
+      ids: group.ids,
+    })),
+  };
+}
