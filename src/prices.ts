@@ -57,7 +57,7 @@ export interface LoadedPrices {
 const currencySchema = z.string().trim().min(1, "must not be empty").max(
   16,
   "must be at most 16 characters",
-).regex(/^[^\s\u0000-\u001f]+$/, "must be one word, e.g. USD");
+).regex(/^[\p{L}\p{N}\p{Sc}_.-]+$/u, "must be one word, e.g. USD");
 
 const amountSchema = z.union([z.number(), z.string()], {
   error: "must be a number (the price per second of video)",

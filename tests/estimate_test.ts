@@ -100,7 +100,7 @@ Deno.test("plan --prices shows the estimate with the currency on every amount, i
     );
     assert.match(
       text.stdout[at + 1],
-      /^  to come \(still to submit\) +4 jobs +35 s +3\.00 EUR \+ 1 unpriced job$/,
+      /^ {2}to come \(still to submit\) +4 jobs +35 s +3\.00 EUR \+ 1 unpriced job$/,
     );
     assert.match(text.stdout[at + 3], /already rendered \(done\) +0 jobs +0 s +0\.00 EUR$/);
     assert.ok(

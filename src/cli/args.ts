@@ -231,12 +231,17 @@ export function parseCommand(argv: readonly string[]): Command {
         ...common,
         json: values.json ?? false,
         out: values.out,
-        prices: values.prices,
+        ...(values.prices === undefined ? {} : { prices: values.prices }),
       };
     case "status":
       return { name: "status", ...common, json: values.json ?? false, out: values.out };
     case "report":
-      return { name: "report", ...common, out: values.out, prices: values.prices };
+      return {
+        name: "report",
+        ...common,
+        out: values.out,
+        ...(values.prices === undefined ? {} : { prices: values.prices }),
+      };
     case "run": {
       const logFormat = values["log-format"] ?? "text";
       if (logFormat !== "text" && logFormat !== "json") {
@@ -272,8 +277,9 @@ export function parseCommand(argv: readonly string[]): Command {
         logFormat,
         quiet: values.quiet ?? false,
         verbose: values.verbose ?? false,
-        prices: values.prices,
-        maxSpend,
+        // Present only when given, so a command without them reads as before.
+        ...(values.prices === undefined ? {} : { prices: values.prices }),
+        ...(maxSpend === undefined ? {} : { maxSpend }),
       };
     }
   }
