@@ -33,6 +33,8 @@ import { runExitCode } from "../../report/outcome.ts";
 import { progressPrinter } from "../progress.ts";
 import { startSimulator } from "../../simulator/server.ts";
 import { FAST_DEMO_OPTIONS } from "../../simulator/options.ts";
+import { pricesOf } from "../prices.ts";
+import { checkSpendLimit } from "../spend_guard.ts";
 
 /** The service's default base URL. */
 const DEFAULT_BASE_URL = "https://api.cometapi.com";
@@ -55,6 +57,8 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
   });
   // With --skip-invalid, the invalid jobs are listed and left out.
   if (validation.errors.length > 0) printIssues(io, validation, command.manifest);
+  const priced = await pricesOf(command);
+  for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
   const service = await connect(command, io);
   try {
     const outDir = outDirOf(command);
@@ -67,6 +71,20 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       // One replay: read once, then kept current with every event this run appends.
       const replay = new JournalReplay();
       const states = await readStates(io, outDir, replay);
+      const actions = planRun(validation.jobs, states, {
+        retryFailed: command.retryFailed,
+        resubmitUncertain: command.resubmitUncertain,
+        newKey: () => crypto.randomUUID(),
+      });
+      if (command.maxSpend !== undefined && priced) {
+        // Before the journal is touched or anything is sent.
+        checkSpendLimit(actions, {
+          prices: priced.prices,
+          limit: command.maxSpend,
+          io,
+          manifest: command.manifest,
+        });
+      }
       const journal = await openJournal(journalPath(outDir));
       let result;
       try {
@@ -77,11 +95,6 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
           pid,
           host,
           version: VERSION,
-        });
-        const actions = planRun(validation.jobs, states, {
-          retryFailed: command.retryFailed,
-          resubmitUncertain: command.resubmitUncertain,
-          newKey: () => crypto.randomUUID(),
         });
         const print = command.logFormat === "json" ? io.stdout : io.stderr;
         result = await executeRun(actions, {
