@@ -205,41 +205,95 @@ function emptyCategories(): Record<SpendCategory, SpendLine> {
   };
 }
 
+/** A spend line as JSON: amounts as exact decimal text. */
+export interface SpendLineJson {
+  jobs: number;
+  seconds: number;
+  /** The priced jobs' estimated cost, e.g. `"12.345"` (unpriced jobs are not in it). */
+  amount: string;
+  /** Jobs without a price. */
+  unpriced: number;
+}
+
+/** One model × resolution as JSON; an unpriced one has null amounts, never 0. */
+export interface SpendRowJson {
+  model: string;
+  resolution: string;
+  price_per_second: string | null;
+  jobs: number;
+  seconds: number;
+  amount: string | null;
+  unpriced: number;
+  to_come: string | null;
+  running: string | null;
+  done: string | null;
+  uncertain: string | null;
+  failed: string | null;
+}
+
+/** The estimate as `plan --json` and report.json hold it. */
+export interface EstimateJson {
+  /** Says that these are estimates from the user's own prices. */
+  note: string;
+  currency: string;
+  /** The price file. */
+  prices: string;
+  total: SpendLineJson;
+  to_come: SpendLineJson;
+  running: SpendLineJson;
+  done: SpendLineJson;
+  uncertain: SpendLineJson;
+  failed: SpendLineJson;
+  by_model: SpendRowJson[];
+  unpriced: Array<{ model: string; resolution: string; jobs: number; ids: string[] }>;
+}
+
+/** The note every estimate carries. */
+export const ESTIMATE_NOTE = "estimates from your own price list, not a bill";
+
 /**
  * The estimate as JSON-ready data: amounts as exact decimal text (never floats).
  *
  * @param estimate The estimate.
  * @returns An object for `plan --json` and report.json.
  */
-export function estimateJson(estimate: Estimate): Record<string, unknown> {
-  const line = (spend: SpendLine): Record<string, unknown> => ({
+export function estimateJson(estimate: Estimate): EstimateJson {
+  const line = (spend: SpendLine): SpendLineJson => ({
     jobs: spend.jobs,
     seconds: spend.seconds,
     amount: formatDecimal(spend.amount),
     unpriced: spend.unpriced,
   });
-  const categories = (lines: Record<SpendCategory, SpendLine>): Record<string, unknown> =>
-    Object.fromEntries(SPEND_CATEGORIES.map((category) => [category, line(lines[category])]));
+  const { byCategory } = estimate;
   return {
-    note: "estimates from your own price list, not a bill",
+    note: ESTIMATE_NOTE,
     currency: estimate.currency,
     prices: estimate.prices,
     total: line(estimate.total),
-    ...categories(estimate.byCategory),
-    by_model: estimate.rows.map((row) => ({
-      model: row.model,
-      resolution: row.resolution,
-      price_per_second: row.perSecond === undefined ? null : formatDecimal(row.perSecond),
-      ...line(row.total),
+    to_come: line(byCategory.to_come),
+    running: line(byCategory.running),
+    done: line(byCategory.done),
+    uncertain: line(byCategory.uncertain),
+    failed: line(byCategory.failed),
+    by_model: estimate.rows.map((row): SpendRowJson => {
       // An unpriced row has no amounts at all: never 0.
-      ...(row.perSecond === undefined ? { amount: null } : {}),
-      ...Object.fromEntries(
-        SPEND_CATEGORIES.map((category) => [
-          category,
-          row.perSecond === undefined ? null : formatDecimal(row.byCategory[category].amount),
-        ]),
-      ),
-    })),
+      const amount = (spend: SpendLine): string | null =>
+        row.perSecond === undefined ? null : formatDecimal(spend.amount);
+      return {
+        model: row.model,
+        resolution: row.resolution,
+        price_per_second: row.perSecond === undefined ? null : formatDecimal(row.perSecond),
+        jobs: row.total.jobs,
+        seconds: row.total.seconds,
+        amount: amount(row.total),
+        unpriced: row.total.unpriced,
+        to_come: amount(row.byCategory.to_come),
+        running: amount(row.byCategory.running),
+        done: amount(row.byCategory.done),
+        uncertain: amount(row.byCategory.uncertain),
+        failed: amount(row.byCategory.failed),
+      };
+    }),
     unpriced: estimate.unpriced.map((group) => ({
       model: group.model,
       resolution: group.resolution,

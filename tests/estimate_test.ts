@@ -31,7 +31,7 @@ Deno.test("estimateSpend() prices flat and per-resolution models, and splits job
     ["busy", makeState({ job: "busy", phase: "running", fingerprint: "fp-busy", task: "t3" })],
   ]);
   const estimate = estimateSpend(jobs, states, PRICES);
-  const json = estimateJson(estimate) as Record<string, Record<string, unknown>>;
+  const json = estimateJson(estimate);
   assert.deepEqual(json.to_come, { jobs: 2, seconds: 17, amount: "0.50", unpriced: 1 });
   assert.deepEqual(json.done, { jobs: 1, seconds: 5, amount: "0.40", unpriced: 0 });
   assert.deepEqual(json.uncertain, { jobs: 1, seconds: 3, amount: "0.30", unpriced: 0 });
@@ -43,7 +43,7 @@ Deno.test("estimateSpend() prices flat and per-resolution models, and splits job
   assert.deepEqual(json.unpriced, [
     { model: "doubao-seedance-1-0-pro", resolution: "1080p", jobs: 1, ids: ["old"] },
   ]);
-  const rows = json.by_model as unknown as Array<Record<string, unknown>>;
+  const rows = json.by_model;
   assert.deepEqual(
     rows.map((row) => [row.model, row.resolution, row.price_per_second, row.amount]),
     [

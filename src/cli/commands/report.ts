@@ -15,6 +15,10 @@ import {
   reportExtras,
 } from "../workspace.ts";
 import { writeReports } from "../../report/write.ts";
+import { withEstimate } from "../../report/estimate.ts";
+import { readJournalStates } from "../../journal/replay.ts";
+import { journalPath } from "../../manifest/paths.ts";
+import { pricesOf } from "../prices.ts";
 
 /**
  * Run `report`.
@@ -30,11 +34,17 @@ export async function reportCommand(command: ReportCommand, io: CliIO): Promise<
     action: "write the report of",
     allowInvalidJobs: true,
   });
+  const priced = await pricesOf(command);
+  for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
   // A run in progress writes its own report: wait for it rather than race it.
   const outDir = outDirOf(command);
   const lock = await lockOutDir(outDir);
   try {
-    const report = await currentReport(validation, outDir, new Date());
+    const states = await readJournalStates(journalPath(outDir));
+    const current = await currentReport(validation, outDir, new Date(), states);
+    const report = priced
+      ? withEstimate(current, { jobs: validation.jobs, states, prices: priced.prices })
+      : current;
     for (const path of await writeReports(outDir, report, reportExtras(validation))) {
       io.stdout(path);
     }

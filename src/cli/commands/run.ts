@@ -35,6 +35,7 @@ import { startSimulator } from "../../simulator/server.ts";
 import { FAST_DEMO_OPTIONS } from "../../simulator/options.ts";
 import { pricesOf } from "../prices.ts";
 import { checkSpendLimit } from "../spend_guard.ts";
+import { withEstimate } from "../../report/estimate.ts";
 
 /** The service's default base URL. */
 const DEFAULT_BASE_URL = "https://api.cometapi.com";
@@ -119,7 +120,14 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       } finally {
         await journal.close();
       }
-      const report = await currentReport(validation, outDir, new Date(), replay.states);
+      const current = await currentReport(validation, outDir, new Date(), replay.states);
+      const report = priced
+        ? withEstimate(current, {
+          jobs: validation.jobs,
+          states: replay.states,
+          prices: priced.prices,
+        })
+        : current;
       await writeReports(outDir, report, reportExtras(validation));
       const t = report.totals;
       if (command.logFormat === "json") {
