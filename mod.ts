@@ -38,6 +38,26 @@ export {
   type ValidationResult,
 } from "./src/manifest/validate.ts";
 export { defaultOutDir, journalPath } from "./src/manifest/paths.ts";
+export { expandManifest, MAX_VARIANTS } from "./src/manifest/expand.ts";
+export {
+  formatMoney,
+  type LoadedPrices,
+  loadPrices,
+  type ModelPrice,
+  parseAmount,
+  parsePrices,
+  type PriceList,
+  pricePerSecond,
+} from "./src/prices.ts";
+export {
+  type Estimate,
+  type EstimateJson,
+  estimateJson,
+  estimateSpend,
+  estimateSubmissions,
+  jobCost,
+  type SpendCategory,
+} from "./src/estimate.ts";
 export type {
   DownloadedEvent,
   DownloadFailedEvent,

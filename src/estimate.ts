@@ -43,7 +43,9 @@ export interface SpendLine {
 
 /** One model at one resolution. */
 export interface SpendRow {
+  /** The model. */
   model: string;
+  /** The resolution. */
   resolution: string;
   /** Price per second in millionths; undefined when unpriced. */
   perSecond?: bigint;
@@ -55,7 +57,9 @@ export interface SpendRow {
 
 /** A model × resolution without a price, with the ids of its jobs. */
 export interface UnpricedGroup {
+  /** The model. */
   model: string;
+  /** The resolution. */
   resolution: string;
   /** Ids of the jobs, in manifest order. */
   ids: string[];
@@ -77,7 +81,13 @@ export interface Estimate {
   unpriced: UnpricedGroup[];
 }
 
-/** The category of a job's standing. */
+/**
+ * The spend category of a job's standing (an edited job counts with the failed ones, as
+ * the report shows it).
+ *
+ * @param standing Where the job stands by the journal.
+ * @returns Its category.
+ */
 export function categoryOf(standing: Standing): SpendCategory {
   switch (standing) {
     case "pending":

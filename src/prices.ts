@@ -49,6 +49,7 @@ export interface PriceList {
 
 /** A price list and what was odd about it (unknown models and resolutions). */
 export interface LoadedPrices {
+  /** The validated price list. */
   prices: PriceList;
   /** Warnings, each naming the file and line: `prices.yaml:4: model "x" is not in the catalog ...`. */
   warnings: string[];

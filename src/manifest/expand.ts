@@ -65,7 +65,7 @@ interface Axis {
 }
 
 /** A prompt template: literal text and placeholders, in order. */
-type Template = Array<string | { name: string }>;
+export type Template = Array<string | { name: string }>;
 
 /**
  * Expand every entry with `variants` or `matrix` into its jobs. An entry
