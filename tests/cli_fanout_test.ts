@@ -125,3 +125,37 @@ Deno.test("run --simulate submits every expanded job exactly once, with its own 
     }
   });
 });
+
+Deno.test("the matrix example validates clean and runs with --simulate, each job once", async () => {
+  const manifest = new URL("../manifests/matrix.yaml", import.meta.url).pathname;
+  const check = await runCli(["validate", manifest, "--json"]);
+  assert.deepEqual(JSON.parse(check.stdout[0]), {
+    ok: true,
+    jobs: 19,
+    entries: 3,
+    errors: [],
+    warnings: [],
+  });
+  await withTempDir(async (dir) => {
+    const out = join(dir, "out");
+    const run = await runCli([
+      "run",
+      manifest,
+      "--simulate",
+      "--out",
+      out,
+      "--poll-interval",
+      "0.05",
+      "--quiet",
+    ]);
+    assert.equal(run.code, 0, run.stderr.join("\n"));
+    const report = await readReport(out);
+    assert.equal(report.totals.done, 19);
+    assert.deepEqual(report.jobs.slice(0, 2).map((job) => job.id), [
+      "scene-pine-forest-16-9-v1",
+      "scene-pine-forest-16-9-v2",
+    ]);
+    const attempts = report.jobs.map((job) => job.attempts);
+    assert.ok(attempts.every((count) => count === 1), String(attempts));
+  });
+});

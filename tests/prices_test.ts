@@ -123,3 +123,22 @@ Deno.test("parsePrices() warns about models and resolutions the catalog does not
   assert.equal(pricePerSecond(prices, "doubao-seedance-9", "720p"), 1_000_000n);
   assert.equal(pricePerSecond(prices, "toString", "720p"), undefined);
 });
+
+Deno.test("manifests/prices.example.yaml is a valid price list whose first comment says to fill in your own prices", async () => {
+  const path = new URL("../manifests/prices.example.yaml", import.meta.url).pathname;
+  const text = await Deno.readTextFile(path);
+  assert.match(text.split("\n")[0], /^# FILL IN YOUR OWN ACCOUNT'S PRICES/);
+  assert.match(text, /PLACEHOLDER/);
+  const { prices, warnings } = parse(text, path);
+  assert.deepEqual(warnings, []);
+  assert.equal(prices.currency, "XXX");
+  for (const model of Object.keys(DEFAULT_CATALOG)) {
+    for (const resolution of DEFAULT_CATALOG[model].resolutions) {
+      assert.notEqual(
+        pricePerSecond(prices, model, resolution),
+        undefined,
+        `${model} ${resolution}`,
+      );
+    }
+  }
+});

@@ -60,10 +60,19 @@ export function checkSpendLimit(
       );
     }
   }
-  const why = total.unpriced > 0
-    ? `${plural(total.unpriced, "job")} it may submit ${
-      total.unpriced === 1 ? "has" : "have"
-    } no price in ${prices.file}, so the spend cannot be held to --max-spend ${money(limit)}`
-    : `its estimated spend, ${money(total.amount)}, is more than --max-spend ${money(limit)}`;
+  const reasons: string[] = [];
+  if (total.amount > limit) {
+    reasons.push(
+      `its estimated spend, ${money(total.amount)}, is more than --max-spend ${money(limit)}`,
+    );
+  }
+  if (total.unpriced > 0) {
+    reasons.push(
+      `${plural(total.unpriced, "job")} it may submit ${
+        total.unpriced === 1 ? "has" : "have"
+      } no price in ${prices.file}, so the spend cannot be held to --max-spend ${money(limit)}`,
+    );
+  }
+  const why = reasons.join(", and ");
   throw new ConfigError(`Cannot run ${manifest}: ${why}; nothing was sent`, { code: "max_spend" });
 }
