@@ -369,3 +369,22 @@ Deno.test("expandManifest() is idempotent and leaves a manifest without fan-out 
   assert.equal(expanded.fannedOut, false);
   assert.equal(expandManifest(expanded), expanded);
 });
+
+Deno.test("an entry whose variants and matrix are left empty is one job with its own id", async () => {
+  const result = await validateText(
+    "yaml",
+    `- id: e\n  model: ${M2}\n  prompt: "a {x}"\n  variants:\n  matrix:\n`,
+  );
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(ids(result), ["e"]);
+  assert.equal(result.jobs[0].prompt, "a {x}");
+});
+
+Deno.test("a prompt left empty on a matrix entry takes the default's, filled", async () => {
+  const result = await validateText(
+    "yaml",
+    `defaults: {prompt: "A {a}", model: ${M2}}\njobs:\n  - id: d\n    prompt:\n    matrix: {a: [x]}\n`,
+  );
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(result.jobs.map((job) => job.prompt), ["A x"]);
+});

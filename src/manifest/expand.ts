@@ -128,19 +128,22 @@ function expandEntry(
   }
   const hasMatrix = axes.length > 0;
   let template: Template | undefined;
-  const prompt = Object.hasOwn(fields, "prompt") ? fields.prompt : defaultPrompt;
+  // A `prompt:` left empty (null) means "not given" here too: the default's is filled in.
+  const own = Object.hasOwn(fields, "prompt") ? fields.prompt : undefined;
+  const prompt = own === undefined || own === null ? defaultPrompt : own;
   if (problems.length === 0 && hasMatrix && typeof prompt === "string") {
     const parsed = parseTemplate(prompt);
     if (typeof parsed === "string") {
       problems.push({ code: "template", field: "prompt", message: parsed });
     } else template = parsed;
   }
-  if (problems.length > 0) {
+  if (problems.length > 0 || (variants === undefined && !hasMatrix)) {
+    // Unreadable, or `variants:` and `matrix:` both left empty: the entry is one job.
     jobs.push({
       index: jobs.length,
       line: entry.line,
       value: base,
-      problems: [...entry.problems, ...problems],
+      problems: problems.length > 0 ? [...entry.problems, ...problems] : entry.problems,
     });
     return;
   }
