@@ -270,6 +270,12 @@ Deno.test("variants is bounded 1..100 and must be a whole number", async (t) => 
 Deno.test("a malformed matrix leaves its entry one invalid job naming the name at fault", async (t) => {
   const cases: [string, string, RegExp][] = [
     ["{a: []}", "matrix.a", /matrix\.a is an empty list; it would make no jobs/],
+    [
+      '{b: [x], "1": [y]}',
+      "matrix",
+      /matrix name "1" cannot be used; a name is a word \(not a number\)/,
+    ],
+    ['{"{a}": [x]}', "matrix", /matrix name "\{a\}" cannot be used/],
     ["{a: x}", "matrix.a", /matrix\.a must be a list of values, got "x"/],
     ["[a, b]", "matrix", /matrix must be a mapping of names to lists of values, got a list/],
     ["{}", "matrix", /matrix is empty/],

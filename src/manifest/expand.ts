@@ -250,13 +250,15 @@ function readMatrix(fields: Record<string, unknown>, problems: RawProblem[]): Ax
     const where = `matrix.${name}`;
     const values = matrix[name];
     const field = FIELD_NAMES.get(name);
-    if (name.trim() === "" || /[{}]/.test(name)) {
+    // A name that is a whole number would be listed before the others (JavaScript orders
+    // such keys first), breaking "in the order written".
+    if (name.trim() === "" || /[{}]/.test(name) || /^\d+$/.test(name)) {
       problems.push({
         code: "invalid_name",
         field: "matrix",
         message: `matrix name ${
           JSON.stringify(name)
-        } cannot be used; a name is text without braces`,
+        } cannot be used; a name is a word (not a number) without braces`,
       });
       continue;
     }
