@@ -76,7 +76,7 @@ Deno.test("run --max-spend above the estimate's limit exits 2 and sends nothing,
       assert.match(err, /Limit \(--max-spend\): 0\.339999 USD/);
       assert.match(
         err,
-        /Largest contributors:\n  doubao-seedance-1-0-pro 720p: 2 jobs, 6 s, 0\.30 USD\n  doubao-seedance-2-0-fast 720p: 1 job, 4 s, 0\.04 USD/,
+        /Largest contributors:\n {2}doubao-seedance-1-0-pro 720p: 2 jobs, 6 s, 0\.30 USD\n {2}doubao-seedance-2-0-fast 720p: 1 job, 4 s, 0\.04 USD/,
       );
       assert.match(
         err,
