@@ -69,6 +69,15 @@ Deno.test("validate names the expanded job, the entry's line and the combination
     );
     const result = await runCli(["validate", manifest, "--json"]);
     assert.equal(result.code, 2);
+    const text = await runCli(["validate", manifest]);
+    assert.equal(
+      text.stdout.at(-1),
+      `${manifest}: invalid: 8 of 11 jobs with errors (3 entries expand to 11 jobs; 8 errors, 0 warnings)`,
+    );
+    assert.equal(
+      text.stdout[0],
+      `${manifest}:6: job "scene-lighthouse-16-9-v1" field "prompt": the prompt's {weather} has no value; the matrix names are subject, size (write {{ and }} for literal braces) (matrix subject="lighthouse", size="16:9", variant 1 of 2)`,
+    );
     const errors = JSON.parse(result.stdout[0]).errors;
     assert.equal(errors.length, 8);
     assert.deepEqual(errors[0], {

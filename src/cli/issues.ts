@@ -53,9 +53,10 @@ export function summaryLine(result: ValidationResult, display: string): string {
   if (result.errors.length === 0) {
     return `${display}: ok: ${jobCount(result)} (${counts})`;
   }
+  const fanout = result.entries === undefined ? "" : `${jobCount(result)}; `;
   return `${display}: invalid: ${result.invalid.length} of ${
-    jobCount(result)
-  } with errors (${counts})`;
+    plural(result.total, "job")
+  } with errors (${fanout}${counts})`;
 }
 
 /**
@@ -65,11 +66,9 @@ export function summaryLine(result: ValidationResult, display: string): string {
  * @returns E.g. `6 jobs`, or `3 entries expand to 240 jobs`.
  */
 export function jobCount(result: Pick<ValidationResult, "total" | "entries">): string {
-  return result.entries === undefined
-    ? plural(result.total, "job")
-    : `${plural(result.entries, "entry").replace(/entrys$/, "entries")} expand${
-      result.entries === 1 ? "s" : ""
-    } to ${plural(result.total, "job")}`;
+  if (result.entries === undefined) return plural(result.total, "job");
+  const entries = result.entries === 1 ? "1 entry expands" : `${result.entries} entries expand`;
+  return `${entries} to ${plural(result.total, "job")}`;
 }
 
 /**
