@@ -116,6 +116,12 @@ Deno.test("run --prices and report --prices write the estimate into all four rep
       assert.match(await Deno.readTextFile(join(out, "report.html")), /Estimated spend/);
     };
     await check();
+    // plan --prices reads the journal: both jobs are already rendered, nothing is to come.
+    const plan = JSON.parse(
+      (await runCli(["plan", manifest, "--prices", prices, "--json"])).stdout[0],
+    );
+    assert.deepEqual(plan.estimate.done, { jobs: 2, seconds: 4, amount: "0.20", unpriced: 0 });
+    assert.deepEqual(plan.estimate.to_come, { jobs: 0, seconds: 0, amount: "0.00", unpriced: 0 });
     const plain = await runCli(["report", manifest]);
     assert.equal(plain.code, 0);
     assert.doesNotMatch(await Deno.readTextFile(join(out, "report.csv")), /estimated_cost/);
