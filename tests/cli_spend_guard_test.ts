@@ -140,3 +140,44 @@ Deno.test("run --max-spend without --prices, or with a bad amount, is a usage er
     }
   });
 });
+
+Deno.test("run --max-spend counts uncertain jobs only with --resubmit-uncertain, and plan shows them as possibly billed", async () => {
+  await withTempDir(async (dir) => {
+    const { manifest, prices } = await writeBatch(dir);
+    const lossy = await startService({ faults: { submitAnswerLost: 1 } });
+    try {
+      const first = await runAgainst(manifest, lossy, ["--prices", prices, "--max-spend", "0.3"]);
+      assert.equal(first.code, 1, first.stderr.join("\n"));
+      const plan = JSON.parse(
+        (await runCli(["plan", manifest, "--prices", prices, "--json"])).stdout[0],
+      );
+      assert.deepEqual(plan.estimate.uncertain, {
+        jobs: 2,
+        seconds: 6,
+        amount: "0.30",
+        unpriced: 0,
+      });
+      // A plain run may submit nothing: a limit of 0 holds.
+      const plain = await runAgainst(manifest, lossy, [
+        "--prices",
+        prices,
+        "--max-spend",
+        "0",
+      ]);
+      assert.equal(plain.code, 1, plain.stderr.join("\n"));
+      const before = requestsAt(lossy);
+      const resubmit = await runAgainst(manifest, lossy, [
+        "--prices",
+        prices,
+        "--max-spend",
+        "0.299999",
+        "--resubmit-uncertain",
+      ]);
+      assert.equal(resubmit.code, 2);
+      assert.equal(requestsAt(lossy), before, "nothing sent");
+      assert.match(resubmit.stderr.join("\n"), /its estimated spend, 0\.30 USD, is more than/);
+    } finally {
+      await lossy.close();
+    }
+  });
+});
