@@ -58,6 +58,8 @@ export {
   jobCost,
   type SpendCategory,
 } from "./src/estimate.ts";
+export { checkSpendLimit } from "./src/spend_guard.ts";
+export { withEstimate } from "./src/report/estimate.ts";
 export type {
   DownloadedEvent,
   DownloadFailedEvent,

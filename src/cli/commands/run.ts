@@ -34,7 +34,7 @@ import { progressPrinter } from "../progress.ts";
 import { startSimulator } from "../../simulator/server.ts";
 import { FAST_DEMO_OPTIONS } from "../../simulator/options.ts";
 import { pricesOf } from "../prices.ts";
-import { checkSpendLimit } from "../spend_guard.ts";
+import { checkSpendLimit } from "../../spend_guard.ts";
 import { withEstimate } from "../../report/estimate.ts";
 
 /** The service's default base URL. */
@@ -82,7 +82,7 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
         checkSpendLimit(actions, {
           prices: priced.prices,
           limit: command.maxSpend,
-          io,
+          print: io.stderr,
           manifest: command.manifest,
         });
       }

@@ -3,16 +3,16 @@
  * of what this run may submit is held against the limit. Larger, or any such
  * job unpriced, and the run is refused (exit 2) with the estimate, the limit
  * and the largest contributors printed. Exactly at the limit, it runs.
+ * Pure but for the lines it hands to `print`; it sends and writes nothing.
  *
  * @module
  */
-import type { CliIO } from "./io.ts";
-import { ConfigError } from "../errors.ts";
-import { estimateSubmissions } from "../estimate.ts";
-import { estimateLines } from "../estimate_text.ts";
-import type { JobAction } from "../plan.ts";
-import { formatMoney, type PriceList } from "../prices.ts";
-import { plural } from "../text.ts";
+import { ConfigError } from "./errors.ts";
+import { estimateSubmissions } from "./estimate.ts";
+import { estimateLines } from "./estimate_text.ts";
+import type { JobAction } from "./plan.ts";
+import { formatMoney, type PriceList } from "./prices.ts";
+import { plural } from "./text.ts";
 
 /** How many model × resolution rows a refusal names as the largest contributors. */
 const CONTRIBUTORS_SHOWN = 5;
@@ -21,28 +21,29 @@ const CONTRIBUTORS_SHOWN = 5;
  * Hold what a run may submit against `--max-spend`.
  *
  * @param actions The run's plan (its submit actions are what it may pay for).
- * @param options The price list, the limit in millionths, where to print, and the manifest's name.
+ * @param options The price list, the limit in millionths, where lines go (standard error
+ * for the CLI), and the manifest's name for the message.
  * @throws {ConfigError} With code `max_spend` (exit 2) when the run may spend more than the
  * limit, or when any job it may submit has no price.
  */
 export function checkSpendLimit(
   actions: readonly JobAction[],
-  options: { prices: PriceList; limit: bigint; io: CliIO; manifest: string },
+  options: { prices: PriceList; limit: bigint; print: (line: string) => void; manifest: string },
 ): void {
-  const { prices, limit, io, manifest } = options;
+  const { prices, limit, print, manifest } = options;
   const estimate = estimateSubmissions(actions, prices);
   const money = (micros: bigint): string => formatMoney(micros, prices.currency);
   const { total } = estimate;
   if (total.unpriced === 0 && total.amount <= limit) {
-    io.stderr(
+    print(
       `Estimated spend of this run: ${money(total.amount)} for ${
         plural(total.jobs, "submission")
       }, within --max-spend ${money(limit)} (an estimate from ${prices.file})`,
     );
     return;
   }
-  for (const line of estimateLines(estimate)) io.stderr(line);
-  io.stderr(`Limit (--max-spend): ${money(limit)}`);
+  for (const line of estimateLines(estimate)) print(line);
+  print(`Limit (--max-spend): ${money(limit)}`);
   const contributors = estimate.rows
     .filter((row) => row.perSecond !== undefined && row.total.amount > 0n)
     .sort((
@@ -51,9 +52,9 @@ export function checkSpendLimit(
     ) => (a.total.amount < b.total.amount ? 1 : a.total.amount > b.total.amount ? -1 : 0))
     .slice(0, CONTRIBUTORS_SHOWN);
   if (contributors.length > 0) {
-    io.stderr("Largest contributors:");
+    print("Largest contributors:");
     for (const row of contributors) {
-      io.stderr(
+      print(
         `  ${row.model} ${row.resolution}: ${
           plural(row.total.jobs, "job")
         }, ${row.total.seconds} s, ${money(row.total.amount)}`,
