@@ -113,7 +113,7 @@ export {
   type ReportStatus,
   type ReportTotals,
 } from "./src/report/summary.ts";
-export { writeReports } from "./src/report/write.ts";
+export { ReportWriteError, writeReports } from "./src/report/write.ts";
 export {
   type ReceivedImage,
   type ReceivedSubmission,

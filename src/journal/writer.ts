@@ -10,6 +10,7 @@
 import { dirname } from "node:path";
 import { BatchError, ExitCode, messageOf } from "../errors.ts";
 import { syncFolder, writeAll } from "../fs.ts";
+import { openJournalFile } from "../out_dir.ts";
 import { encodeEvent } from "./codec.ts";
 import type { JournalEvent } from "./events.ts";
 
@@ -63,7 +64,7 @@ export async function openJournal(
   const fsync = options.fsync ?? ((file: Deno.FsFile): Promise<void> => file.syncData());
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true, append: true, create: true });
+    file = await openJournalFile(path); // never through a link
   } catch (error) {
     throw journalError(path, "open", error);
   }

@@ -10,11 +10,11 @@ import type { PlanCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ExitCode } from "../../errors.ts";
 import { readJournalStates } from "../../journal/replay.ts";
-import { defaultOutDir, journalPath } from "../../manifest/paths.ts";
+import { journalPath } from "../../manifest/paths.ts";
 import { type PlanSummary, summarizePlan } from "../../plan_summary.ts";
 import { formatBytes, plural } from "../../text.ts";
 import { issueJson, issueLines, jobCount, summaryLine, validationJson } from "../issues.ts";
-import { loadJobs } from "../workspace.ts";
+import { loadJobs, outFlagOf } from "../workspace.ts";
 import { pricesOf } from "../prices.ts";
 import { estimateJson, estimateSpend } from "../../estimate.ts";
 import { estimateLines } from "../../estimate_text.ts";
@@ -37,7 +37,7 @@ export async function planCommand(command: PlanCommand, io: CliIO): Promise<Exit
     }
     return ExitCode.Usage;
   }
-  const out = command.out ?? defaultOutDir(command.manifest);
+  const out = outFlagOf(command);
   const journal = journalPath(out);
   const states = await exists(journal) ? await readJournalStates(journal) : undefined;
   const summary = summarizePlan(result.jobs, states);

@@ -8,6 +8,7 @@ import type { StatusCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import type { ReportModel } from "../../report/summary.ts";
 import { ExitCode } from "../../errors.ts";
+import { runExitCode } from "../../report/outcome.ts";
 import {
   checkOutDir,
   currentReport,
@@ -23,7 +24,8 @@ import {
  *
  * @param command The parsed command.
  * @param io Output and environment.
- * @returns 0, or 2 when the manifest cannot be read.
+ * @returns The code a `run` would end with for this state (0, 1 or 3; 3
+ *   before any run), or 2 when the manifest is invalid.
  */
 export async function statusCommand(command: StatusCommand, io: CliIO): Promise<ExitCode> {
   const validation = await loadJobs(command);
@@ -35,12 +37,10 @@ export async function statusCommand(command: StatusCommand, io: CliIO): Promise<
   const outDir = await checkOutDir(outDirOf(command));
   const states = await readStates(io, outDir);
   const report = await currentReport(validation, outDir, new Date(), states);
-  if (command.json) {
-    io.stdout(JSON.stringify(report, null, 2));
-    return ExitCode.Ok;
-  }
-  for (const line of statusLines(report, outDir)) io.stdout(line);
-  return ExitCode.Ok;
+  if (command.json) io.stdout(JSON.stringify(report, null, 2));
+  else for (const line of statusLines(report, outDir)) io.stdout(line);
+  // A run would refuse an invalid manifest; otherwise the state says what a run would end with.
+  return validation.errors.length > 0 ? ExitCode.Usage : runExitCode(report.totals);
 }
 
 /**
