@@ -45,6 +45,14 @@ export {
 export { defaultOutDir } from "./src/manifest/paths.ts";
 export { runBatch, type RunBatchOptions, type RunBatchResult } from "./src/batch/run.ts";
 export { type BatchStatus, batchStatus, type BatchStatusOptions } from "./src/batch/status.ts";
+export {
+  type LoadedPrices,
+  loadPrices,
+  type ModelPrice,
+  parseAmount,
+  type PriceList,
+} from "./src/prices.ts";
+export type { EstimateJson, SpendLineJson, SpendRowJson } from "./src/estimate.ts";
 export type { RunEvent, RunEventSink } from "./src/runner/events.ts";
 export type { Clock } from "./src/runner/clock.ts";
 export type { JobError, TaskStatus } from "./src/journal/events.ts";

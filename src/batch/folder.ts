@@ -18,20 +18,26 @@ import { plural } from "../text.ts";
 
 /**
  * The files a use case reads that must not lie where the tool writes: the
- * manifest, the valid jobs' reference images and the `--models` file.
+ * manifest, the valid jobs' reference images, and the `--models` and
+ * `--prices` files.
  *
  * @param manifest The manifest's path.
- * @param modelsFile The `--models` file, if any.
+ * @param files The `--models` and `--prices` files, when given.
  * @param validation The validated manifest.
  * @returns The inputs, each with its role for messages.
  */
 export function inputFilesOf(
   manifest: string,
-  modelsFile: string | undefined,
+  files: { modelsFile?: string | undefined; pricesFile?: string | undefined },
   validation: ValidationResult,
 ): InputFile[] {
   const inputs: InputFile[] = [{ path: manifest, role: "the manifest" }];
-  if (modelsFile !== undefined) inputs.push({ path: modelsFile, role: "the --models file" });
+  if (files.modelsFile !== undefined) {
+    inputs.push({ path: files.modelsFile, role: "the --models file" });
+  }
+  if (files.pricesFile !== undefined) {
+    inputs.push({ path: files.pricesFile, role: "the --prices file" });
+  }
   for (const job of validation.jobs) {
     for (const image of job.images) {
       inputs.push({ path: image.resolved, role: `the image of job "${job.id}"` });

@@ -16,7 +16,10 @@
  * @module
  */
 import { join } from "node:path";
-import { type ApiError, type ExitCode, ManifestError } from "../errors.ts";
+import { type ApiError, ConfigError, type ExitCode, ManifestError } from "../errors.ts";
+import type { PriceList } from "../prices.ts";
+import { checkSpendLimit } from "../spend_guard.ts";
+import { withEstimate } from "../report/estimate.ts";
 import { CometClient } from "../api/client.ts";
 import type { ValidationResult } from "../manifest/validate.ts";
 import { defaultOutDir, journalPath } from "../manifest/paths.ts";
@@ -80,6 +83,13 @@ export interface RunBatchOptions {
   signal?: AbortSignal;
   /** Time. @default the real clock */
   clock?: Clock;
+  /** The user's price list: the reports carry the spend estimate (`--prices`). */
+  prices?: PriceList;
+  /**
+   * The most this run may spend, in millionths of the price list's currency
+   * (`--max-spend`; needs `prices`): checked before anything is sent.
+   */
+  maxSpend?: bigint;
 }
 
 /** What a run came to. */
@@ -125,7 +135,11 @@ export async function runBatch(
   // Before the lock file is made: no input may lie where the run writes.
   await refuseInputsInside(
     outDir,
-    inputFilesOf(manifest, options.modelsFile, validation),
+    inputFilesOf(
+      manifest,
+      { modelsFile: options.modelsFile, pricesFile: options.prices?.file },
+      validation,
+    ),
     `run ${manifest}`,
   );
   const client = new CometClient({ baseUrl: options.baseUrl, apiKey: options.apiKey });
@@ -149,6 +163,20 @@ export async function runBatch(
       resubmitUncertain: options.resubmitUncertain ?? false,
       newKey: () => crypto.randomUUID(),
     });
+    if (options.maxSpend !== undefined) {
+      // Before the service check, the journal or any request: a refusal sends nothing.
+      if (options.prices === undefined) {
+        throw new ConfigError("Cannot hold a run to maxSpend without prices", {
+          code: "max_spend",
+        });
+      }
+      checkSpendLimit(actions, {
+        prices: options.prices,
+        limit: options.maxSpend,
+        print: notice,
+        manifest,
+      });
+    }
     const backoff = backoffFor(pollIntervalMs);
     if (actions.some((action) => action.kind !== "skip")) {
       await ensureVideoApi(client, {
@@ -192,7 +220,14 @@ export async function runBatch(
     } finally {
       await journal.close();
     }
-    const report = buildBatchReport(validation, replay.states, new Date(clock.now()));
+    const built = buildBatchReport(validation, replay.states, new Date(clock.now()));
+    const report = options.prices
+      ? withEstimate(built, {
+        jobs: validation.jobs,
+        states: replay.states,
+        prices: options.prices,
+      })
+      : built;
     // Every job's fate is in the journal already: a report that cannot be
     // written is returned beside the outcome, which it does not change.
     let reportError: ReportWriteError | undefined;

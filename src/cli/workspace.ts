@@ -163,15 +163,16 @@ export function outFlagOf(command: { manifest: string; out?: string }): string {
 /**
  * The files a command reads that must not lie where the tool writes.
  *
- * @param command The manifest path and the optional `--models` file.
+ * @param command The manifest path and the optional `--models` and `--prices` files.
  * @param validation The validated manifest.
  * @returns The inputs, each with its role for messages.
  */
 export function inputFilesOf(
-  command: { manifest: string; models?: string },
+  command: { manifest: string; models?: string; prices?: string },
   validation: ValidationResult,
 ): InputFile[] {
-  return batchInputFilesOf(command.manifest, command.models, validation);
+  const files = { modelsFile: command.models, pricesFile: command.prices };
+  return batchInputFilesOf(command.manifest, files, validation);
 }
 
 /**

@@ -296,6 +296,17 @@ Deno.test("run and report refuse inputs kept where the tool writes, with exit 2 
       },
       message: /the --models file .*report\.json is the output folder's report\.json/,
     },
+    {
+      name: "a --prices file kept as the output folder's report.json",
+      setup: async (dir) => {
+        const input = join(dir, "out", "report.json");
+        await Deno.mkdir(join(dir, "out"));
+        await Deno.writeTextFile(input, '{"currency": "USD", "doubao-seedance-1-0-pro": 0.1}\n');
+        const { manifest } = await writeJobs(dir, [{ id: "a" }]);
+        return { args: [manifest, "--out", join(dir, "out"), "--prices", input], input };
+      },
+      message: /the --prices file .*report\.json is the output folder's report\.json/,
+    },
   ];
   for (const { name, setup, message } of cases) {
     for (const command of ["run", "report"]) {

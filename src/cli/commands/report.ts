@@ -18,6 +18,10 @@ import {
 } from "../workspace.ts";
 import { ReportWriteError, writeReports } from "../../report/write.ts";
 import { refuseInputsInside, REPORT_FILES } from "../../out_dir.ts";
+import { withEstimate } from "../../report/estimate.ts";
+import { readJournalStates } from "../../journal/replay.ts";
+import { journalPath } from "../../manifest/paths.ts";
+import { pricesOf } from "../prices.ts";
 
 /**
  * Run `report`.
@@ -34,13 +38,19 @@ export async function reportCommand(command: ReportCommand, io: CliIO): Promise<
     action: "write the report of",
     allowInvalidJobs: true,
   });
+  const priced = await pricesOf(command);
+  for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
   // A run in progress writes its own report: wait for it rather than race it.
   const outDir = outDirOf(command);
   const action = `write the report of ${command.manifest}`;
   await refuseInputsInside(outDir, inputFilesOf(command, validation), action);
   const lock = await lockOutDir(outDir);
   try {
-    const report = await currentReport(validation, outDir, new Date());
+    const states = await readJournalStates(journalPath(outDir));
+    const current = await currentReport(validation, outDir, new Date(), states);
+    const report = priced
+      ? withEstimate(current, { jobs: validation.jobs, states, prices: priced.prices })
+      : current;
     try {
       for (const path of await writeReports(outDir, report, reportExtras(validation))) {
         io.stdout(path);

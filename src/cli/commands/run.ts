@@ -15,6 +15,7 @@ import { REPORT_FILES } from "../../out_dir.ts";
 import { progressPrinter } from "../progress.ts";
 import { startSimulator } from "../../simulator/server.ts";
 import { FAST_DEMO_OPTIONS } from "../../simulator/options.ts";
+import { pricesOf } from "../prices.ts";
 
 /** The service's default base URL. */
 const DEFAULT_BASE_URL = "https://api.cometapi.com";
@@ -38,6 +39,9 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
   // With --skip-invalid, the invalid jobs are listed and left out.
   if (validation.errors.length > 0) printIssues(io, validation, command.manifest);
   const outDir = outDirOf(command);
+  // Before anything is sent: a price file that cannot be used stops the run here.
+  const priced = await pricesOf(command);
+  for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
   const service = await connect(command, io);
   try {
     const print = command.logFormat === "json" ? io.stdout : io.stderr;
@@ -55,6 +59,8 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       skipInvalid: command.skipInvalid,
       onEvent: progressPrinter(print, { format: command.logFormat, quiet: command.quiet }),
       onNotice: io.stderr,
+      ...(priced ? { prices: priced.prices } : {}),
+      ...(command.maxSpend !== undefined ? { maxSpend: command.maxSpend } : {}),
       ...(io.interrupt ? { signal: io.interrupt } : {}),
     });
     const t = result.report.totals;
