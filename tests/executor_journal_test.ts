@@ -115,7 +115,9 @@ async function run(
  * first append to fail; b's POST is held until that failure is known, so it
  * is in flight when the run stops submitting.
  */
-function inFlightScenario(failureKnown: Promise<void>) {
+function inFlightScenario(
+  failureKnown: Promise<void>,
+): { service: Omit<FakeServiceOptions, "clock"> } {
   return {
     service: {
       submits: {
