@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { checkBaseUrl, type RunCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { ConfigError, type ExitCode } from "../../errors.ts";
+import { ConfigError, ExitCode } from "../../errors.ts";
 import { VERSION } from "../version.ts";
 import {
   currentReport,
@@ -24,6 +24,8 @@ import { journalPath } from "../../manifest/paths.ts";
 import { currentHolder } from "../../journal/lock.ts";
 import { openJournal } from "../../journal/writer.ts";
 import { JournalReplay } from "../../journal/replay.ts";
+import { RecoveryFile, reserveBytesFor } from "../../journal/recovery.ts";
+import { foldRecovery, journalFailureLines } from "../recovery.ts";
 import { planRun } from "../../plan.ts";
 import { CometClient } from "../../api/client.ts";
 import { executeRun } from "../../runner/executor.ts";
@@ -64,10 +66,16 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       // interrupted run left half-written goes.
       await sweepTemporaryFiles(outDir);
       await Deno.mkdir(join(outDir, "videos"), { recursive: true });
+      // Events an earlier run could not journal go in before anything is read.
+      await foldRecovery(io, outDir, journalPath(outDir));
       // One replay: read once, then kept current with every event this run appends.
       const replay = new JournalReplay();
       const states = await readStates(io, outDir, replay);
       const journal = await openJournal(journalPath(outDir));
+      // Where events go if the journal fails: reserved now, while there is room.
+      const recovery = await RecoveryFile.reserve(outDir, {
+        bytes: reserveBytesFor(command.concurrency),
+      });
       let result;
       try {
         const { pid, host } = currentHolder();
@@ -84,6 +92,10 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
           newKey: () => crypto.randomUUID(),
         });
         const print = command.logFormat === "json" ? io.stdout : io.stderr;
+        const progress = progressPrinter(print, {
+          format: command.logFormat,
+          quiet: command.quiet,
+        });
         result = await executeRun(actions, {
           client: service.client,
           journal: {
@@ -100,11 +112,24 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
             : command.maxWaitSeconds * 1000,
           once: command.once,
           backoff: backoffFor(command.pollIntervalSeconds * 1000),
+          recovery,
           stop: io.interrupt,
-          onEvent: progressPrinter(print, { format: command.logFormat, quiet: command.quiet }),
+          onEvent: (event) => {
+            // The report shows what the run knows, journaled or not.
+            if (event.type === "unjournaled") replay.apply(event.event);
+            progress(event);
+          },
         });
       } finally {
         await journal.close();
+        await recovery.close();
+      }
+      if (result.journalFailure !== undefined) {
+        for (
+          const line of journalFailureLines(result.journalFailure, result.unjournaled ?? [], outDir)
+        ) {
+          io.stderr(line);
+        }
       }
       const report = await currentReport(validation, outDir, new Date(), replay.states);
       await writeReports(outDir, report, reportExtras(validation));
@@ -117,10 +142,16 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       if (result.unauthorized) {
         io.stderr(`error: the service rejected the API key: ${result.unauthorized.message}`);
       }
-      return runExitCode(t, {
+      const code = runExitCode(t, {
         unauthorized: result.unauthorized !== undefined,
         interrupted: result.interrupted,
       });
+      // A journal that failed leaves work for the next run (folding what was
+      // kept, then the jobs not submitted): 3, unless a stronger reason holds.
+      return result.journalFailure !== undefined && code !== ExitCode.Unauthorized &&
+          code !== ExitCode.Interrupted
+        ? ExitCode.Pending
+        : code;
     } finally {
       await lock.release();
     }

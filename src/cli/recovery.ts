@@ -1,0 +1,92 @@
+/**
+ * What `run` says about the journal's way back: the recovery files it folded
+ * at the start, and, when the journal could not be written, every event the
+ * journal does not hold (job and task ids first) with how to get it back
+ * without paying again.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { CliIO } from "./io.ts";
+import { messageOf } from "../errors.ts";
+import { encodeEvent } from "../journal/codec.ts";
+import type { JournalEvent } from "../journal/events.ts";
+import { foldRecoveryFiles } from "../journal/recovery.ts";
+import type { UnjournaledEvent } from "../runner/executor.ts";
+import { plural } from "../text.ts";
+
+/**
+ * Fold the output folder's recovery files into its journal, saying so on
+ * standard error.
+ *
+ * @param io Where to say it.
+ * @param outDir The output folder (locked).
+ * @param journalFile Its journal.
+ * @throws {BatchError} (exit 2) naming the file when one cannot be folded.
+ */
+export async function foldRecovery(io: CliIO, outDir: string, journalFile: string): Promise<void> {
+  for (const file of await foldRecoveryFiles(outDir, journalFile)) {
+    if (file.events > 0) {
+      io.stderr(
+        `recovered: ${plural(file.events, "event")} from ${file.path} added to the journal`,
+      );
+    }
+    if (file.tornTail) {
+      io.stderr(`warning: ${file.path}: its last line was cut short and was dropped`);
+    }
+  }
+}
+
+/**
+ * The lines `run` ends with after its journal failed.
+ *
+ * @param failure The first append error.
+ * @param unjournaled The events the journal does not hold.
+ * @param outDir The output folder.
+ * @returns Lines for standard error.
+ */
+export function journalFailureLines(
+  failure: unknown,
+  unjournaled: readonly UnjournaledEvent[],
+  outDir: string,
+): string[] {
+  const lines = [
+    `error: ${messageOf(failure)}; the run stopped submitting at once and sent nothing after it`,
+  ];
+  if (unjournaled.length === 0) {
+    lines.push("every event the run learned after that is in the journal");
+    return lines;
+  }
+  lines.push(`error: ${plural(unjournaled.length, "event")} not in the journal:`);
+  for (const { event, keptIn } of unjournaled) {
+    lines.push(
+      `  ${describe(event)}: ${
+        keptIn === undefined ? "NOT KEPT (see below)" : `kept in ${keptIn}`
+      }`,
+    );
+  }
+  const files = [...new Set(unjournaled.flatMap((u) => u.keptIn ?? []))];
+  if (files.length > 0) {
+    lines.push(
+      `the next run adds ${files.join(", ")} to the journal before anything else, then polls ` +
+        `and downloads these tasks without submitting them again (free space first)`,
+    );
+  }
+  const nowhere = unjournaled.filter((u) => u.keptIn === undefined);
+  if (nowhere.length > 0) {
+    lines.push(
+      `to take back what was kept nowhere without paying again, save the next ` +
+        `${plural(nowhere.length, "line")} as ${join(outDir, "recovered-manual.jsonl")} ` +
+        `before the next run, which adds them to the journal:`,
+    );
+    for (const { event } of nowhere) lines.push(encodeEvent(event));
+  }
+  return lines;
+}
+
+/** `job clip-1, task t-1 (submitted)`. */
+function describe(event: JournalEvent): string {
+  const job = "job" in event ? `job ${event.job}` : event.type;
+  const task = "task" in event ? `, task ${event.task}` : "";
+  return `${job}${task} (${event.type})`;
+}
