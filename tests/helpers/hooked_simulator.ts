@@ -43,14 +43,15 @@ const PIECE = 1024;
  * @returns The running simulator.
  */
 export function startHookedSimulator(options: SimulatorOptions): HookedSimulator {
-  let simulator: Simulator | undefined;
+  // Video URLs point at the origin a request came to: this server.
+  const simulator: Simulator = createSimulator(options);
   const hooked: HookedSimulator = {
     url: "",
-    stats: () => simulator!.stats(),
+    stats: () => simulator.stats(),
     onRequest: () => {},
     onVideoBytes: () => {},
     close: async () => {
-      simulator?.close();
+      simulator.close();
       await server.shutdown();
     },
   };
@@ -60,7 +61,7 @@ export function startHookedSimulator(options: SimulatorOptions): HookedSimulator
       const url = new URL(request.url);
       const kind = kindOf(request.method, url.pathname);
       hooked.onRequest(kind, url);
-      const response = await simulator!.handler(request);
+      const response = await simulator.handler(request);
       if (kind !== "download" || response.body === null) return response;
       return new Response(inPieces(response.body, (sent) => hooked.onVideoBytes(sent)), {
         status: response.status,
@@ -69,7 +70,6 @@ export function startHookedSimulator(options: SimulatorOptions): HookedSimulator
     },
   );
   hooked.url = `http://127.0.0.1:${server.addr.port}`;
-  simulator = createSimulator({ ...options, fileBaseUrl: hooked.url });
   return hooked;
 }
 
@@ -89,7 +89,7 @@ function inPieces(
   let pending: Uint8Array = new Uint8Array(0);
   let sent = 0;
   return new ReadableStream<Uint8Array>({
-    async pull(controller) {
+    async pull(controller): Promise<void> {
       while (pending.byteLength === 0) {
         const { done, value } = await reader.read();
         if (done) return controller.close();
@@ -101,7 +101,7 @@ function inPieces(
       sent += piece.byteLength;
       controller.enqueue(piece.slice());
     },
-    cancel(reason) {
+    cancel(reason): Promise<void> {
       return reader.cancel(reason);
     },
   });
