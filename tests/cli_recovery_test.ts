@@ -28,3 +28,16 @@ Deno.test("`journalFailureLines()` says so when every event reached the journal 
   assert.equal(lines.length, 2);
   assert.match(lines[1], /every event .* is in the journal/);
 });
+
+Deno.test("`journalFailureLines()` prints no control character from a hostile task id, and its line still folds back", () => {
+  const hostile: JournalEvent = {
+    type: "submitted",
+    at: AT,
+    job: "a",
+    key: "k-a",
+    task: "t\u001b]0;pwned\u0007\u009b31m",
+  };
+  const lines = journalFailureLines(new Error("Cannot append"), [{ event: hostile }], "out");
+  for (const line of lines) assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f]/);
+  assert.deepEqual(parseRecoveryText(lines.at(-1)!, "r.jsonl").events, [hostile]);
+});

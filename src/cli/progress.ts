@@ -6,7 +6,7 @@
  */
 import type { RunEvent } from "../runner/events.ts";
 import type { JournalEvent } from "../journal/events.ts";
-import { encodeEvent } from "../journal/codec.ts";
+import { eventLine, safeText } from "./recovery.ts";
 
 /** How events are rendered. */
 export interface ProgressOptions {
@@ -52,12 +52,12 @@ const IMPORTANT = new Set<RunEvent["type"]>([
 
 /** What an event the journal could not take is about, and where it is kept. */
 function unjournaledLine(event: JournalEvent, keptIn: string | undefined): string {
-  const job = "job" in event ? event.job : "-";
-  const task = "task" in event ? ` (task ${event.task})` : "";
+  const job = "job" in event ? safeText(event.job) : "-";
+  const task = "task" in event ? ` (task ${safeText(event.task)})` : "";
   const what = `${job}: the journal does not hold "${event.type}"${task}`;
   return keptIn === undefined
-    ? `${what}, and it could not be kept: ${encodeEvent(event)}`
-    : `${what}; kept in ${keptIn}, which the next run adds to the journal`;
+    ? `${what}, and it could not be kept: ${eventLine(event)}`
+    : `${what}; kept in ${safeText(keptIn)}, which the next run adds to the journal`;
 }
 
 /** One line of text for an event, or undefined for events a person need not see. */

@@ -61,7 +61,7 @@ export function journalFailureLines(
   for (const { event, keptIn } of unjournaled) {
     lines.push(
       `  ${describe(event)}: ${
-        keptIn === undefined ? "NOT KEPT (see below)" : `kept in ${keptIn}`
+        keptIn === undefined ? "NOT KEPT (see below)" : `kept in ${safeText(keptIn)}`
       }`,
     );
   }
@@ -79,14 +79,43 @@ export function journalFailureLines(
         `${plural(nowhere.length, "line")} as ${join(outDir, "recovered-manual.jsonl")} ` +
         `before the next run, which adds them to the journal:`,
     );
-    for (const { event } of nowhere) lines.push(encodeEvent(event));
+    for (const { event } of nowhere) lines.push(eventLine(event));
   }
   return lines;
 }
 
 /** `job clip-1, task t-1 (submitted)`. */
 function describe(event: JournalEvent): string {
-  const job = "job" in event ? `job ${event.job}` : event.type;
-  const task = "task" in event ? `, task ${event.task}` : "";
+  const job = "job" in event ? `job ${safeText(event.job)}` : event.type;
+  const task = "task" in event ? `, task ${safeText(event.task)}` : "";
   return `${job}${task} (${event.type})`;
+}
+
+/** Control characters (C0, DEL, C1) that a terminal may act on. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text the service or the manifest controls, safe to print: each control
+ * character shown as `\u{..}`, so an id cannot retitle or recolour a terminal.
+ *
+ * @param text Any text.
+ * @returns The text with its control characters escaped.
+ */
+export function safeText(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+}
+
+/**
+ * An event as a journal line safe to print and to paste back: JSON already
+ * escapes C0 characters; DEL and C1 are escaped the JSON way too, so the line
+ * reads back as the same event.
+ *
+ * @param event The event.
+ * @returns One line of JSON.
+ */
+export function eventLine(event: JournalEvent): string {
+  return encodeEvent(event).replace(
+    CONTROL,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
