@@ -92,6 +92,7 @@ function describe(event: JournalEvent): string {
 }
 
 /** Control characters (C0, DEL, C1) that a terminal may act on. */
+// deno-lint-ignore no-control-regex -- matching them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /**
