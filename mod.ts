@@ -59,6 +59,7 @@ export type {
 export { readJournalStates, type ReplayResult, replayText } from "./src/journal/replay.ts";
 export { type JournalWriter, openJournal, type OpenJournalOptions } from "./src/journal/writer.ts";
 export { acquireLock, type LockHolder, type OutputLock } from "./src/journal/lock.ts";
+export { foldRecoveryFiles, RecoveryFile } from "./src/journal/recovery.ts";
 export {
   type JobAction,
   type PlanOptions,
@@ -77,8 +78,10 @@ export {
   type EventJournal,
   executeRun,
   type ExecutorOptions,
+  type RecoverySink,
   type RunResult,
   type ServiceClient,
+  type UnjournaledEvent,
 } from "./src/runner/executor.ts";
 export type { Clock } from "./src/runner/clock.ts";
 export type { RunEvent, RunEventSink } from "./src/runner/events.ts";
