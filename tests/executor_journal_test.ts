@@ -298,3 +298,23 @@ Deno.test("executeRun() keeps the status a poll saw when the journal breaks mid-
   assert.deepEqual(outcome.service.callsOf("submit"), []);
   assert.equal(outcome.clock.pending, 0);
 });
+
+Deno.test("executeRun() sends no POST when stopped while its submitting event was being made durable", async () => {
+  const stop = new AbortController();
+  let journal!: BreakingJournal;
+  const outcome = await run(
+    [submit("a")],
+    (clock) =>
+      journal = new BreakingJournal(clock, (event) => {
+        if (event.type === "submitting") stop.abort();
+        return false;
+      }),
+    { options: { stop: stop.signal } },
+  );
+  assert.equal(outcome.result.interrupted, true);
+  assert.deepEqual(outcome.service.calls, []);
+  assert.deepEqual(journal.events.map(label), ["submitting a", "not_created a"]);
+  const [, notCreated] = journal.events;
+  assert.ok(notCreated.type === "not_created" && notCreated.status === 0);
+  assert.equal(notCreated.key, "key-a");
+});
