@@ -12,7 +12,8 @@ import { BatchError, ConfigError, ManifestError, messageOf } from "../errors.ts"
 import { loadCatalog } from "../catalog_file.ts";
 import { validateManifest, type ValidationResult } from "../manifest/validate.ts";
 import { defaultOutDir, journalPath } from "../manifest/paths.ts";
-import { type JournalReplay, readJournal, readJournalStates } from "../journal/replay.ts";
+import { JournalReplay, readJournal } from "../journal/replay.ts";
+import { readRecoveryFiles } from "../journal/recovery.ts";
 import type { JobState } from "../journal/events.ts";
 import { acquireLock, type OutputLock } from "../journal/lock.ts";
 import type { ReportExtras } from "../report/html.ts";
@@ -194,6 +195,7 @@ export async function readStates(
   replay?: JournalReplay,
 ): Promise<Map<string, JobState>> {
   const path = journalPath(outDir);
+  replay ??= new JournalReplay();
   const { states, skipped } = await readJournal(path, replay);
   if (skipped > 0) {
     io.stderr(
@@ -201,7 +203,33 @@ export async function readStates(
         `the events they held are not counted`,
     );
   }
+  for (const line of await applyRecovered(outDir, replay)) io.stderr(line);
   return states;
+}
+
+/**
+ * Apply the events of recovery files an earlier run left (not folded yet:
+ * `run` folds them under the lock before reading), so every command shows
+ * what the next run will know.
+ *
+ * @returns Warnings, one a file.
+ */
+async function applyRecovered(outDir: string, replay: JournalReplay): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const file of await readRecoveryFiles(outDir)) {
+    if (file.events === undefined) {
+      warnings.push(`warning: ${file.error}`);
+      continue;
+    }
+    for (const event of file.events) replay.apply(event);
+    if (file.events.length > 0) {
+      warnings.push(
+        `warning: ${file.path}: ${plural(file.events.length, "event")} not in the journal yet ` +
+          `(counted here; the next run adds them)`,
+      );
+    }
+  }
+  return warnings;
 }
 
 /**
@@ -219,7 +247,12 @@ export async function currentReport(
   now: Date,
   states?: ReadonlyMap<string, JobState>,
 ): Promise<ReportModel> {
-  states ??= await readJournalStates(journalPath(outDir));
+  if (states === undefined) {
+    const replay = new JournalReplay();
+    await readJournal(journalPath(outDir), replay);
+    await applyRecovered(outDir, replay);
+    states = replay.states;
+  }
   return buildReport({
     manifest: validation.manifest,
     jobs: validation.jobs,

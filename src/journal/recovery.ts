@@ -179,6 +179,46 @@ export async function foldRecoveryFiles(
   return folded;
 }
 
+/** A recovery file as read without folding it. */
+export interface PendingRecovery {
+  /** The file's path. */
+  path: string;
+  /** Its events; absent when it cannot be read (see `error`). */
+  events?: JournalEvent[];
+  /** Why it cannot be read (the next run will stop on it). */
+  error?: string;
+}
+
+/**
+ * Read the output folder's recovery files without folding them, for the
+ * commands that only look (`status`, `report`): what the next run will add
+ * to the journal.
+ *
+ * @param outDir The output folder.
+ * @returns Each file, oldest first; none when the folder does not exist.
+ */
+export async function readRecoveryFiles(outDir: string): Promise<PendingRecovery[]> {
+  let names: string[];
+  try {
+    names = (await Array.fromAsync(Deno.readDir(outDir)))
+      .filter((entry) => entry.isFile && isRecoveryFileName(entry.name))
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return [];
+  }
+  const files: PendingRecovery[] = [];
+  for (const name of names) {
+    const path = join(outDir, name);
+    try {
+      files.push({ path, events: parseRecoveryText(await Deno.readTextFile(path), path).events });
+    } catch (error) {
+      files.push({ path, error: messageOf(error) });
+    }
+  }
+  return files;
+}
+
 /** Options of {@linkcode RecoveryFile.reserve}. */
 export interface ReserveOptions {
   /** Bytes of newlines to reserve. @default 65536 */
