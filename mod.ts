@@ -55,7 +55,23 @@ export {
 export type { EstimateJson, SpendLineJson, SpendRowJson } from "./src/estimate.ts";
 export type { RunEvent, RunEventSink } from "./src/runner/events.ts";
 export type { Clock } from "./src/runner/clock.ts";
-export type { JobError, TaskStatus } from "./src/journal/events.ts";
+export type {
+  DownloadedEvent,
+  DownloadFailedEvent,
+  JobError,
+  JournalEvent,
+  NotCreatedEvent,
+  RejectedEvent,
+  RunStartedEvent,
+  StatusEvent,
+  SubmittedEvent,
+  SubmittingEvent,
+  TaskFailedEvent,
+  TaskStatus,
+  TaskSucceededEvent,
+  UnknownOutcomeEvent,
+} from "./src/journal/events.ts";
+export type { UnjournaledEvent } from "./src/runner/executor.ts";
 export {
   type InvalidJobRow,
   REPORT_STATUSES,

@@ -9,9 +9,10 @@ import { BatchError, ConfigError, messageOf } from "../errors.ts";
 import type { InputFile } from "../out_dir.ts";
 import type { ValidationResult } from "../manifest/validate.ts";
 import { journalPath } from "../manifest/paths.ts";
-import { type JournalReplay, readJournal } from "../journal/replay.ts";
+import { JournalReplay, readJournal } from "../journal/replay.ts";
 import type { JobState } from "../journal/events.ts";
 import { acquireLock, type OutputLock } from "../journal/lock.ts";
+import { foldRecoveryFiles, readRecoveryFiles } from "../journal/recovery.ts";
 import type { ReportExtras } from "../report/html.ts";
 import { buildReport, type ReportModel } from "../report/summary.ts";
 import { plural } from "../text.ts";
@@ -92,9 +93,9 @@ function outDirError(outDir: string, cause: unknown): ConfigError {
 }
 
 /**
- * Replay an output folder's journal, with a notice when lines in it could not
- * be read and were skipped (a torn last line, normal after a crash, is not
- * mentioned).
+ * Replay an output folder's journal and any recovery files not folded into it
+ * yet, with a notice when lines could not be read and were skipped (a torn
+ * last line, normal after a crash, is not mentioned) and for each such file.
  *
  * @param outDir The output folder.
  * @param notice Receives the notice.
@@ -104,17 +105,52 @@ function outDirError(outDir: string, cause: unknown): ConfigError {
 export async function readJournalWithNotice(
   outDir: string,
   notice: (line: string) => void,
-  replay?: JournalReplay,
+  replay: JournalReplay = new JournalReplay(),
 ): Promise<Map<string, JobState>> {
   const path = journalPath(outDir);
-  const { states, skipped } = await readJournal(path, replay);
+  const { skipped } = await readJournal(path, replay);
   if (skipped > 0) {
     notice(
       `warning: ${path}: ${plural(skipped, "corrupt line")} skipped; ` +
         `the events they held are not counted`,
     );
   }
-  return states;
+  // Recovery files not folded yet (`run` folds them under the lock before
+  // reading): counted, so every command shows what the next run will know.
+  for (const file of await readRecoveryFiles(outDir)) {
+    if (file.events === undefined) {
+      notice(`warning: ${file.error}`);
+      continue;
+    }
+    for (const event of file.events) replay.apply(event);
+    if (file.events.length > 0) {
+      notice(
+        `warning: ${file.path}: ${plural(file.events.length, "event")} not in the journal yet ` +
+          `(counted here; the next run adds them)`,
+      );
+    }
+  }
+  return replay.states;
+}
+
+/**
+ * Fold the recovery files an earlier run left (events its journal could not
+ * take) into the journal, with a notice for each.
+ *
+ * @param outDir The output folder (locked by the caller).
+ * @param notice Receives a line per folded file, and a warning for a torn last line.
+ * @throws {BatchError} (exit 2) When a recovery file cannot be used; nothing is sent then.
+ */
+export async function foldRecoveryWithNotice(
+  outDir: string,
+  notice: (line: string) => void,
+): Promise<void> {
+  for (const file of await foldRecoveryFiles(outDir, journalPath(outDir))) {
+    if (file.events > 0) {
+      notice(`recovered: ${plural(file.events, "event")} from ${file.path} added to the journal`);
+    }
+    if (file.tornTail) notice(`warning: ${file.path}: its last line was cut short and was dropped`);
+  }
 }
 
 /**

@@ -16,7 +16,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type ApiError, ConfigError, type ExitCode, ManifestError } from "../errors.ts";
+import { type ApiError, ConfigError, ExitCode, ManifestError } from "../errors.ts";
 import type { PriceList } from "../prices.ts";
 import { checkSpendLimit } from "../spend_guard.ts";
 import { withEstimate } from "../report/estimate.ts";
@@ -27,7 +27,9 @@ import { currentHolder } from "../journal/lock.ts";
 import { openJournal } from "../journal/writer.ts";
 import { JournalReplay } from "../journal/replay.ts";
 import { planRun } from "../plan.ts";
-import { executeRun } from "../runner/executor.ts";
+import { executeRun, type UnjournaledEvent } from "../runner/executor.ts";
+import { RecoveryFile, reserveBytesFor } from "../journal/recovery.ts";
+import { journalFailureLines } from "./recovery_notice.ts";
 import type { RunEventSink } from "../runner/events.ts";
 import { type Clock, realClock } from "../runner/clock.ts";
 import { ensureVideoApi } from "../runner/service_check.ts";
@@ -45,6 +47,7 @@ import {
 import { VERSION } from "../version.ts";
 import {
   buildBatchReport,
+  foldRecoveryWithNotice,
   inputFilesOf,
   lockOutDir,
   readJournalWithNotice,
@@ -77,7 +80,10 @@ export interface RunBatchOptions {
   skipInvalid?: boolean;
   /** Receives every event of the run, as the CLI renders them. */
   onEvent?: RunEventSink;
-  /** Receives notices a person should read (a corrupt journal line, an output clash). */
+  /**
+   * Receives notices a person should read: a corrupt journal line, an output
+   * clash, recovered events, and what a journal failure left where.
+   */
   onNotice?: (line: string) => void;
   /** Stops the run gracefully: no new submission, state saved. */
   signal?: AbortSignal;
@@ -106,6 +112,12 @@ export interface RunBatchResult {
   unauthorized?: ApiError;
   /** True when `signal` stopped the run. */
   interrupted: boolean;
+  /**
+   * Set when the journal could not be written: the run stopped submitting at
+   * once; `unjournaled` lists every event the journal lacks (and where each
+   * is kept), for the next run to take back without paying again.
+   */
+  journalFailure?: { error: unknown; unjournaled: UnjournaledEvent[] };
 }
 
 /**
@@ -146,6 +158,8 @@ export async function runBatch(
   const lock = await lockOutDir(outDir);
   try {
     await checkLayout(outDir);
+    // Events an earlier run could not journal go in before anything is read.
+    await foldRecoveryWithNotice(outDir, notice);
     // One replay: read once, then kept current with every event this run appends.
     const replay = new JournalReplay();
     const states = await readJournalWithNotice(outDir, notice, replay);
@@ -187,6 +201,16 @@ export async function runBatch(
       });
     }
     const journal = await openJournal(journalPath(outDir));
+    // Where events go if the journal fails: reserved now, while there is room.
+    let recovery: RecoveryFile;
+    try {
+      recovery = await RecoveryFile.reserve(outDir, {
+        bytes: reserveBytesFor(options.concurrency ?? 5),
+      });
+    } catch (error) {
+      await journal.close();
+      throw error;
+    }
     let result;
     try {
       const { pid, host } = currentHolder();
@@ -214,11 +238,22 @@ export async function runBatch(
         once: options.once ?? false,
         backoff,
         clock,
+        recovery,
         ...(options.signal ? { stop: options.signal } : {}),
-        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        onEvent: (event) => {
+          // The report shows what the run knows, journaled or not.
+          if (event.type === "unjournaled") replay.apply(event.event);
+          options.onEvent?.(event);
+        },
       });
     } finally {
       await journal.close();
+      await recovery.close();
+    }
+    if (result.journalFailure !== undefined) {
+      // Said before anything else is written: the reports may not fit either.
+      const lines = journalFailureLines(result.journalFailure, result.unjournaled ?? [], outDir);
+      for (const line of lines) notice(line);
     }
     const built = buildBatchReport(validation, replay.states, new Date(clock.now()));
     const report = options.prices
@@ -237,15 +272,26 @@ export async function runBatch(
       if (!(error instanceof ReportWriteError)) throw error;
       reportError = error;
     }
+    const exitCode = runExitCode(report.totals, {
+      unauthorized: result.unauthorized !== undefined,
+      interrupted: result.interrupted,
+    });
     return {
-      exitCode: runExitCode(report.totals, {
-        unauthorized: result.unauthorized !== undefined,
-        interrupted: result.interrupted,
-      }),
+      // A journal that failed leaves work for the next run (folding what was
+      // kept, then the jobs not submitted): 3, unless a stronger reason holds.
+      exitCode: result.journalFailure !== undefined && exitCode !== ExitCode.Unauthorized &&
+          exitCode !== ExitCode.Interrupted
+        ? ExitCode.Pending
+        : exitCode,
       report,
       outDir,
       ...(reportError ? { reportError } : {}),
       ...(result.unauthorized ? { unauthorized: result.unauthorized } : {}),
+      ...(result.journalFailure !== undefined
+        ? {
+          journalFailure: { error: result.journalFailure, unjournaled: result.unjournaled ?? [] },
+        }
+        : {}),
       interrupted: result.interrupted,
     };
   } finally {

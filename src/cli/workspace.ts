@@ -12,8 +12,8 @@ import { ManifestError, UsageError } from "../errors.ts";
 import type { InputFile } from "../out_dir.ts";
 import { loadCatalog } from "../catalog_file.ts";
 import { validateManifest, type ValidationResult } from "../manifest/validate.ts";
-import { defaultOutDir, journalPath } from "../manifest/paths.ts";
-import { type JournalReplay, readJournalStates } from "../journal/replay.ts";
+import { defaultOutDir } from "../manifest/paths.ts";
+import type { JournalReplay } from "../journal/replay.ts";
 import type { JobState } from "../journal/events.ts";
 import type { ReportExtras } from "../report/html.ts";
 import type { ReportModel, ReportTotals } from "../report/summary.ts";
@@ -208,7 +208,7 @@ export async function currentReport(
   now: Date,
   states?: ReadonlyMap<string, JobState>,
 ): Promise<ReportModel> {
-  states ??= await readJournalStates(journalPath(outDir));
+  states ??= await readJournalWithNotice(outDir, () => {});
   return buildBatchReport(validation, states, now);
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { JobError, TaskStatus } from "../journal/events.ts";
+import type { JobError, JournalEvent, TaskStatus } from "../journal/events.ts";
 
 /** Every event the executor emits. */
 export type RunEvent =
@@ -33,7 +33,14 @@ export type RunEvent =
   | { type: "job_failed"; job: string; task?: string; error: JobError }
   | { type: "task_timed_out"; job: string; task: string; waitedMs: number }
   | { type: "download_finished"; job: string; output: string; bytes: number; sha256: string }
-  | { type: "run_stopping"; reason: "interrupted" | "unauthorized" }
+  | { type: "run_stopping"; reason: "interrupted" | "unauthorized" | "journal_failed" }
+  /** An append to the journal failed: the run stops submitting and ends early. */
+  | { type: "journal_failed"; message: string }
+  /**
+   * An event that is not in the journal after that failure: kept in a
+   * recovery file (`keptIn`) or nowhere but in what the run prints.
+   */
+  | { type: "unjournaled"; event: JournalEvent; keptIn?: string }
   | { type: "run_finished" };
 
 /** Receives run events. */

@@ -13,14 +13,13 @@ import {
   loadJobs,
   lockOutDir,
   outDirOf,
+  readStates,
   refuseProblems,
   reportExtras,
 } from "../workspace.ts";
 import { ReportWriteError, writeReports } from "../../report/write.ts";
 import { refuseInputsInside, REPORT_FILES } from "../../out_dir.ts";
 import { withEstimate } from "../../report/estimate.ts";
-import { readJournalStates } from "../../journal/replay.ts";
-import { journalPath } from "../../manifest/paths.ts";
 import { pricesOf } from "../prices.ts";
 
 /**
@@ -46,7 +45,7 @@ export async function reportCommand(command: ReportCommand, io: CliIO): Promise<
   await refuseInputsInside(outDir, inputFilesOf(command, validation), action);
   const lock = await lockOutDir(outDir);
   try {
-    const states = await readJournalStates(journalPath(outDir));
+    const states = await readStates(io, outDir);
     const current = await currentReport(validation, outDir, new Date(), states);
     const report = priced
       ? withEstimate(current, { jobs: validation.jobs, states, prices: priced.prices })
