@@ -7,7 +7,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { type Catalog, type ModelRule, SIZES } from "../catalog.ts";
+import { type Catalog, type ModelRule, modelRule, SIZES } from "../catalog.ts";
 import { imageLimitWarnings, type ImageProbe } from "../image.ts";
 import type { JobImage } from "./job.ts";
 import { outputNameProblem } from "./ids.ts";
@@ -208,7 +208,7 @@ function readField(
       const model = text(value);
       if (model === undefined) {
         problems.push(typeProblem("model", "text", value));
-      } else if (!(model in context.catalog)) {
+      } else if (modelRule(context.catalog, model) === undefined) {
         const hint = nearest(model, context.models);
         problems.push({
           code: "unknown_model",
