@@ -8,6 +8,7 @@ import type { StatusCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import type { ReportModel } from "../../report/summary.ts";
 import { ExitCode } from "../../errors.ts";
+import { escapeControls } from "../../text.ts";
 import {
   checkOutDir,
   currentReport,
@@ -62,7 +63,8 @@ export function statusLines(report: ReportModel, outDir: string): string[] {
       : job.task_id
       ? `task ${job.task_id}`
       : "";
-    return `${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${detail ?? ""}`.trimEnd();
+    const line = `${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${detail ?? ""}`.trimEnd();
+    return escapeControls(line);
   });
   lines.push(`${totalsLine(report.totals)} (${outDir})`);
   return lines;
