@@ -17,6 +17,7 @@
 import { ApiError, messageOf } from "../errors.ts";
 import { classifySubmitFailure, parseRetryAfter } from "./retry.ts";
 import { parseErrorBody, parseTask, type Task } from "./wire.ts";
+import { keyRedactor } from "./redact.ts";
 
 /** One reference image sent as an `input_reference` file part. */
 export interface SubmitImage {
@@ -106,6 +107,7 @@ interface Exchange {
 export class CometClient {
   readonly #baseUrl: string;
   readonly #apiKey: string;
+  readonly #redactor: (text: string) => string;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -130,6 +132,7 @@ export class CometClient {
     }
     this.#baseUrl = base.href.replace(/\/+$/, "");
     this.#apiKey = options.apiKey;
+    this.#redactor = keyRedactor(options.apiKey);
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
     this.#now = options.now ?? Date.now;
@@ -186,7 +189,8 @@ export class CometClient {
     if (response.ok) {
       try {
         if (exchange.bodyFailure) throw exchange.bodyFailure;
-        return { kind: "created", task: parseTask(JSON.parse(exchange.text ?? "")) };
+        const task = this.#redactTask(parseTask(JSON.parse(exchange.text ?? "")));
+        return { kind: "created", task };
       } catch (cause) {
         return {
           kind: "unknown",
@@ -235,7 +239,7 @@ export class CometClient {
       throw this.#transportError(action, "GET", url, exchange.bodyFailure);
     }
     try {
-      return parseTask(JSON.parse(exchange.text ?? ""));
+      return this.#redactTask(parseTask(JSON.parse(exchange.text ?? "")));
     } catch (cause) {
       throw new ApiError(
         `${action}: the service answered ${response.status} but its body is not a task ` +
@@ -262,7 +266,7 @@ export class CometClient {
     url: string,
     options: { offset?: number; signal?: AbortSignal } = {},
   ): Promise<Response> {
-    const shownUrl = withoutQuery(url);
+    const shownUrl = this.#redact(withoutQuery(url));
     const action = `Cannot download the video from ${shownUrl}`;
     const headers: Record<string, string> = {
       "Accept-Encoding": "identity",
@@ -411,10 +415,11 @@ export class CometClient {
         { ...context, cause: exchange.bodyFailure },
       );
     }
+    // Redacted before it is parsed too: an excerpt could cut an echoed key in two.
     const body = parseErrorBody(
       response.status,
       response.headers.get("content-type"),
-      exchange.text ?? "",
+      this.#redact(exchange.text ?? ""),
     );
     const codePart = body.serviceCode !== undefined && body.serviceCode !== body.message
       ? ` (${body.serviceCode})`
@@ -458,16 +463,23 @@ export class CometClient {
   }
 
   /**
-   * Remove the key from any text that came from elsewhere. A key of 8 or more
-   * characters is removed wherever it occurs; a shorter one (a test key) only
-   * where it stands as a token, so that ordinary words stay readable.
+   * Remove the key, in any form the service might echo it (see
+   * `keyRedactor`), from any text that came from elsewhere.
    */
   #redact(text: string): string {
-    const key = this.#apiKey;
-    if (key.length === 0) return text;
-    if (key.length >= 8) return text.replaceAll(key, "[redacted]");
-    const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    return text.replace(new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`, "g"), "[redacted]");
+    return this.#redactor(text);
+  }
+
+  /** A task as the service described it, with the key removed from its words. */
+  #redactTask(task: Task): Task {
+    const redacted: Task = { ...task, rawStatus: this.#redact(task.rawStatus) };
+    if (task.error) {
+      redacted.error = {
+        code: this.#redact(task.error.code),
+        message: this.#redact(task.error.message),
+      };
+    }
+    return redacted;
   }
 }
 

@@ -11,14 +11,14 @@ import { CLIP_MP4 } from "../../src/simulator/assets/clip_mp4.ts";
 /** How the service answers one submission (the n-th POST, from 0). */
 export type HostileSubmit =
   | { kind: "created"; id: string }
-  | { kind: "error"; status: number; body: unknown };
+  | { kind: "error"; status: number; body: unknown; requestId?: string };
 
 /** How the service answers a GET of a created task. */
 export type HostileTask =
   | { kind: "succeeded"; status?: string }
   | { kind: "failed"; status?: string; code?: string; message: string }
   | { kind: "running"; status: string }
-  | { kind: "error"; status: number; body: unknown };
+  | { kind: "error"; status: number; body: unknown; requestId?: string };
 
 /** One request as it arrived. */
 export interface HostileRequest {
@@ -51,10 +51,13 @@ export interface HostileService {
 export function startHostileService(script: HostileScript): HostileService {
   const requests: HostileRequest[] = [];
   let posts = 0;
-  const json = (status: number, body: unknown): Response =>
+  const json = (status: number, body: unknown, requestId?: string): Response =>
     new Response(JSON.stringify(body), {
       status,
-      headers: { "content-type": "application/json" },
+      headers: {
+        "content-type": "application/json",
+        ...(requestId === undefined ? {} : { "x-request-id": requestId }),
+      },
     });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -71,7 +74,7 @@ export function startHostileService(script: HostileScript): HostileService {
       }
       if (request.method === "POST" && url.pathname === "/v1/videos") {
         const answer = script.submit(posts++);
-        if (answer.kind === "error") return json(answer.status, answer.body);
+        if (answer.kind === "error") return json(answer.status, answer.body, answer.requestId);
         return json(200, {
           id: answer.id,
           object: "video",
@@ -87,7 +90,7 @@ export function startHostileService(script: HostileScript): HostileService {
         const base = { id, object: "video", created_at: Math.floor(Date.now() / 1000) };
         switch (answer.kind) {
           case "error":
-            return json(answer.status, answer.body);
+            return json(answer.status, answer.body, answer.requestId);
           case "running":
             return json(200, { ...base, status: answer.status, progress: 50 });
           case "failed":
