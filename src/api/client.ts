@@ -16,7 +16,7 @@
  */
 import { ApiError, messageOf } from "../errors.ts";
 import { classifySubmitFailure, parseRetryAfter } from "./retry.ts";
-import { parseErrorBody, parseTask, type Task } from "./wire.ts";
+import { parseErrorBody, parseTask, type Task, taskIdProblem } from "./wire.ts";
 import { keyRedactor } from "./redact.ts";
 
 /** One reference image sent as an `input_reference` file part. */
@@ -226,6 +226,17 @@ export class CometClient {
   async getTask(id: string, signal?: AbortSignal): Promise<Task> {
     const url = `${this.#baseUrl}/v1/videos/${encodeURIComponent(id)}`;
     const action = `Cannot fetch task "${id}"`;
+    const idProblem = taskIdProblem(id);
+    if (idProblem !== undefined) {
+      // Sending it would fetch another path; the service cannot know such a task.
+      throw new ApiError(`${action}: ${idProblem}`, {
+        status: 0,
+        method: "GET",
+        url,
+        code: "bad_task_id",
+        serviceCode: "task_not_exist",
+      });
+    }
     let exchange: Exchange;
     try {
       exchange = await this.#exchange(url, { method: "GET", headers: this.#apiHeaders() }, signal);

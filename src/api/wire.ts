@@ -133,6 +133,23 @@ function readTaskError(body: Record<string, unknown>): JobError | undefined {
 }
 
 /**
+ * Why a task id cannot name its task in a URL, if it cannot: `.` and `..` are
+ * path steps that every URL parser removes, even percent-encoded, so
+ * `GET /v1/videos/..` would ask for another resource. Any other text is
+ * percent-encoded as one path segment.
+ *
+ * @param id The task id as the service sent it.
+ * @returns The problem, or undefined for a usable id.
+ */
+export function taskIdProblem(id: string): string | undefined {
+  if (id.trim() === "") return "the task id is empty";
+  if (id === "." || id === "..") {
+    return `the task id "${id}" cannot be used in a URL, so the task cannot be followed`;
+  }
+  return undefined;
+}
+
+/**
  * Read a task object from a parsed JSON body. Tolerant of both dialects, of
  * a `{"data": {...}}` wrapper, of progress as `"50%"`, and of the video URL
  * under `video_url`, `url` or `content.video_url`.
@@ -156,6 +173,8 @@ export function parseTask(body: unknown): Task {
   if (id === undefined) {
     throw new TypeError('Cannot read task: the body has no "id" or "task_id"');
   }
+  const idProblem = taskIdProblem(id);
+  if (idProblem !== undefined) throw new TypeError(`Cannot read task: ${idProblem}`);
   const rawStatus = nonEmptyString(object.status) ?? "";
   const task: Task = { id, status: normaliseStatus(rawStatus), rawStatus };
   const progress = readProgress(object.progress);
