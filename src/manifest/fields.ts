@@ -252,8 +252,9 @@ function readField(
       const resolution = text(value);
       const all = context.resolutions;
       if (resolution === undefined || !all.includes(resolution)) {
-        const hint = typeof value === "number" && all.includes(`${value}p`)
-          ? ` (did you mean "${value}p"?)`
+        const digits = typeof value === "number" ? String(value) : text(value);
+        const hint = digits !== undefined && /^\d+$/.test(digits) && all.includes(`${digits}p`)
+          ? ` (did you mean "${digits}p"?)`
           : "";
         problems.push({
           code: "not_allowed",
