@@ -348,6 +348,8 @@ function imageMessage(path: string, probe: Extract<ImageProbe, { ok: false }>): 
       return `image ${path} cannot be read: ${probe.detail ?? "unknown reason"}`;
     case "empty":
       return `image ${path} is an empty file`;
+    case "too_large":
+      return `image ${path} cannot be used: ${probe.detail ?? "it is too large"}`;
     case "format":
       return probe.detail
         ? `image ${path} is ${
