@@ -163,3 +163,12 @@ Deno.test("run keeps jobs whose ids and outputs are Object.prototype member name
     assert.equal(again.code, 0);
   });
 });
+
+Deno.test("a command named after an Object.prototype member is an unknown command (exit 2)", async () => {
+  for (const name of NAMES) {
+    const result = await runCli([name, "manifest.yaml"]);
+    assertClean(result);
+    assert.equal(result.code, 2, name);
+    assert.match(result.stderr.join("\n"), new RegExp(`Unknown command "${name}"`));
+  }
+});
