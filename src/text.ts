@@ -53,6 +53,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
  * reorder what is shown.
  */
 const CONTROL_CHARACTERS =
+  // deno-lint-ignore no-control-regex -- matching control characters is the point
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
