@@ -16,7 +16,7 @@
  */
 import { ApiError, messageOf } from "../errors.ts";
 import { classifySubmitFailure, parseRetryAfter } from "./retry.ts";
-import { parseErrorBody, parseTask, type Task, taskIdProblem } from "./wire.ts";
+import { parseErrorBody, parseTask, type Task, TaskIdError, taskIdProblem } from "./wire.ts";
 import { keyRedactor } from "./redact.ts";
 
 /** One reference image sent as an `input_reference` file part. */
@@ -192,11 +192,15 @@ export class CometClient {
         const task = this.#redactTask(parseTask(JSON.parse(exchange.text ?? "")));
         return { kind: "created", task };
       } catch (cause) {
+        const what = cause instanceof TaskIdError
+          ? `the service created a task that cannot be followed ` +
+            `(${this.#redact(messageOf(cause))}); the task exists and may be billed`
+          : `the service answered ${response.status} but its body is not a task ` +
+            `(${this.#redact(messageOf(cause))}); a task may exist`;
         return {
           kind: "unknown",
           error: new ApiError(
-            `${action}: the service answered ${response.status} but its body is not a task ` +
-              `(${this.#redact(messageOf(cause))}); a task may exist`,
+            `${action}: ${what}`,
             { ...this.#context("POST", url, response), code: "bad_response", cause },
           ),
         };
