@@ -64,7 +64,7 @@ Deno.test("keyRedactor() removes the key in every echoed form and leaves other t
 
 Deno.test("run keeps no echoed form of the key in the output folder or the printed lines", async () => {
   await withTempDir(async (dir) => {
-    const manifest = await writeManifest(dir, sampleJobs(4));
+    const manifest = await writeManifest(dir, sampleJobs(5));
     const all = Object.values(FORMS).join(" | ");
     const service = startHostileService({
       submit: (n) =>
@@ -75,6 +75,8 @@ Deno.test("run keeps no echoed form of the key in the output folder or the print
             body: { error: { message: `bad key ${all}`, code: FORMS.lower, type: "x" } },
             requestId: `req-${FORMS.base64}`,
           }
+          : n === 4
+          ? { kind: "created", id: `task-${FORMS["url-encoded"]}` }
           : { kind: "created", id: `task-${n}` },
       task: (id) =>
         id === "task-1"
@@ -107,6 +109,7 @@ Deno.test("run keeps no echoed form of the key in the output folder or the print
     const out = join(dir, "batch.out");
     const journal = await Deno.readTextFile(join(out, "state.jsonl"));
     assert.match(journal, /\[redacted\]/, "the service's messages are kept, redacted");
+    assert.match(journal, /its id task-\[redacted\] holds the API key/);
     for (const file of await listFiles(out)) {
       const text = new TextDecoder().decode(await Deno.readFile(join(out, file)));
       assert.deepEqual(leaks(text), [], file);

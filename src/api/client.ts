@@ -190,6 +190,12 @@ export class CometClient {
       try {
         if (exchange.bodyFailure) throw exchange.bodyFailure;
         const task = this.#redactTask(parseTask(JSON.parse(exchange.text ?? "")));
+        if (this.#redact(task.id) !== task.id) {
+          // Kept anywhere, such an id would write the key into the journal.
+          throw new TaskIdError(
+            `Cannot read task: its id ${this.#redact(task.id)} holds the API key`,
+          );
+        }
         return { kind: "created", task };
       } catch (cause) {
         const what = cause instanceof TaskIdError
