@@ -172,3 +172,35 @@ Deno.test("a command named after an Object.prototype member is an unknown comman
     assert.match(result.stderr.join("\n"), new RegExp(`Unknown command "${name}"`));
   }
 });
+
+Deno.test("run --simulate sends a --models model named after an Object.prototype member as plain text", async () => {
+  await withTempDir(async (dir) => {
+    for (const name of ["__proto__", "toString", "constructor"]) {
+      const models = join(dir, `models-${name}.yaml`);
+      await Deno.writeTextFile(
+        models,
+        `${name}:\n  seconds: { min: 4, max: 6 }\n  resolutions: [720p]\n`,
+      );
+      const manifest = join(dir, `sent-${name}.yaml`);
+      await Deno.writeTextFile(manifest, `- id: a\n  prompt: hi\n  model: ${name}\n`);
+      const result = await runCli([
+        "run",
+        manifest,
+        "--simulate",
+        "--models",
+        models,
+        "--poll-interval",
+        "0.02",
+      ]);
+      assertClean(result);
+      // The simulator, like the service, knows no such model: the job fails with its answer.
+      assert.equal(result.code, 1, result.stderr.join("\n"));
+      const report = await readReport(join(dir, `sent-${name}.out`));
+      assert.equal(report.jobs[0].status, "failed");
+      assert.match(
+        String((report.jobs[0].error as { message: string }).message),
+        new RegExp(`model "${name}" is not available`),
+      );
+    }
+  });
+});
