@@ -82,3 +82,15 @@ Deno.test("numbers written in other YAML forms are refused for seconds, not conv
     );
   });
 });
+
+Deno.test("a YAML id keeps the text written in flow style and under defaults:/jobs:", async () => {
+  await withTempDir(async (dir) => {
+    const yaml = join(dir, "flow.yaml");
+    await Deno.writeTextFile(
+      yaml,
+      "defaults: {model: doubao-seedance-1-0-pro, seconds: 4}\n" +
+        "jobs: [{id: 007, prompt: a}, {id: 1e3, prompt: b}, {id: 0x1F, prompt: c}]\n",
+    );
+    assert.deepEqual(await statusIds(yaml), ["007", "1e3", "0x1F"]);
+  });
+});
