@@ -108,3 +108,20 @@ Deno.test("run, status and report print no raw control character from the manife
     }
   });
 });
+
+Deno.test("the mod.ts entry point prints no raw control character either", async () => {
+  await withTempDir(async (dir) => {
+    const manifest = join(dir, "batch.yaml");
+    // JSON quoting in the issue line escapes C0 controls but not U+009B (a one-byte CSI).
+    await Deno.writeTextFile(manifest, `- id: "odd\\u009b2J"\n  prompt: hi\n  model: nope\n`);
+    const child = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../mod.ts", import.meta.url).pathname, "validate", manifest],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(child.code, 2);
+    const printed = new TextDecoder().decode(child.stderr) + new TextDecoder().decode(child.stdout);
+    assert.match(printed, /odd\\u009b2J/);
+    for (const line of printed.split("\n")) assert.doesNotMatch(line, RAW_CONTROL, line);
+  });
+});

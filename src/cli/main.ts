@@ -108,7 +108,7 @@ function reportFailure(error: unknown, io: CliIO, verbose: boolean): number {
  * second one exits at once.
  */
 export async function runCli(): Promise<never> {
-  const command = parse(Deno.args, processIO());
+  const command = parse(Deno.args, terminalSafe(processIO()));
   if (typeof command === "number") Deno.exit(command);
   const interrupt = new AbortController();
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
@@ -119,5 +119,5 @@ export async function runCli(): Promise<never> {
     interrupt.abort(new DOMException("interrupted", "AbortError"));
   };
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-  Deno.exit(await execute(command, processIO(interrupt.signal)));
+  Deno.exit(await execute(command, terminalSafe(processIO(interrupt.signal))));
 }
