@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { keyProblem } from "../src/api/key.ts";
+import { CometClient } from "../src/api/client.ts";
 import { runCli, withTempDir } from "./helpers/cli.ts";
 import { listFiles, sampleJobs, startService, writeManifest } from "./e2e/harness.ts";
 
@@ -80,4 +81,15 @@ Deno.test("run still trims whitespace around a key read from a file", async () =
       await service.close();
     }
   });
+});
+
+Deno.test("CometClient refuses a key that cannot travel in a header, without quoting it", () => {
+  for (const [, key] of BAD_KEYS) {
+    assert.throws(
+      () => new CometClient({ baseUrl: "http://127.0.0.1:9", apiKey: key }),
+      (error: unknown) =>
+        error instanceof TypeError && /^Cannot use the API key: /.test(error.message) &&
+        !error.message.includes(SECRET),
+    );
+  }
 });

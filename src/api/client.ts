@@ -17,6 +17,7 @@
 import { ApiError, messageOf } from "../errors.ts";
 import { classifySubmitFailure, parseRetryAfter } from "./retry.ts";
 import { parseErrorBody, parseTask, type Task, TaskIdError, taskIdProblem } from "./wire.ts";
+import { keyProblem } from "./key.ts";
 import { keyRedactor } from "./redact.ts";
 
 /** One reference image sent as an `input_reference` file part. */
@@ -116,7 +117,8 @@ export class CometClient {
    * Create a client for one base URL and key.
    *
    * @param options Base URL, key and injected effects.
-   * @throws {TypeError} When the base URL is not an http(s) URL.
+   * @throws {TypeError} When the base URL is not an http(s) URL, or the key
+   *   cannot travel in an HTTP header (a line break, a control character).
    */
   constructor(options: CometClientOptions) {
     let base: URL;
@@ -131,6 +133,9 @@ export class CometClient {
       );
     }
     this.#baseUrl = base.href.replace(/\/+$/, "");
+    const keyIssue = keyProblem(options.apiKey);
+    // A key that cannot travel in a header would fail every request after it was counted as sent.
+    if (keyIssue !== undefined) throw new TypeError(`Cannot use the API key: ${keyIssue}`);
     this.#apiKey = options.apiKey;
     this.#redactor = keyRedactor(options.apiKey);
     this.#fetch = options.fetch ?? globalThis.fetch;
