@@ -73,12 +73,12 @@ function csvRow(job: ReportJob): string[] {
     textCell(job.status),
     textCell(job.task_id),
     textCell(job.model),
-    numberCell(job.seconds),
+    cell(job.seconds),
     textCell(job.size),
     textCell(job.resolution),
     textCell(job.images.join("|")),
     textCell(job.output),
-    numberCell(job.bytes),
+    cell(job.bytes),
     textCell(job.sha256),
     String(job.attempts),
     textCell(job.submitted_at),
@@ -108,6 +108,7 @@ function textCell(value: string | null): string {
   return value === null ? "" : csvTextCell(value);
 }
 
-function numberCell(value: number | null): string {
+/** A cell of the tool's own (a number, or text it wrote), as it is. */
+function cell(value: string | number | null): string {
   return value === null ? "" : String(value);
 }
