@@ -58,6 +58,18 @@ export const DEFAULT_CATALOG: Catalog = {
 };
 
 /**
+ * The rules of a model named by user text. An own-property lookup, so a name
+ * such as `toString` or `__proto__` is just a model the catalog lacks.
+ *
+ * @param catalog The catalog.
+ * @param model The model's name as written.
+ * @returns Its rules, or undefined when the catalog has no such model.
+ */
+export function modelRule(catalog: Catalog, model: string): ModelRule | undefined {
+  return Object.hasOwn(catalog, model) ? catalog[model] : undefined;
+}
+
+/**
  * Overlay `override` on `base`: models named in the override replace the
  * base's rules field by field; new models are added.
  *
@@ -69,14 +81,15 @@ export function mergeCatalog(
   base: Catalog,
   override: Readonly<Record<string, Partial<ModelRule>>>,
 ): Catalog {
-  const merged: Record<string, ModelRule> = { ...base };
+  const merged = new Map(Object.entries(base));
   for (const [model, rule] of Object.entries(override)) {
-    const previous = base[model];
-    merged[model] = {
+    const previous = modelRule(base, model);
+    merged.set(model, {
       seconds: rule.seconds ?? previous?.seconds ?? { min: 1, max: 60 },
       resolutions: rule.resolutions ?? previous?.resolutions ?? [],
       maxImages: rule.maxImages ?? previous?.maxImages ?? 0,
-    };
+    });
   }
-  return merged;
+  // fromEntries defines own properties, so a model named `__proto__` stays a model.
+  return Object.fromEntries(merged);
 }

@@ -19,7 +19,7 @@
 // @ts-types="@types/js-yaml"
 import yaml from "js-yaml";
 import { z } from "zod";
-import { type Catalog, DEFAULT_CATALOG, mergeCatalog } from "./catalog.ts";
+import { type Catalog, DEFAULT_CATALOG, mergeCatalog, modelRule } from "./catalog.ts";
 import { ManifestError, messageOf } from "./errors.ts";
 import { formatBytes, isRecord } from "./text.ts";
 
@@ -40,7 +40,7 @@ const ruleSchema = z.strictObject({
   maxImages: wholeNumber.min(0, "must be 0 or more").optional(),
 });
 
-const fileSchema = z.record(z.string().trim().min(1), ruleSchema);
+type ModelOverride = z.infer<typeof ruleSchema>;
 
 /**
  * Load the catalog: the built-in one, extended or overridden by a file.
@@ -101,26 +101,36 @@ export function parseCatalog(
       { file, code: "catalog_invalid" },
     );
   }
-  const parsed = fileSchema.safeParse(document);
+  // Each model is checked on its own and kept as an own property: a name such
+  // as `__proto__` or `toString` is a model like any other, never a prototype.
   const problems: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const where = issue.path.map(String).join(".");
-      problems.push(where ? `${where}: ${issue.message}` : issue.message);
+  const rules: [string, ModelOverride][] = [];
+  for (const [model, value] of Object.entries(document)) {
+    const name = model.trim();
+    if (name === "") {
+      problems.push("a model name must not be empty");
+      continue;
     }
-  } else {
-    for (const [model, rule] of Object.entries(parsed.data)) {
-      if (model in base) continue;
-      if (!rule.seconds) problems.push(`${model}: a new model needs seconds: {min, max}`);
-      if (!rule.resolutions) problems.push(`${model}: a new model needs resolutions: [...]`);
+    const parsed = ruleSchema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        problems.push([name, ...issue.path.map(String)].join(".") + `: ${issue.message}`);
+      }
+      continue;
     }
+    const rule = parsed.data;
+    if (!modelRule(base, name)) {
+      if (!rule.seconds) problems.push(`${name}: a new model needs seconds: {min, max}`);
+      if (!rule.resolutions) problems.push(`${name}: a new model needs resolutions: [...]`);
+    }
+    rules.push([name, rule]);
   }
-  if (!parsed.success || problems.length > 0) {
+  if (problems.length > 0) {
     throw new ManifestError(
       `Cannot use the models file ${file}: ${problems.join("; ")}`,
       { file, code: "catalog_invalid" },
     );
   }
-  // zod leaves absent keys out of `parsed.data`, so each rule holds only what the file gives.
-  return mergeCatalog(base, parsed.data);
+  // zod leaves absent keys out of each rule, so each holds only what the file gives.
+  return mergeCatalog(base, Object.fromEntries(rules));
 }

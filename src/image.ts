@@ -9,7 +9,7 @@
  */
 import { IMAGE_LIMITS } from "./catalog.ts";
 import { messageOf } from "./errors.ts";
-import { sha256Hex } from "./manifest/ids.ts";
+import { createHash } from "node:crypto";
 import { formatBytes } from "./text.ts";
 
 /** A content type the service accepts for `input_reference`. */
@@ -61,9 +61,12 @@ export interface ImageProblem {
   ok: false;
   /** Absolute path. */
   resolved: string;
-  /** `missing`, `not_file`, `unreadable`, `empty` or `format`. */
-  reason: "missing" | "not_file" | "unreadable" | "empty" | "format";
-  /** The detected format for `format` problems, e.g. `GIF`; the OS message for `unreadable`. */
+  /** `missing`, `not_file`, `unreadable`, `empty`, `format` or `too_large`. */
+  reason: "missing" | "not_file" | "unreadable" | "empty" | "format" | "too_large";
+  /**
+   * The detected format for `format` problems, e.g. `GIF`; the OS message for
+   * `unreadable`; the size and the limit for `too_large`.
+   */
   detail?: string;
 }
 
@@ -145,35 +148,95 @@ export function imageLimitWarnings(
 }
 
 /**
+ * Largest reference image accepted, in bytes: far above any real reference
+ * (the upstream provider takes at most 30 MB, a warning) and small enough
+ * that a job's images are held in memory once for their upload.
+ */
+export const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
+
+/** How much of the start of a file is kept to identify it and read its pixel size. */
+const HEAD_BYTES = 1024 * 1024;
+
+/** Read size while hashing. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/**
  * Read an image file, check its format by its bytes, measure it and hash it.
+ * The size is checked first (a file over {@linkcode MAX_IMAGE_BYTES} is
+ * refused unread), only the first MiB is kept to identify it, and the hash is
+ * computed while streaming, so memory stays flat whatever the file.
  *
  * @param resolved The absolute path of the file.
+ * @param options `maxBytes` overrides {@linkcode MAX_IMAGE_BYTES} (tests).
  * @returns The facts of an accepted image, or why it cannot be used.
  */
-export async function readImage(resolved: string): Promise<ImageProbe> {
-  let bytes: Uint8Array;
+export async function readImage(
+  resolved: string,
+  options: { maxBytes?: number } = {},
+): Promise<ImageProbe> {
+  const maxBytes = options.maxBytes ?? MAX_IMAGE_BYTES;
+  let file: Deno.FsFile | undefined;
   try {
     const info = await Deno.stat(resolved);
     if (!info.isFile) return { ok: false, resolved, reason: "not_file" };
-    bytes = await Deno.readFile(resolved);
+    if (info.size > maxBytes) return tooLarge(resolved, info.size, maxBytes);
+    if (info.size === 0) return { ok: false, resolved, reason: "empty" };
+    file = await Deno.open(resolved, { read: true });
+    const head = await readHead(file, Math.min(HEAD_BYTES, info.size));
+    if (head.length === 0) return { ok: false, resolved, reason: "empty" };
+    const inspection = inspectImage(head);
+    if (!inspection.accepted) {
+      return { ok: false, resolved, reason: "format", detail: inspection.format };
+    }
+    const hash = createHash("sha256").update(head);
+    let bytes = head.length;
+    const chunk = new Uint8Array(CHUNK_BYTES);
+    for (;;) {
+      const read = await file.read(chunk);
+      if (read === null) break;
+      bytes += read;
+      // The file grew since it was measured.
+      if (bytes > maxBytes) return tooLarge(resolved, bytes, maxBytes);
+      hash.update(chunk.subarray(0, read));
+    }
+    return {
+      ok: true,
+      resolved,
+      contentType: inspection.contentType,
+      format: inspection.format,
+      bytes,
+      sha256: hash.digest("hex"),
+      width: inspection.width,
+      height: inspection.height,
+    };
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return { ok: false, resolved, reason: "missing" };
     return { ok: false, resolved, reason: "unreadable", detail: messageOf(error) };
+  } finally {
+    file?.close();
   }
-  if (bytes.length === 0) return { ok: false, resolved, reason: "empty" };
-  const inspection = inspectImage(bytes);
-  if (!inspection.accepted) {
-    return { ok: false, resolved, reason: "format", detail: inspection.format };
+}
+
+/** Up to `length` bytes from the start of a file (fewer when it is shorter). */
+async function readHead(file: Deno.FsFile, length: number): Promise<Uint8Array> {
+  const head = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const read = await file.read(head.subarray(filled));
+    if (read === null) break;
+    filled += read;
   }
+  return head.subarray(0, filled);
+}
+
+function tooLarge(resolved: string, bytes: number, maxBytes: number): ImageProblem {
   return {
-    ok: true,
+    ok: false,
     resolved,
-    contentType: inspection.contentType,
-    format: inspection.format,
-    bytes: bytes.length,
-    sha256: sha256Hex(bytes),
-    width: inspection.width,
-    height: inspection.height,
+    reason: "too_large",
+    detail: `it is ${formatBytes(bytes)}, over the ${
+      formatBytes(maxBytes)
+    } limit for a reference image`,
   };
 }
 

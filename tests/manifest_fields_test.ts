@@ -258,10 +258,10 @@ Deno.test("validateRawManifest() requires a non-empty prompt", async (t) => {
       });
     }
   }
-  await t.step("yaml number", async () => {
-    assert.deepEqual(await errorsOf("yaml", { prompt: 42, model: "doubao-seedance-2-0" }), [
-      "prompt:type",
-    ]);
+  await t.step("yaml number is the text written, as in a CSV cell", async () => {
+    assert.deepEqual(await errorsOf("yaml", { prompt: 42, model: "doubao-seedance-2-0" }), []);
+    const result = await validateJobs("yaml", [{ prompt: 4.20, model: "doubao-seedance-2-0" }]);
+    assert.equal(result.jobs[0].prompt, "4.2");
   });
 });
 

@@ -76,13 +76,57 @@ Deno.test("renderReportCsv() quotes commas, quotes and line breaks as RFC 4180 s
   await t.step("a field with a quote or comma is quoted, its quotes doubled", () => {
     assert(csv.includes(`,"say ""hi"", then leave"\r\n`));
   });
-  await t.step("every message parses back unchanged", () => {
+  await t.step("every message parses back unchanged, a formula behind a quote mark", () => {
     const records = parse(csv, { columns: true }) as Record<string, string>[];
-    assert.deepEqual(records.map((record) => record.error_message), hostile);
+    assert.deepEqual(
+      records.map((record) => record.error_message),
+      hostile.map((text) => text.startsWith("=") ? `'${text}` : text),
+    );
   });
 });
 
 Deno.test("renderReportCsv() writes only the header when there are no jobs", () => {
   const empty: ReportModel = { ...REPORT_FIXTURE, jobs: [] };
   assert.equal(renderReportCsv(empty), `${REPORT_CSV_COLUMNS.join(",")}\r\n`);
+});
+
+Deno.test("renderReportCsv() neutralises text cells a spreadsheet would run as formulas", async (t) => {
+  const hostile = ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1)", "\tlead tab", "\rlead CR"];
+  for (const text of hostile) {
+    await t.step(JSON.stringify(text), () => {
+      const job: ReportJob = {
+        ...REPORT_FIXTURE.jobs[0],
+        id: text,
+        task_id: text,
+        model: text,
+        size: text,
+        resolution: text,
+        images: [text, "b.png"],
+        output: text,
+        sha256: text,
+        submitted_at: text,
+        error: { code: text, message: `${text},"quoted"\nnext` },
+      };
+      const csv = renderReportCsv({ ...REPORT_FIXTURE, jobs: [job] });
+      const [record] = parse(csv, { columns: true }) as Record<string, string>[];
+      for (const column of ["id", "task_id", "model", "size", "resolution", "output", "sha256"]) {
+        assert.equal(record[column], `'${text}`, column);
+      }
+      assert.equal(record.images, `'${text}|b.png`);
+      assert.equal(record.submitted_at, `'${text}`);
+      assert.equal(record.error_code, `'${text}`);
+      assert.equal(record.error_message, `'${text},"quoted"\nnext`);
+      // The tool's own numbers are written as they are.
+      assert.equal(record.line, String(job.line));
+      assert.equal(record.attempts, String(job.attempts));
+    });
+  }
+  await t.step("text that only contains such characters is unchanged", () => {
+    const job: ReportJob = { ...REPORT_FIXTURE.jobs[0], id: "a=1", output: "clip-1.mp4" };
+    const [record] = parse(renderReportCsv({ ...REPORT_FIXTURE, jobs: [job] }), {
+      columns: true,
+    }) as Record<string, string>[];
+    assert.equal(record.id, "a=1");
+    assert.equal(record.output, "clip-1.mp4");
+  });
 });

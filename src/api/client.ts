@@ -17,7 +17,9 @@
 import { ApiError, messageOf } from "../errors.ts";
 import { classifySubmitFailure, parseRetryAfter } from "./retry.ts";
 import { judgeServiceAnswer, type ServiceVerdict } from "./service_check.ts";
-import { parseErrorBody, parseTask, type Task } from "./wire.ts";
+import { parseErrorBody, parseTask, type Task, TaskIdError, taskIdProblem } from "./wire.ts";
+import { keyProblem } from "./key.ts";
+import { keyRedactor } from "./redact.ts";
 
 /** One reference image sent as an `input_reference` file part. */
 export interface SubmitImage {
@@ -112,6 +114,7 @@ interface Exchange {
 export class CometClient {
   readonly #baseUrl: string;
   readonly #apiKey: string;
+  readonly #redactor: (text: string) => string;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -120,7 +123,8 @@ export class CometClient {
    * Create a client for one base URL and key.
    *
    * @param options Base URL, key and injected effects.
-   * @throws {TypeError} When the base URL is not an http(s) URL.
+   * @throws {TypeError} When the base URL is not an http(s) URL, or the key
+   *   cannot travel in an HTTP header (a line break, a control character).
    */
   constructor(options: CometClientOptions) {
     let base: URL;
@@ -136,7 +140,11 @@ export class CometClient {
     }
     // `https://api.cometapi.com/v1` (the OpenAI SDK's habit) means the same base.
     this.#baseUrl = base.href.replace(/\/+$/, "").replace(/\/v1$/, "");
+    const keyIssue = keyProblem(options.apiKey);
+    // A key that cannot travel in a header would fail every request after it was counted as sent.
+    if (keyIssue !== undefined) throw new TypeError(`Cannot use the API key: ${keyIssue}`);
     this.#apiKey = options.apiKey;
+    this.#redactor = keyRedactor(options.apiKey);
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
     this.#now = options.now ?? Date.now;
@@ -198,13 +206,24 @@ export class CometClient {
     if (response.ok) {
       try {
         if (exchange.bodyFailure) throw exchange.bodyFailure;
-        return { kind: "created", task: parseTask(JSON.parse(exchange.text ?? "")) };
+        const task = this.#redactTask(parseTask(JSON.parse(exchange.text ?? "")));
+        if (this.#redact(task.id) !== task.id) {
+          // Kept anywhere, such an id would write the key into the journal.
+          throw new TaskIdError(
+            `Cannot read task: its id ${this.#redact(task.id)} holds the API key`,
+          );
+        }
+        return { kind: "created", task };
       } catch (cause) {
+        const what = cause instanceof TaskIdError
+          ? `the service created a task that cannot be followed ` +
+            `(${this.#redact(messageOf(cause))}); the task exists and may be billed`
+          : `the service answered ${response.status} but its body is not a task ` +
+            `(${this.#redact(messageOf(cause))}); a task may exist`;
         return {
           kind: "unknown",
           error: new ApiError(
-            `${action}: the service answered ${response.status} but its body is not a task ` +
-              `(${this.#redact(messageOf(cause))}); a task may exist`,
+            `${action}: ${what}`,
             { ...this.#context("POST", url, response), code: "bad_response", cause },
           ),
         };
@@ -234,6 +253,17 @@ export class CometClient {
   async getTask(id: string, signal?: AbortSignal): Promise<Task> {
     const url = `${this.#baseUrl}/v1/videos/${encodeURIComponent(id)}`;
     const action = `Cannot fetch task "${id}"`;
+    const idProblem = taskIdProblem(id);
+    if (idProblem !== undefined) {
+      // Sending it would fetch another path; the service cannot know such a task.
+      throw new ApiError(`${action}: ${idProblem}`, {
+        status: 0,
+        method: "GET",
+        url,
+        code: "bad_task_id",
+        serviceCode: "task_not_exist",
+      });
+    }
     let exchange: Exchange;
     try {
       exchange = await this.#exchange(url, { method: "GET", headers: this.#apiHeaders() }, signal);
@@ -247,7 +277,7 @@ export class CometClient {
       throw this.#transportError(action, "GET", url, exchange.bodyFailure);
     }
     try {
-      return parseTask(JSON.parse(exchange.text ?? ""));
+      return this.#redactTask(parseTask(JSON.parse(exchange.text ?? "")));
     } catch (cause) {
       throw new ApiError(
         `${action}: the service answered ${response.status} but its body is not a task ` +
@@ -274,7 +304,7 @@ export class CometClient {
     url: string,
     options: { offset?: number; signal?: AbortSignal } = {},
   ): Promise<Response> {
-    const shownUrl = withoutQuery(url);
+    const shownUrl = this.#redact(withoutQuery(url));
     const action = `Cannot download the video from ${shownUrl}`;
     const headers: Record<string, string> = {
       "Accept-Encoding": "identity",
@@ -462,10 +492,11 @@ export class CometClient {
         { ...context, cause: exchange.bodyFailure },
       );
     }
+    // Redacted before it is parsed too: an excerpt could cut an echoed key in two.
     const body = parseErrorBody(
       response.status,
       response.headers.get("content-type"),
-      exchange.text ?? "",
+      this.#redact(exchange.text ?? ""),
     );
     const codePart = body.serviceCode !== undefined && body.serviceCode !== body.message
       ? ` (${body.serviceCode})`
@@ -509,16 +540,23 @@ export class CometClient {
   }
 
   /**
-   * Remove the key from any text that came from elsewhere. A key of 8 or more
-   * characters is removed wherever it occurs; a shorter one (a test key) only
-   * where it stands as a token, so that ordinary words stay readable.
+   * Remove the key, in any form the service might echo it (see
+   * `keyRedactor`), from any text that came from elsewhere.
    */
   #redact(text: string): string {
-    const key = this.#apiKey;
-    if (key.length === 0) return text;
-    if (key.length >= 8) return text.replaceAll(key, "[redacted]");
-    const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    return text.replace(new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`, "g"), "[redacted]");
+    return this.#redactor(text);
+  }
+
+  /** A task as the service described it, with the key removed from its words. */
+  #redactTask(task: Task): Task {
+    const redacted: Task = { ...task, rawStatus: this.#redact(task.rawStatus) };
+    if (task.error) {
+      redacted.error = {
+        code: this.#redact(task.error.code),
+        message: this.#redact(task.error.message),
+      };
+    }
+    return redacted;
   }
 }
 

@@ -132,6 +132,36 @@ function readTaskError(body: Record<string, unknown>): JobError | undefined {
   return undefined;
 }
 
+/** A task object whose id cannot be used: the task exists, and cannot be followed. */
+export class TaskIdError extends TypeError {
+  /**
+   * Create the error.
+   *
+   * @param message What is wrong with the id.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "TaskIdError";
+  }
+}
+
+/**
+ * Why a task id cannot name its task in a URL, if it cannot: `.` and `..` are
+ * path steps that every URL parser removes, even percent-encoded, so
+ * `GET /v1/videos/..` would ask for another resource. Any other text is
+ * percent-encoded as one path segment.
+ *
+ * @param id The task id as the service sent it.
+ * @returns The problem, or undefined for a usable id.
+ */
+export function taskIdProblem(id: string): string | undefined {
+  if (id.trim() === "") return "the task id is empty";
+  if (id === "." || id === "..") {
+    return `the task id "${id}" cannot be used in a URL, so the task cannot be followed`;
+  }
+  return undefined;
+}
+
 /**
  * Read a task object from a parsed JSON body. Tolerant of both dialects, of
  * a `{"data": {...}}` wrapper, of progress as `"50%"`, and of the video URL
@@ -139,7 +169,8 @@ function readTaskError(body: Record<string, unknown>): JobError | undefined {
  *
  * @param body The parsed JSON body.
  * @returns The normalised task.
- * @throws {TypeError} When the body is not an object or carries no task id.
+ * @throws {TypeError} When the body is not an object or carries no task id;
+ *   {@linkcode TaskIdError} when its id cannot be used in a URL.
  */
 export function parseTask(body: unknown): Task {
   if (!isRecord(body)) {
@@ -156,6 +187,8 @@ export function parseTask(body: unknown): Task {
   if (id === undefined) {
     throw new TypeError('Cannot read task: the body has no "id" or "task_id"');
   }
+  const idProblem = taskIdProblem(id);
+  if (idProblem !== undefined) throw new TaskIdError(`Cannot read task: ${idProblem}`);
   const rawStatus = nonEmptyString(object.status) ?? "";
   const task: Task = { id, status: normaliseStatus(rawStatus), rawStatus };
   const progress = readProgress(object.progress);

@@ -201,7 +201,7 @@ export function parseCommand(argv: readonly string[]): Command {
       "A command is needed: validate, plan, run, status, report or simulate (--help shows usage)",
     );
   }
-  const allowed = FLAGS[name];
+  const allowed = Object.hasOwn(FLAGS, name) ? FLAGS[name] : undefined;
   if (!allowed) {
     throw new UsageError(
       `Unknown command "${name}"; expected one of validate, plan, run, status, report, simulate`,

@@ -7,6 +7,7 @@
 import { type Command, parseCommand, USAGE } from "./args.ts";
 import { type CliIO, processIO } from "./io.ts";
 import { BatchError, ExitCode, messageOf } from "../errors.ts";
+import { escapeControls, escapeControlsKeepingLines } from "../text.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
@@ -24,7 +25,11 @@ export { VERSION };
  * @param io Output streams and environment.
  * @returns The exit code from CONTRACT.md.
  */
-export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  outside: CliIO = processIO(),
+): Promise<number> {
+  const io = terminalSafe(outside);
   const command = parse(argv, io);
   return typeof command === "number" ? command : await execute(command, io);
 }
@@ -69,14 +74,30 @@ function dispatch(command: Command, io: CliIO): Promise<number> {
   }
 }
 
+/**
+ * The streams made safe for a terminal: whatever a command prints (ids, paths,
+ * the service's messages) shows its control characters as escapes. Line feeds
+ * pass, for the texts that span lines by design (help, `status --json`); the
+ * one-line messages escape theirs where they are made.
+ */
+function terminalSafe(io: CliIO): CliIO {
+  return {
+    ...io,
+    stdout: (line) => io.stdout(escapeControlsKeepingLines(line)),
+    stderr: (line) => io.stderr(escapeControlsKeepingLines(line)),
+  };
+}
+
 /** Print an expected failure as one line; a bug also gets its stack. */
 function reportFailure(error: unknown, io: CliIO, verbose: boolean): number {
   if (error instanceof BatchError) {
-    io.stderr(`error: ${error.message}`);
-    if (verbose && error.cause instanceof Error && error.cause.stack) io.stderr(error.cause.stack);
+    io.stderr(`error: ${escapeControls(error.message)}`);
+    if (verbose && error.cause instanceof Error && error.cause.stack) {
+      io.stderr(error.cause.stack);
+    }
     return error.exitCode;
   }
-  io.stderr(`error: unexpected failure: ${messageOf(error)}`);
+  io.stderr(`error: unexpected failure: ${escapeControls(messageOf(error))}`);
   if (error instanceof Error && error.stack) io.stderr(error.stack);
   return ExitCode.Failed;
 }
@@ -87,7 +108,7 @@ function reportFailure(error: unknown, io: CliIO, verbose: boolean): number {
  * second one exits at once.
  */
 export async function runCli(): Promise<never> {
-  const command = parse(Deno.args, processIO());
+  const command = parse(Deno.args, terminalSafe(processIO()));
   if (typeof command === "number") Deno.exit(command);
   const interrupt = new AbortController();
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
@@ -98,5 +119,5 @@ export async function runCli(): Promise<never> {
     interrupt.abort(new DOMException("interrupted", "AbortError"));
   };
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-  Deno.exit(await execute(command, processIO(interrupt.signal)));
+  Deno.exit(await execute(command, terminalSafe(processIO(interrupt.signal))));
 }

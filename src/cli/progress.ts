@@ -1,12 +1,14 @@
 /**
  * Renders the executor's events as lines for a person (text) or a machine
- * (`--log-format json`: one JSON object a line).
+ * (`--log-format json`: one JSON object a line). Neither form carries a raw
+ * control character: text lines escape them, JSON escapes them as JSON does.
  *
  * @module
  */
 import type { RunEvent } from "../runner/events.ts";
 import type { JournalEvent } from "../journal/events.ts";
 import { eventLine, safeText } from "../batch/recovery_notice.ts";
+import { escapeControls } from "../text.ts";
 
 /** How events are rendered. */
 export interface ProgressOptions {
@@ -35,8 +37,10 @@ export function progressPrinter(
       write(JSON.stringify({ time: now().toISOString(), ...event }));
       return;
     }
+    // Ids, status words, task ids and messages come from the manifest and the
+    // service: their control characters are shown, never sent to the terminal.
     const line = describeEvent(event);
-    if (line !== undefined) write(line);
+    if (line !== undefined) write(escapeControls(line));
   };
 }
 

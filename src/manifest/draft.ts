@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { JOB_DEFAULTS } from "../catalog.ts";
+import { JOB_DEFAULTS, modelRule } from "../catalog.ts";
 import type { Job } from "./job.ts";
 import { deriveId, fingerprint, safeFileName } from "./ids.ts";
 import type { RawJob, RawProblem } from "./raw.ts";
@@ -112,7 +112,7 @@ export function draftJob(
   values.size = size;
   values.resolution = resolution;
 
-  const rule = values.model === undefined ? undefined : context.catalog[values.model];
+  const rule = values.model === undefined ? undefined : modelRule(context.catalog, values.model);
   if (rule && values.model) problems.push(...modelProblems(values, rule, values.model));
 
   const imagePaths = values.imagePaths ?? [];

@@ -7,7 +7,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { type Catalog, type ModelRule, SIZES } from "../catalog.ts";
+import { type Catalog, type ModelRule, modelRule, SIZES } from "../catalog.ts";
 import { imageLimitWarnings, type ImageProbe } from "../image.ts";
 import type { JobImage } from "./job.ts";
 import { outputNameProblem } from "./ids.ts";
@@ -217,7 +217,7 @@ function readField(
       const model = text(value);
       if (model === undefined) {
         problems.push(typeProblem("model", "text", value));
-      } else if (!(model in context.catalog)) {
+      } else if (modelRule(context.catalog, model) === undefined) {
         const hint = nearest(model, context.models);
         problems.push({
           code: "unknown_model",
@@ -261,8 +261,9 @@ function readField(
       const resolution = text(value);
       const all = context.resolutions;
       if (resolution === undefined || !all.includes(resolution)) {
-        const hint = typeof value === "number" && all.includes(`${value}p`)
-          ? ` (did you mean "${value}p"?)`
+        const digits = typeof value === "number" ? String(value) : text(value);
+        const hint = digits !== undefined && /^\d+$/.test(digits) && all.includes(`${digits}p`)
+          ? ` (did you mean "${digits}p"?)`
           : "";
         problems.push({
           code: "not_allowed",
@@ -356,6 +357,8 @@ function imageMessage(path: string, probe: Extract<ImageProbe, { ok: false }>): 
       return `image ${path} cannot be read: ${probe.detail ?? "unknown reason"}`;
     case "empty":
       return `image ${path} is an empty file`;
+    case "too_large":
+      return `image ${path} cannot be used: ${probe.detail ?? "it is too large"}`;
     case "format":
       return probe.detail
         ? `image ${path} is ${

@@ -11,8 +11,9 @@ import yaml from "js-yaml";
 import type { ManifestSource, RawManifest } from "./raw.ts";
 import { splitYamlJobs, type YamlLayout } from "./yaml_split.ts";
 import { parseYamlDocument, rawJobs } from "./yaml_document.ts";
+import { MANIFEST_SCHEMA } from "./yaml_schema.ts";
 
-const ITEM_OPTIONS: yaml.LoadOptions = { schema: yaml.CORE_SCHEMA };
+const ITEM_OPTIONS: yaml.LoadOptions = { schema: MANIFEST_SCHEMA };
 
 /**
  * Parse each item of a layout on its own, as a one-item list. Returns
@@ -49,7 +50,7 @@ function parseYamlItems(bytes: Uint8Array, layout: YamlLayout): unknown[] | unde
 function loadCountingAliases(text: string): unknown {
   let collectionAliases = 0;
   const parsed = yaml.load(text, {
-    schema: yaml.CORE_SCHEMA,
+    schema: MANIFEST_SCHEMA,
     listener(event, state): void {
       if (
         event === "close" && state.kind === null && typeof state.result === "object" &&

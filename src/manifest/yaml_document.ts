@@ -9,6 +9,7 @@
 // @ts-types="@types/js-yaml"
 import yaml from "js-yaml";
 import { ManifestError } from "../errors.ts";
+import { MANIFEST_SCHEMA } from "./yaml_schema.ts";
 import { isRecord } from "../text.ts";
 import {
   JOB_FIELDS,
@@ -70,7 +71,7 @@ export function parseYamlDocument(text: string, file: string, items?: YamlItems)
   try {
     document = yaml.load(text, {
       filename: file,
-      schema: yaml.CORE_SCHEMA,
+      schema: MANIFEST_SCHEMA,
       // Called when each node opens and closes; `state.depth` is the node's depth (root = 1).
       listener(event, state): void {
         const depth = (state as unknown as { depth: number }).depth;

@@ -7,6 +7,13 @@
  * quoted as RFC 4180 says (commas, quotes and line breaks survive) and records
  * end with CRLF.
  *
+ * Text that came from the manifest or the service (ids, paths, task ids,
+ * error codes and messages) and begins with `=`, `+`, `-`, `@`, a tab or a
+ * carriage return gets a leading `'` (OWASP's CSV-injection guidance), so a
+ * spreadsheet shows it as text instead of running it as a formula. The
+ * numeric columns are the tool's own and are written as they are; report.json
+ * keeps every text raw.
+ *
  * @module
  */
 import { stringify } from "csv-stringify/sync";
@@ -70,27 +77,47 @@ export function renderReportCsv(report: ReportModel): string {
 
 function csvRow(job: ReportJob): string[] {
   return [
-    job.id,
+    textCell(job.id),
     String(job.line),
-    job.status,
-    cell(job.task_id),
-    cell(job.model),
+    textCell(job.status),
+    textCell(job.task_id),
+    textCell(job.model),
     cell(job.seconds),
-    cell(job.size),
-    cell(job.resolution),
-    job.images.join("|"),
-    cell(job.output),
+    textCell(job.size),
+    textCell(job.resolution),
+    textCell(job.images.join("|")),
+    textCell(job.output),
     cell(job.bytes),
-    cell(job.sha256),
+    textCell(job.sha256),
     String(job.attempts),
-    cell(job.submitted_at),
-    cell(job.completed_at),
-    cell(job.downloaded_at),
-    cell(job.error?.code ?? null),
-    cell(job.error?.message ?? null),
+    textCell(job.submitted_at),
+    textCell(job.completed_at),
+    textCell(job.downloaded_at),
+    textCell(job.error?.code ?? null),
+    textCell(job.error?.message ?? null),
   ];
 }
 
+/** Cells a spreadsheet would read as a formula (or as the start of one). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A text cell as a spreadsheet can open it safely: text that a spreadsheet
+ * would run as a formula gets a leading `'`. csv-stringify quotes the result
+ * when it holds a comma, a quote or a line break.
+ *
+ * @param value The text as the report holds it.
+ * @returns The cell.
+ */
+export function csvTextCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+function textCell(value: string | null): string {
+  return value === null ? "" : csvTextCell(value);
+}
+
+/** A cell of the tool's own (a number, or text it wrote), as it is. */
 function cell(value: string | number | null): string {
   return value === null ? "" : String(value);
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Catalog, JOB_DEFAULTS, SIZES } from "../catalog.ts";
+import { type Catalog, JOB_DEFAULTS, modelRule, SIZES } from "../catalog.ts";
 import { sha256Hex } from "./hex.ts";
 import type { ServiceErrorBody } from "./responses.ts";
 import type { ReceivedImage } from "./stats.ts";
@@ -115,7 +115,7 @@ export function checkSubmission(
   if (form.model === null || form.model === "") {
     return fail({ code: "invalid_request", param: "model", message: "model is required" });
   }
-  const rule = Object.hasOwn(catalog, form.model) ? catalog[form.model] : undefined;
+  const rule = modelRule(catalog, form.model);
   if (rule === undefined) {
     return fail({
       code: "model_not_found",

@@ -13,6 +13,7 @@ import { loadJobs, outDirOf, printIssues, refuseProblems, totalsLine } from "../
 import { runBatch } from "../../batch/run.ts";
 import { REPORT_FILES } from "../../out_dir.ts";
 import { progressPrinter } from "../progress.ts";
+import { keyProblem } from "../../api/key.ts";
 import { startSimulator } from "../../simulator/server.ts";
 import { FAST_DEMO_OPTIONS } from "../../simulator/options.ts";
 import { pricesOf } from "../prices.ts";
@@ -101,6 +102,13 @@ async function connect(command: RunCommand, io: CliIO): Promise<Service> {
     throw new ConfigError(
       "Cannot run without an API key: set COMETAPI_KEY (or use --simulate to try the built-in simulator)",
       { code: "missing_key" },
+    );
+  }
+  const problem = keyProblem(apiKey);
+  if (problem !== undefined) {
+    throw new ConfigError(
+      `Cannot use COMETAPI_KEY: ${problem}; a key must be one line of printable ASCII (check the file it was read from)`,
+      { code: "invalid_key" },
     );
   }
   const fromEnv = io.env("COMETAPI_BASE_URL")?.trim() || undefined;

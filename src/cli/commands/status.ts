@@ -10,6 +10,7 @@ import type { ReportModel } from "../../report/summary.ts";
 import type { ExitCode } from "../../errors.ts";
 import { batchStatus } from "../../batch/status.ts";
 import { loadJobs, outDirOf, refuseProblems, totalsLine } from "../workspace.ts";
+import { escapeControls } from "../../text.ts";
 
 /**
  * Run `status`.
@@ -52,7 +53,8 @@ export function statusLines(report: ReportModel, outDir: string): string[] {
       : job.task_id
       ? `task ${job.task_id}`
       : "";
-    return `${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${detail ?? ""}`.trimEnd();
+    const line = `${job.id.padEnd(width)}  ${job.status.padEnd(9)}  ${detail ?? ""}`.trimEnd();
+    return escapeControls(line);
   });
   lines.push(`${totalsLine(report.totals)} (${outDir})`);
   return lines;
