@@ -30,6 +30,7 @@ import { planRun } from "../plan.ts";
 import { executeRun, type UnjournaledEvent } from "../runner/executor.ts";
 import { RecoveryFile, reserveBytesFor } from "../journal/recovery.ts";
 import { journalFailureLines } from "./recovery_notice.ts";
+import { findRenamedJobs, renamedJobNotice } from "../renamed_jobs.ts";
 import type { RunEventSink } from "../runner/events.ts";
 import { type Clock, realClock } from "../runner/clock.ts";
 import { ensureVideoApi } from "../runner/service_check.ts";
@@ -168,6 +169,9 @@ export async function runBatch(
       journal: journalPath(outDir),
       print: notice,
     });
+    for (const renamed of findRenamedJobs(validation.jobs, states)) {
+      notice(renamedJobNotice(renamed, manifest));
+    }
     // Nobody else writes here while we hold the lock: what an earlier,
     // interrupted run left half-written goes.
     await sweepTemporaryFiles(outDir);
