@@ -18,6 +18,8 @@ import { acquireLock, type OutputLock } from "../journal/lock.ts";
 import type { ReportExtras } from "../report/html.ts";
 import { buildReport, type ReportModel, type ReportTotals } from "../report/summary.ts";
 import { plural } from "../text.ts";
+import { verifyDoneVideos } from "../runner/verify_videos.ts";
+import { withVideoFindings } from "../video_check.ts";
 
 /** Options of {@linkcode loadJobs}. */
 export interface LoadJobsOptions {
@@ -205,7 +207,23 @@ export async function readStates(
 }
 
 /**
- * Build the report from the jobs and what the journal says now.
+ * The states with each done video checked against the disk: a job whose
+ * video is missing or altered counts as running, with the reason.
+ *
+ * @param outDir The output folder.
+ * @param states The journal's states.
+ * @returns The states as status and the report show them.
+ */
+export async function verifiedStates(
+  outDir: string,
+  states: ReadonlyMap<string, JobState>,
+): Promise<Map<string, JobState>> {
+  return withVideoFindings(states, await verifyDoneVideos(outDir, states));
+}
+
+/**
+ * Build the report from the jobs and what the journal says now, each done
+ * video checked against the disk.
  *
  * @param validation The validated manifest.
  * @param outDir The output folder.
@@ -224,7 +242,7 @@ export async function currentReport(
     manifest: validation.manifest,
     jobs: validation.jobs,
     invalid: validation.invalid,
-    states,
+    states: await verifiedStates(outDir, states),
     generatedAt: now,
   });
 }

@@ -28,6 +28,7 @@ import { planRun } from "../../plan.ts";
 import { CometClient } from "../../api/client.ts";
 import { executeRun } from "../../runner/executor.ts";
 import { sweepTemporaryFiles } from "../../runner/sweep.ts";
+import { verifyDoneVideos } from "../../runner/verify_videos.ts";
 import { writeReports } from "../../report/write.ts";
 import { runExitCode } from "../../report/outcome.ts";
 import { progressPrinter } from "../progress.ts";
@@ -68,6 +69,8 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       const replay = new JournalReplay();
       const states = await readStates(io, outDir, replay);
       const journal = await openJournal(journalPath(outDir));
+      const print = command.logFormat === "json" ? io.stdout : io.stderr;
+      const onEvent = progressPrinter(print, { format: command.logFormat, quiet: command.quiet });
       let result;
       try {
         const { pid, host } = currentHolder();
@@ -78,12 +81,25 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
           host,
           version: VERSION,
         });
-        const actions = planRun(validation.jobs, states, {
+        // A done video that is gone or altered is fetched again from its task.
+        for (const found of await verifyDoneVideos(outDir, states)) {
+          const event = {
+            type: "video_lost" as const,
+            at: new Date().toISOString(),
+            job: found.job,
+            task: found.task,
+            output: found.output,
+            error: found.error,
+          };
+          await journal.append(event);
+          replay.apply(event);
+          onEvent({ type: "video_lost", job: found.job, task: found.task, error: found.error });
+        }
+        const actions = planRun(validation.jobs, replay.states, {
           retryFailed: command.retryFailed,
           resubmitUncertain: command.resubmitUncertain,
           newKey: () => crypto.randomUUID(),
         });
-        const print = command.logFormat === "json" ? io.stdout : io.stderr;
         result = await executeRun(actions, {
           client: service.client,
           journal: {
@@ -101,7 +117,7 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
           once: command.once,
           backoff: backoffFor(command.pollIntervalSeconds * 1000),
           stop: io.interrupt,
-          onEvent: progressPrinter(print, { format: command.logFormat, quiet: command.quiet }),
+          onEvent,
         });
       } finally {
         await journal.close();
