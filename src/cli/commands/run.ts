@@ -115,6 +115,10 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
             ? undefined
             : command.maxWaitSeconds * 1000,
           once: command.once,
+          passTimeMs: command.passTimeSeconds === undefined
+            ? undefined
+            : command.passTimeSeconds * 1000,
+          maxVideoBytes: command.maxVideoBytes,
           backoff: backoffFor(command.pollIntervalSeconds * 1000),
           stop: io.interrupt,
           onEvent,
