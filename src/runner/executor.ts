@@ -638,7 +638,13 @@ class Run {
       } catch (caught) {
         error = caught;
       }
-      if (this.#halted) return;
+      if (this.#halted) {
+        if (this.#passOver) {
+          const message = "the transfer did not finish in the time this pass had for it";
+          this.#emit({ type: "download_deferred", job: job.id, task: taskId, message });
+        }
+        return;
+      }
       if (error instanceof ApiError && error.status === 401) return this.#rejectKey(error);
       if (error instanceof UrlNotRenewable) {
         lastError = { code: error.code, message: error.message };
