@@ -85,7 +85,7 @@ export interface ExecutorOptions {
       "freeSpace" | "reserveBytes" | "idleTimeoutMs" | "minRate" | "maxResumes"
     >
     & {
-      /** The longest one download may take when nothing else bounds it. @default 30 min */
+      /** The longest one download may take when nothing else bounds it. @default 2 hours */
       deadlineMs?: number;
     };
   /** Backoff for retries. @default {baseMs: 1000, maxMs: 60000} */
@@ -595,7 +595,7 @@ class Run {
     // --max-wait bounds the download as it bounds the wait for a task; the pass ends it too.
     const deadline = Math.min(
       this.#passEnd,
-      this.#clock.now() + (this.#o.maxWaitMs ?? limits.deadlineMs ?? 30 * 60_000),
+      this.#clock.now() + (this.#o.maxWaitMs ?? limits.deadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS),
     );
     while (!this.#halted) {
       let delayMs: number;
@@ -836,6 +836,9 @@ class Run {
     return new Date(this.#clock.now()).toISOString();
   }
 }
+
+/** The longest one download may take when neither --max-wait nor the pass bounds it. */
+const DEFAULT_DOWNLOAD_DEADLINE_MS = 2 * 60 * 60_000;
 
 /** Download failures where the same signed URL is worth one more try. */
 const BROKEN_TRANSFER = new Set([

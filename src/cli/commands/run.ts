@@ -81,8 +81,14 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
           host,
           version: VERSION,
         });
-        // A done video that is gone or altered is fetched again from its task.
-        for (const found of await verifyDoneVideos(outDir, states)) {
+        // A done video that is gone or altered is fetched again from its task:
+        // of the jobs in the manifest, as they were submitted (an edited job's old
+        // video is not its result anyway).
+        const current = new Map(validation.jobs.map((job) => [job.id, job.fingerprint]));
+        const ours = new Map(
+          [...states].filter(([id, state]) => current.get(id) === state.fingerprint),
+        );
+        for (const found of await verifyDoneVideos(outDir, ours)) {
           const event = {
             type: "video_lost" as const,
             at: new Date().toISOString(),
