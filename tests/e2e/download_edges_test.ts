@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { acquireLock } from "../../src/journal/lock.ts";
-import { readJsonLines, withTempDir } from "../helpers/cli.ts";
+import { readJsonLines, runCli, withTempDir } from "../helpers/cli.ts";
 import { mountTmpfs, probeTmpfs, remountTmpfs, testWithTmpfs } from "../helpers/tmpfs.ts";
 import { withServer } from "../helpers/http_server.ts";
 import {
@@ -136,7 +136,6 @@ testWithTmpfs(
 
 /** `status` lines of a manifest. */
 async function runAgainstStatus(manifest: string): Promise<string[]> {
-  const { runCli } = await import("../helpers/cli.ts");
   return (await runCli(["status", manifest])).stdout;
 }
 
@@ -161,7 +160,10 @@ const MP4_HEAD = new Uint8Array([
 ]);
 
 /** A video host whose answer is chosen per request. */
-function videoHost(mode: () => "endless" | "crawl" | "small", hits: string[]) {
+function videoHost(
+  mode: () => "endless" | "crawl" | "small",
+  hits: string[],
+): (request: Request) => Response {
   return (request: Request): Response => {
     hits.push(new URL(request.url).pathname);
     const current = mode();
