@@ -565,6 +565,21 @@ Deno.test("replayEvents() keeps a succeeded job running when a local problem hel
   assert.equal(done.held, undefined);
 });
 
+Deno.test("replayEvents() brings a failed download back to running when a retry meets a local problem", () => {
+  const full: JobError = { code: "disk_space", message: "not enough free disk space" };
+  const state = replayEvents([
+    ev.submitting("k1", 1),
+    ev.submitted("k1", "t1"),
+    ev.succeeded("t1", 3),
+    ev.downloadFailed("t1", 4),
+    { type: "download_held", at: T(5), job: "a", task: "t1", error: full },
+  ]).get("a")!;
+  assert.equal(state.phase, "succeeded");
+  assert.equal(state.failure, undefined);
+  assert.equal(state.error, undefined);
+  assert.deepEqual(state.held, full);
+});
+
 Deno.test("replayEvents() makes a done job running again when its video was lost", () => {
   const lost: JobError = { code: "video_missing", message: "video missing on disk: videos/a.mp4" };
   const state = replayEvents([

@@ -481,7 +481,8 @@ class Run {
       if (delayMs > 0) {
         // A wait past --max-wait or the end of the pass ends the wait for this task now.
         const until = Math.min(deadline, this.#passEnd);
-        if (!(await this.#sleep(delayMs, { until }))) return this.#halted ? false : timedOut();
+        const slept = await this.#sleep(delayMs, { until, job: job.id });
+        if (!slept) return this.#halted ? false : timedOut();
       }
       if (this.#halted) return false;
       let task: Task;
@@ -704,7 +705,7 @@ class Run {
         delayMs,
         attempt: attempts + getFailures,
       });
-      if (delayMs > 0 && !(await this.#sleep(delayMs, { until: deadline }))) {
+      if (delayMs > 0 && !(await this.#sleep(delayMs, { until: deadline, job: job.id }))) {
         if (!this.#halted) {
           this.#emit({
             type: "download_deferred",
