@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { JobError, JobState } from "./journal/events.ts";
+import type { JobError, JobState, VideoLostEvent } from "./journal/events.ts";
 import { loseVideo } from "./journal/replay.ts";
 
 /** A video the journal records as done. */
@@ -144,6 +144,47 @@ export function withVideoFindings(
     const copy = { ...state };
     loseVideo(copy, found.error);
     result.set(found.job, copy);
+  }
+  return result;
+}
+
+/**
+ * The journal events that record findings (`video_lost`), for a run to
+ * append before it acts on them.
+ *
+ * @param findings What the disk check found.
+ * @param at The events' time (ISO 8601).
+ * @returns One event per finding.
+ */
+export function lostVideoEvents(findings: readonly VideoFinding[], at: string): VideoLostEvent[] {
+  return findings.map((found) => ({
+    type: "video_lost",
+    at,
+    job: found.job,
+    task: found.task,
+    output: found.output,
+    error: found.error,
+  }));
+}
+
+/**
+ * The states of the jobs whose done video a run should check: those in the
+ * manifest whose journal state is for their current content (an edited
+ * job's old video is not its result anyway, and a job no longer in the
+ * manifest is not run).
+ *
+ * @param jobs The manifest's jobs (id and fingerprint).
+ * @param states The journal's states by job id.
+ * @returns The states to check.
+ */
+export function statesOfJobs(
+  jobs: Iterable<{ id: string; fingerprint: string }>,
+  states: ReadonlyMap<string, JobState>,
+): Map<string, JobState> {
+  const result = new Map<string, JobState>();
+  for (const job of jobs) {
+    const state = states.get(job.id);
+    if (state !== undefined && state.fingerprint === job.fingerprint) result.set(job.id, state);
   }
   return result;
 }

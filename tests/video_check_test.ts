@@ -3,8 +3,10 @@ import type { JobState } from "../src/journal/events.ts";
 import {
   judgeHash,
   judgeLook,
+  lostVideoEvents,
   type RecordedVideo,
   recordedVideos,
+  statesOfJobs,
   withVideoFindings,
 } from "../src/video_check.ts";
 
@@ -55,4 +57,30 @@ Deno.test("withVideoFindings() makes a lost video's job running without touching
   assert.equal(states.get("a")!.phase, "done");
   // A finding about another task (the job was resubmitted since) changes nothing.
   assert.equal(withVideoFindings(states, [{ ...finding, task: "t0" }]).get("a")!.phase, "done");
+});
+
+Deno.test("statesOfJobs() keeps the manifest's jobs whose state is for their current content", () => {
+  const states = new Map<string, JobState>([
+    ["a", { ...DONE, fingerprint: "f1" }],
+    ["b", { ...DONE, job: "b", fingerprint: "old" }],
+    ["gone", { ...DONE, job: "gone", fingerprint: "f3" }],
+  ]);
+  const kept = statesOfJobs(
+    [{ id: "a", fingerprint: "f1" }, { id: "b", fingerprint: "new" }],
+    states,
+  );
+  assert.deepEqual([...kept.keys()], ["a"]);
+});
+
+Deno.test("lostVideoEvents() journals each finding as a video_lost event", () => {
+  const finding = judgeLook(VIDEO, { kind: "missing" });
+  assert.ok(typeof finding === "object");
+  assert.deepEqual(lostVideoEvents([finding], AT), [{
+    type: "video_lost",
+    at: AT,
+    job: "a",
+    task: "t1",
+    output: "videos/a.mp4",
+    error: finding.error,
+  }]);
 });

@@ -29,6 +29,7 @@ import { CometClient } from "../../api/client.ts";
 import { executeRun } from "../../runner/executor.ts";
 import { sweepTemporaryFiles } from "../../runner/sweep.ts";
 import { verifyDoneVideos } from "../../runner/verify_videos.ts";
+import { lostVideoEvents, statesOfJobs } from "../../video_check.ts";
 import { writeReports } from "../../report/write.ts";
 import { runExitCode } from "../../report/outcome.ts";
 import { progressPrinter } from "../progress.ts";
@@ -81,25 +82,12 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
           host,
           version: VERSION,
         });
-        // A done video that is gone or altered is fetched again from its task:
-        // of the jobs in the manifest, as they were submitted (an edited job's old
-        // video is not its result anyway).
-        const current = new Map(validation.jobs.map((job) => [job.id, job.fingerprint]));
-        const ours = new Map(
-          [...states].filter(([id, state]) => current.get(id) === state.fingerprint),
-        );
-        for (const found of await verifyDoneVideos(outDir, ours)) {
-          const event = {
-            type: "video_lost" as const,
-            at: new Date().toISOString(),
-            job: found.job,
-            task: found.task,
-            output: found.output,
-            error: found.error,
-          };
+        // A done video that is gone or altered is fetched again from its task.
+        const lost = await verifyDoneVideos(outDir, statesOfJobs(validation.jobs, states));
+        for (const event of lostVideoEvents(lost, new Date().toISOString())) {
           await journal.append(event);
           replay.apply(event);
-          onEvent({ type: "video_lost", job: found.job, task: found.task, error: found.error });
+          onEvent({ type: "video_lost", job: event.job, task: event.task, error: event.error });
         }
         const actions = planRun(validation.jobs, replay.states, {
           retryFailed: command.retryFailed,
