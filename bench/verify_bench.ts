@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { JobState } from "../src/journal/events.ts";
-import type { HashPolicy } from "../src/video_check.ts";
+import type { HashPolicy } from "../src/done_videos.ts";
 import { verifyDoneVideos } from "../src/runner/verify_videos.ts";
 import { seconds } from "./format.ts";
 

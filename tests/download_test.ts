@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { CometClient } from "../src/api/client.ts";
-import { DownloadError, downloadVideo } from "../src/runner/download.ts";
+import { DownloadError, downloadVideo, reserveFor } from "../src/runner/download.ts";
 import { withServer } from "./helpers/http_server.ts";
 import { withTempDir } from "./helpers/temp_dir.ts";
-import { mountTmpfs, probeTmpfs, testWithTmpfs } from "./helpers/tmpfs.ts";
+import { mountTmpfs, probeTmpfs, testWithTmpfs } from "./helpers/mount.ts";
 
 const TMPFS = await probeTmpfs();
 
@@ -393,6 +393,11 @@ async function codeOf(work: Promise<unknown>): Promise<string> {
   throw new Error("the download succeeded");
 }
 
+Deno.test("reserveFor() keeps 64 MiB free, or a tenth of a smaller file system", () => {
+  assert.equal(reserveFor(10 ** 12), 64 * 1024 ** 2);
+  assert.equal(reserveFor(16 * 1024 ** 2), Math.floor(16 * 1024 ** 2 / 10));
+});
+
 Deno.test("downloadVideo() stops a stream that passes maxBytes and keeps no file", async () => {
   await withTempDir(async (dir) => {
     const destination = join(dir, "videos", "a.mp4");
@@ -437,9 +442,9 @@ Deno.test("downloadVideo() does not start when the announced size would eat the 
         );
       },
       destination: join(dir, "videos", "a.mp4"),
-      freeSpace: (folder) => {
+      diskSpace: (folder) => {
         asked.push(folder);
-        return Promise.resolve(60_000);
+        return Promise.resolve({ free: 60_000, total: 10 ** 12 });
       },
       reserveBytes: 50_001,
     }));
@@ -452,7 +457,7 @@ Deno.test("downloadVideo() does not start when the announced size would eat the 
       open: () =>
         Promise.resolve(new Response(streamOf(video), { headers: { "content-length": "10000" } })),
       destination: join(dir, "videos", "a.mp4"),
-      freeSpace: () => Promise.resolve(60_000),
+      diskSpace: () => Promise.resolve({ free: 60_000, total: 10 ** 12 }),
       reserveBytes: 50_000,
     });
     assert.equal(result.bytes, 10_000);

@@ -153,7 +153,12 @@ Deno.test("executeRun() bounds a download's fresh-URL retries by the pass and jo
 Deno.test("executeRun() keeps a succeeded job running when the disk has no room for its video", async () => {
   const outcome = await run([download("a")], {
     videos: { "task-a": [{ kind: "ok", bytes: fakeVideo("a", 5000) }] },
-    options: { downloadLimits: { freeSpace: () => Promise.resolve(1000), reserveBytes: 0 } },
+    options: {
+      downloadLimits: {
+        diskSpace: () => Promise.resolve({ free: 1000, total: 10 ** 12 }),
+        reserveBytes: 0,
+      },
+    },
   });
   assert.deepEqual(outcome.journal.map((e) => e.type), ["download_held"]);
   const held = outcome.journal[0];

@@ -19,7 +19,7 @@ import type { ReportExtras } from "../report/html.ts";
 import { buildReport, type ReportModel, type ReportTotals } from "../report/summary.ts";
 import { plural } from "../text.ts";
 import { verifyDoneVideos } from "../runner/verify_videos.ts";
-import { withVideoFindings } from "../video_check.ts";
+import { withVideoFindings } from "../done_videos.ts";
 
 /** Options of {@linkcode loadJobs}. */
 export interface LoadJobsOptions {

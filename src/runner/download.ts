@@ -100,11 +100,14 @@ export interface DownloadOptions {
   /** The largest video accepted, in bytes. @default 2 GiB ({@linkcode DEFAULT_MAX_VIDEO_BYTES}) */
   maxBytes?: number;
   /**
-   * Free bytes for new files in a folder, or undefined when the platform
-   * does not tell. @default {@linkcode freeSpace} (statfs)
+   * The free and total bytes of the file system holding a folder, or
+   * undefined when the platform does not tell. @default {@linkcode diskSpace} (statfs)
    */
-  freeSpace?: (folder: string) => Promise<number | undefined>;
-  /** Bytes kept free beside a video (room for the journal and reports). @default 64 MiB */
+  diskSpace?: (folder: string) => Promise<DiskSpace | undefined>;
+  /**
+   * Bytes kept free beside a video (room for the journal and reports).
+   * @default 64 MiB, or a tenth of a smaller file system ({@linkcode reserveFor})
+   */
   reserveBytes?: number;
   /**
    * When the whole download must be over, in `now()` milliseconds; a
@@ -124,24 +127,44 @@ export interface DownloadOptions {
 /** The default cap on a video's size: far above any real clip. */
 export const DEFAULT_MAX_VIDEO_BYTES = 2 * 1024 ** 3;
 
-/** The default space kept free beside a video. */
+/** The default space kept free beside a video (on a file system of 640 MiB or more). */
 export const DEFAULT_RESERVE_BYTES = 64 * 1024 ** 2;
+
+/** Space of a file system, in bytes. */
+export interface DiskSpace {
+  /** Free for an unprivileged writer. */
+  free: number;
+  /** The file system's size. */
+  total: number;
+}
+
+/**
+ * The space kept free beside a video: {@linkcode DEFAULT_RESERVE_BYTES},
+ * or a tenth of a file system too small for that (a small tmpfs, a quota).
+ *
+ * @param total The file system's size.
+ * @returns The reserve in bytes.
+ */
+export function reserveFor(total: number): number {
+  return Math.min(DEFAULT_RESERVE_BYTES, Math.floor(total / 10));
+}
 
 /** The default minimum transfer rate. */
 export const DEFAULT_MIN_RATE = { bytesPerSecond: 8 * 1024, windowMs: 60_000 } as const;
 
 /**
- * Free bytes for an unprivileged writer in the file system holding `folder`
- * (`statfs`), or undefined when the platform does not tell.
+ * The free (for an unprivileged writer) and total bytes of the file system
+ * holding `folder` (`statfs`), or undefined when the platform does not tell.
  *
  * @param folder A folder that exists.
- * @returns The free bytes, or undefined.
+ * @returns The space, or undefined.
  */
-export async function freeSpace(folder: string): Promise<number | undefined> {
+export async function diskSpace(folder: string): Promise<DiskSpace | undefined> {
   try {
     const stats = await statfs(folder);
     const free = Number(stats.bavail) * Number(stats.bsize);
-    return Number.isFinite(free) ? free : undefined;
+    const total = Number(stats.blocks) * Number(stats.bsize);
+    return Number.isFinite(free) && Number.isFinite(total) ? { free, total } : undefined;
   } catch {
     return undefined;
   }
@@ -297,9 +320,11 @@ async function checkFreeSpace(
   needed: number,
   response: Response,
 ): Promise<void> {
-  const reserve = options.reserveBytes ?? DEFAULT_RESERVE_BYTES;
-  const free = await (options.freeSpace ?? freeSpace)(folder);
-  if (free === undefined || needed + reserve <= free) return;
+  const space = await (options.diskSpace ?? diskSpace)(folder);
+  if (space === undefined) return;
+  const { free } = space;
+  const reserve = options.reserveBytes ?? reserveFor(space.total);
+  if (needed + reserve <= free) return;
   await response.body?.cancel().catch(() => {});
   throw new DownloadError(
     `Cannot download ${options.destination}: not enough free disk space ` +

@@ -82,7 +82,7 @@ export interface ExecutorOptions {
   downloadLimits?:
     & Pick<
       DownloadOptions,
-      "freeSpace" | "reserveBytes" | "idleTimeoutMs" | "minRate" | "maxResumes"
+      "diskSpace" | "reserveBytes" | "idleTimeoutMs" | "minRate" | "maxResumes"
     >
     & {
       /** The longest one download may take when nothing else bounds it. @default 2 hours */
@@ -615,7 +615,7 @@ class Run {
           maxBytes: this.#o.maxVideoBytes,
           // Transfers are timed by the real clock: the injected one may be a test's fake.
           deadline: Date.now() + Math.max(0, deadline - this.#clock.now()),
-          freeSpace: limits.freeSpace,
+          diskSpace: limits.diskSpace,
           reserveBytes: limits.reserveBytes,
           idleTimeoutMs: limits.idleTimeoutMs,
           minRate: limits.minRate,

@@ -1,6 +1,6 @@
 /**
  * Looks at every done video on disk and reports those that are missing or
- * no longer what the journal recorded (rules in `src/video_check.ts`).
+ * no longer what the journal recorded (rules in `src/done_videos.ts`).
  *
  * @module
  */
@@ -14,7 +14,7 @@ import {
   judgeLook,
   recordedVideos,
   type VideoFinding,
-} from "../video_check.ts";
+} from "../done_videos.ts";
 
 /** Options of {@linkcode verifyDoneVideos}. */
 export interface VerifyOptions {

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { acquireLock } from "../../src/journal/lock.ts";
 import { readJsonLines, runCli, withTempDir } from "../helpers/cli.ts";
-import { mountTmpfs, probeTmpfs, remountTmpfs, testWithTmpfs } from "../helpers/tmpfs.ts";
+import { mountTmpfs, probeTmpfs, remountTmpfs, testWithTmpfs } from "../helpers/mount.ts";
 import { withServer } from "../helpers/http_server.ts";
 import {
   listFiles,

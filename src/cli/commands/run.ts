@@ -29,7 +29,7 @@ import { CometClient } from "../../api/client.ts";
 import { executeRun } from "../../runner/executor.ts";
 import { sweepTemporaryFiles } from "../../runner/sweep.ts";
 import { verifyDoneVideos } from "../../runner/verify_videos.ts";
-import { lostVideoEvents, statesOfJobs } from "../../video_check.ts";
+import { lostVideoEvents, statesOfJobs } from "../../done_videos.ts";
 import { writeReports } from "../../report/write.ts";
 import { runExitCode } from "../../report/outcome.ts";
 import { progressPrinter } from "../progress.ts";

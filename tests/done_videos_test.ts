@@ -8,7 +8,7 @@ import {
   recordedVideos,
   statesOfJobs,
   withVideoFindings,
-} from "../src/video_check.ts";
+} from "../src/done_videos.ts";
 
 const AT = "2025-01-01T00:00:10.000Z";
 const DONE: JobState = {
