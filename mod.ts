@@ -3,18 +3,22 @@
  * finished Seedance videos through CometAPI, with a checkpoint journal so that
  * nothing is paid for twice and nothing is lost.
  *
- * The library face exports the same pieces the CLI wires together:
- * validate a manifest, replay the journal, plan, execute, and report.
+ * The library does what the CLI does, one function per use case: validate a
+ * manifest ({@linkcode validateManifest}), run it ({@linkcode runBatch}) and
+ * ask where it stands ({@linkcode batchStatus}). The simulator of the service
+ * is its own entry point, `./simulator.ts`.
  *
  * ```ts
- * import { main } from "./mod.ts";
- * // The CLI, in-process: validate the example manifest and get the exit code.
- * const exitCode = await main(["validate", "manifests/example.yaml"]);
+ * import { batchStatus, validateManifest } from "./mod.ts";
+ * const validation = await validateManifest("manifests/example.yaml");
+ * const { report, exitCode } = await batchStatus(validation, { out: "/nonexistent/out" });
+ * console.log(report.totals.pending === validation.jobs.length, exitCode); // true 3
  * ```
  *
  * @module
  */
-export { main, VERSION } from "./src/cli/main.ts";
+export { main } from "./src/cli/main.ts";
+export { VERSION } from "./src/version.ts";
 export type { CliIO } from "./src/cli/io.ts";
 export {
   ApiError,
@@ -26,6 +30,7 @@ export {
   ManifestError,
   UsageError,
 } from "./src/errors.ts";
+export { ReportWriteError } from "./src/report/write.ts";
 export { type Catalog, DEFAULT_CATALOG, mergeCatalog, type ModelRule } from "./src/catalog.ts";
 export { loadCatalog } from "./src/catalog_file.ts";
 export type { Job, JobImage } from "./src/manifest/job.ts";
@@ -37,13 +42,24 @@ export {
   type ValidateOptions,
   type ValidationResult,
 } from "./src/manifest/validate.ts";
-export { defaultOutDir, journalPath } from "./src/manifest/paths.ts";
+export { defaultOutDir } from "./src/manifest/paths.ts";
+export { runBatch, type RunBatchOptions, type RunBatchResult } from "./src/batch/run.ts";
+export { type BatchStatus, batchStatus, type BatchStatusOptions } from "./src/batch/status.ts";
+export {
+  type LoadedPrices,
+  loadPrices,
+  type ModelPrice,
+  parseAmount,
+  type PriceList,
+} from "./src/prices.ts";
+export type { EstimateJson, SpendLineJson, SpendRowJson } from "./src/estimate.ts";
+export type { RunEvent, RunEventSink } from "./src/runner/events.ts";
+export type { Clock } from "./src/runner/clock.ts";
 export type {
   DownloadedEvent,
   DownloadFailedEvent,
+  DownloadHeldEvent,
   JobError,
-  JobPhase,
-  JobState,
   JournalEvent,
   NotCreatedEvent,
   RejectedEvent,
@@ -55,35 +71,10 @@ export type {
   TaskStatus,
   TaskSucceededEvent,
   UnknownOutcomeEvent,
+  VideoLostEvent,
 } from "./src/journal/events.ts";
-export { readJournalStates, type ReplayResult, replayText } from "./src/journal/replay.ts";
-export { type JournalWriter, openJournal, type OpenJournalOptions } from "./src/journal/writer.ts";
-export { acquireLock, type LockHolder, type OutputLock } from "./src/journal/lock.ts";
+export type { UnjournaledEvent } from "./src/runner/executor.ts";
 export {
-  type JobAction,
-  type PlanOptions,
-  planRun,
-  type SkipReason,
-  type SubmitReason,
-} from "./src/plan.ts";
-export {
-  CometClient,
-  type SubmitImage,
-  type SubmitOutcome,
-  type SubmitRequest,
-} from "./src/api/client.ts";
-export type { Task } from "./src/api/wire.ts";
-export {
-  type EventJournal,
-  executeRun,
-  type ExecutorOptions,
-  type RunResult,
-  type ServiceClient,
-} from "./src/runner/executor.ts";
-export type { Clock } from "./src/runner/clock.ts";
-export type { RunEvent, RunEventSink } from "./src/runner/events.ts";
-export {
-  buildReport,
   type InvalidJobRow,
   REPORT_STATUSES,
   type ReportJob,
@@ -91,22 +82,6 @@ export {
   type ReportStatus,
   type ReportTotals,
 } from "./src/report/summary.ts";
-export { writeReports } from "./src/report/write.ts";
-export {
-  type ReceivedImage,
-  type ReceivedSubmission,
-  type RenderTime,
-  type RunningSimulator,
-  type SimulatorClock,
-  type SimulatorFaults,
-  type SimulatorOptions,
-  type SimulatorServerOptions,
-  type SimulatorStats,
-  startSimulator,
-  type StatusDialect,
-} from "./src/simulator/server.ts";
-export type { SlowFault } from "./src/simulator/options.ts";
-export type { RequestKind } from "./src/simulator/stats.ts";
 
 if (import.meta.main) {
   const { runCli } = await import("./src/cli/main.ts");

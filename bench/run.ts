@@ -9,6 +9,7 @@
  */
 import { JOB_COUNT, runValidateBench } from "./validate_bench.ts";
 import { renderVerifyBench, runVerifyBench, VERIFY_JOBS } from "./verify_bench.ts";
+import { FANOUT_ENTRIES, JOBS_PER_ENTRY, runFanoutBench } from "./fanout_bench.ts";
 import { kbToMb, mb, seconds } from "./format.ts";
 import {
   CONCURRENCY,
@@ -66,6 +67,44 @@ export const ENTRIES: BenchEntry[] = [
         );
       }
       return lines;
+    },
+  },
+  {
+    title: `fan-out: ${FANOUT_ENTRIES.toLocaleString("en")} entries expanding to ${
+      (FANOUT_ENTRIES * JOBS_PER_ENTRY).toLocaleString("en")
+    } jobs`,
+    description:
+      `A generated YAML manifest of ${FANOUT_ENTRIES.toLocaleString("en")} entries, each a ` +
+      `\`matrix\` of 5 places x 2 sizes with \`variants: 10\` (${JOBS_PER_ENTRY} jobs per entry, ` +
+      "a `{place}` template in the prompt), against the same jobs written out flat, one row " +
+      "each, in the same run. Each is validated and planned in its own child process: " +
+      "`validateManifest()`, the plan's counts and the spend estimate with a price list. Wall " +
+      "time is the whole child (Deno start-up included); peak RSS is its VmHWM. The ratio is " +
+      "fan-out over flat; the budget is the flat manifest's (ratio at most 1.00x, with the same " +
+      "jobs and the same estimate).",
+    async run(): Promise<string[]> {
+      const { flat, fanout } = await runFanoutBench();
+      const row = (name: string, m: typeof flat): string =>
+        `| ${name} | ${mb(m.bytes)} | ${
+          m.entries === null ? "-" : m.entries.toLocaleString("en")
+        } | ${m.jobs.toLocaleString("en")} | ${seconds(m.wallMs)} | ${seconds(m.ms)} | ${
+          kbToMb(m.peakKb)
+        } | ${m.toCome} |`;
+      const same = flat.jobs === fanout.jobs && flat.toCome === fanout.toCome &&
+        flat.errors === 0 && fanout.errors === 0;
+      const within = fanout.wallMs <= flat.wallMs && fanout.peakKb <= flat.peakKb;
+      return [
+        "| manifest | file size | entries | jobs | wall time | in-process time | peak RSS | estimate to come |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        row("flat (one row per job)", flat),
+        row("fan-out (matrix x variants)", fanout),
+        "",
+        `Fan-out vs flat: time ${(fanout.wallMs / flat.wallMs).toFixed(2)}x, memory ${
+          (fanout.peakKb / flat.peakKb).toFixed(2)
+        }x; ${same ? "same jobs and estimate" : "**the two differ**"}; budget ${
+          within ? "met" : "**missed**"
+        }.`,
+      ];
     },
   },
   {

@@ -158,3 +158,34 @@ Deno.test("`acquireLock()` throws LockHeldError without a holder when the lock f
     });
   });
 });
+
+Deno.test("`acquireLock()` replaces a .lock that is a symbolic link and never writes through it", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "out");
+    await Deno.mkdir(out);
+    const outside = join(dir, "outside.txt");
+    await Deno.writeTextFile(outside, "keep me");
+    await Deno.symlink(outside, join(out, ".lock"));
+    const lock = await acquireLock(out, HOLDER);
+    try {
+      assert.equal(await Deno.readTextFile(outside), "keep me");
+      assert((await Deno.lstat(join(out, ".lock"))).isFile);
+      assert.deepEqual(JSON.parse(await Deno.readTextFile(join(out, ".lock"))), HOLDER);
+    } finally {
+      await lock.release();
+    }
+    assert.equal(await Deno.readTextFile(outside), "keep me");
+  });
+});
+
+Deno.test("`acquireLock()` never creates the target of a dangling .lock link", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "out");
+    await Deno.mkdir(out);
+    const outside = join(dir, "created-outside.txt");
+    await Deno.symlink(outside, join(out, ".lock"));
+    const lock = await acquireLock(out, HOLDER);
+    await lock.release();
+    assert.equal(await exists(outside), false);
+  });
+});

@@ -595,3 +595,88 @@ Deno.test("replayEvents() makes a done job running again when its video was lost
   assert.equal(state.output, undefined);
   assert.equal(state.task, "t1");
 });
+
+// ---- events read twice (issue 8: a journal append kept again, a recovery file folded again) ----
+
+/**
+ * What a run whose journal broke may have kept outside the journal (`block`,
+ * after the journal's `before`), and what the next run journals after
+ * folding it (`after`).
+ */
+const COPIES: {
+  name: string;
+  before: JournalEvent[];
+  block: JournalEvent[];
+  after: JournalEvent[];
+}[] = [
+  {
+    name: "a created task",
+    before: [ev.submitting("k1", 1)],
+    block: [ev.submitted("k1", "t1", 2)],
+    after: [ev.status("t1", 50, 3), ev.succeeded("t1", 4), ev.downloaded("t1", 5)],
+  },
+  {
+    name: "nothing sent",
+    before: [ev.submitting("k1", 1)],
+    block: [ev.notCreated("k1", 2)],
+    after: [ev.submitting("k1", 3), ev.submitted("k1", "t1", 4), ev.succeeded("t1", 5)],
+  },
+  {
+    name: "an unknown outcome",
+    before: [ev.submitting("k1", 1)],
+    block: [ev.unknown("k1", 2)],
+    after: [ev.submitting("k1", 3), ev.submitted("k1", "t1", 4)],
+  },
+  {
+    name: "a rejection",
+    before: [ev.submitting("k1", 1)],
+    block: [ev.rejected("k1", 2)],
+    after: [],
+  },
+  {
+    name: "a status",
+    before: [ev.submitting("k1", 1), ev.submitted("k1", "t1", 2)],
+    block: [ev.status("t1", 10, 3)],
+    after: [ev.status("t1", 90, 4), ev.succeeded("t1", 5), ev.downloaded("t1", 6)],
+  },
+  {
+    name: "a success",
+    before: [ev.submitting("k1", 1), ev.submitted("k1", "t1", 2)],
+    block: [ev.succeeded("t1", 3)],
+    after: [ev.downloaded("t1", 4)],
+  },
+  {
+    name: "a failed task",
+    before: [ev.submitting("k1", 1), ev.submitted("k1", "t1", 2)],
+    block: [ev.taskFailed("t1", 3)],
+    after: [],
+  },
+  {
+    name: "a download",
+    before: [ev.submitting("k1", 1), ev.submitted("k1", "t1", 2), ev.succeeded("t1", 3)],
+    block: [ev.downloaded("t1", 4)],
+    after: [],
+  },
+];
+
+Deno.test("`replayEvents()` reads a recovery block folded twice as folded once", async (t) => {
+  for (const { name, before, block } of COPIES) {
+    await t.step(name, () => {
+      assert.deepEqual(
+        replayEvents([...before, ...block, ...block]),
+        replayEvents([...before, ...block]),
+      );
+    });
+  }
+});
+
+Deno.test("`replayEvents()` ignores a late copy of an event after the job moved on", async (t) => {
+  for (const { name, before, block, after } of COPIES) {
+    await t.step(name, () => {
+      assert.deepEqual(
+        replayEvents([...before, ...block, ...after, ...block]),
+        replayEvents([...before, ...block, ...after]),
+      );
+    });
+  }
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeReports } from "../src/report/write.ts";
+import { ReportWriteError, writeReports } from "../src/report/write.ts";
 import { renderReportJson, renderReportJsonChunks } from "../src/report/json.ts";
 import { renderReportCsv, renderReportCsvChunks } from "../src/report/csv.ts";
 import { renderReportMarkdown, renderReportMarkdownChunks } from "../src/report/markdown.ts";
@@ -69,13 +69,36 @@ Deno.test("writeReports() replaces earlier reports and leaves no temporary file"
   });
 });
 
-Deno.test("writeReports() removes its temporary file when a report cannot be replaced", async () => {
+Deno.test("writeReports() removes its temporary file when a report cannot be replaced, and writes the others", async () => {
   await withTempDir(async (dir) => {
     // A folder where report.csv should go: the rename over it fails.
     await Deno.mkdir(join(dir, "report.csv"));
-    await assert.rejects(writeReports(dir, REPORT_FIXTURE));
+    const error = await writeReports(dir, REPORT_FIXTURE).then(
+      () => assert.fail("writeReports() resolved"),
+      (error: unknown) => error,
+    );
+    assert(error instanceof ReportWriteError);
+    assert.equal(error.code, "report_write");
+    assert.deepEqual(error.failures.map((failure) => failure.path), [join(dir, "report.csv")]);
+    assert.match(error.message, /^Cannot write report .*report\.csv: Is a directory/);
     assert((await Deno.stat(join(dir, "report.csv"))).isDirectory);
-    assert.deepEqual(await namesIn(dir), ["report.csv", "report.json"]);
+    assert.deepEqual(await namesIn(dir), ["report.csv", "report.html", "report.json", "report.md"]);
+  });
+});
+
+Deno.test("writeReports() replaces a report that is a symbolic link, never writing through it", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "out");
+    await Deno.mkdir(out);
+    const outside = join(dir, "outside.txt");
+    await Deno.writeTextFile(outside, "keep me");
+    await Deno.symlink(outside, join(out, "report.html"));
+    // A leftover temporary name that is a link to the same file.
+    await Deno.symlink(outside, join(out, `report.json.tmp-${Deno.pid}`));
+    await writeReports(out, REPORT_FIXTURE);
+    assert.equal(await Deno.readTextFile(outside), "keep me");
+    assert((await Deno.lstat(join(out, "report.html"))).isFile);
+    await assertFilesMatchRenderers(out, REPORT_FIXTURE);
   });
 });
 

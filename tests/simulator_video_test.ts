@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { CLIP_MP4 } from "../src/simulator/assets/clip_mp4.ts";
 import type { RunningSimulator, SimulatorServerOptions } from "../src/simulator/server.ts";
-import { interpretRange, videoForTask } from "../src/simulator/video.ts";
+import { interpretRange, videoForTask, type VideoSpec } from "../src/simulator/video.ts";
 import {
   ManualClock,
   retrieve,
@@ -11,6 +11,8 @@ import {
   withSimulator as withRenderingSimulator,
 } from "./fixtures/simulator/helpers.ts";
 import { findProgram, testWith } from "./helpers/optional_program.ts";
+import { boxesIn, parseMoov } from "../src/mp4.ts";
+import { videoMismatches } from "../src/video_check.ts";
 
 const FFPROBE = await findProgram("ffprobe", ["-version"]);
 
@@ -20,6 +22,11 @@ function withSimulator(
   body: (base: string, simulator: RunningSimulator) => Promise<void>,
 ): Promise<void> {
   return withRenderingSimulator({ renderMs: 0, ...options }, body);
+}
+
+/** What the video of a task created from VALID is made from. */
+function specOf(id: string): VideoSpec {
+  return { id, seconds: Number(VALID.seconds), size: VALID.size!, resolution: VALID.resolution! };
 }
 
 /** Create a task and return its id and current signed URL. */
@@ -48,12 +55,13 @@ Deno.test("CLIP_MP4 holds exactly the bytes of assets/clip.mp4", async () => {
   assert.deepEqual(CLIP_MP4, file);
 });
 
-Deno.test("videoForTask() keeps ftyp first, appends one free box, and differs per task", () => {
-  const a = videoForTask("task_a");
-  const b = videoForTask("task_b");
+Deno.test("videoForTask() keeps ftyp first and the samples in place, appends one free box, and differs per task", () => {
+  const a = videoForTask(specOf("task_a"));
+  const b = videoForTask(specOf("task_b"));
   assert.deepEqual(topLevelBoxes(CLIP_MP4), ["ftyp", "moov", "free", "mdat"]);
   assert.deepEqual(topLevelBoxes(a), ["ftyp", "moov", "free", "mdat", "free"]);
-  assert.deepEqual(a.subarray(0, CLIP_MP4.length), CLIP_MP4);
+  const mdat = CLIP_MP4.length - 4409; // the clip's mdat box: the samples, untouched
+  assert.deepEqual(a.subarray(mdat, CLIP_MP4.length), CLIP_MP4.subarray(mdat));
   assert.notDeepEqual(a, b);
   assert.match(new TextDecoder().decode(a.subarray(CLIP_MP4.length)), /task_a/);
 });
@@ -81,7 +89,7 @@ function childBox(body: Uint8Array, path: string[]): Uint8Array | undefined {
   return current;
 }
 
-Deno.test("a served video is an MP4 with one H.264 track of 1 s (read from its boxes)", async () => {
+Deno.test("a served video is an MP4 with one H.264 track as long as asked for (read from its boxes)", async () => {
   await withSimulator({}, async (base) => {
     const { url } = await finishedTask(base);
     const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
@@ -91,7 +99,7 @@ Deno.test("a served video is an MP4 with one H.264 track of 1 s (read from its b
     const [timescale, duration] = mvhd[0] === 1
       ? [view.getUint32(20), Number(view.getBigUint64(24))]
       : [view.getUint32(12), view.getUint32(16)];
-    assert.equal(Math.round((duration / timescale) * 10) / 10, 1);
+    assert.equal(Math.round((duration / timescale) * 10) / 10, Number(VALID.seconds));
     const stsd = childBox(bytes, ["moov", "trak", "mdia", "minf", "stbl", "stsd"])!;
     // stsd: version/flags (4), entry count (4), then the first sample entry box.
     assert.equal(new TextDecoder().decode(stsd.subarray(12, 16)), "avc1");
@@ -100,7 +108,7 @@ Deno.test("a served video is an MP4 with one H.264 track of 1 s (read from its b
 
 testWith(
   FFPROBE,
-  "a served video is a playable MP4 (ffprobe reads one H.264 stream of 1 s)",
+  "a served video is a playable MP4 (ffprobe reads one H.264 stream as long as asked for)",
   async () => {
     await withSimulator({}, async (base) => {
       const { url } = await finishedTask(base);
@@ -124,7 +132,7 @@ testWith(
         assert.equal(probe.code, 0, new TextDecoder().decode(probe.stderr));
         const info = JSON.parse(new TextDecoder().decode(probe.stdout));
         assert.equal(info.streams[0].codec_name, "h264");
-        assert.equal(Number(info.format.duration), 1);
+        assert.equal(Number(info.format.duration), Number(VALID.seconds));
       } finally {
         await Deno.remove(path);
       }
@@ -161,7 +169,7 @@ Deno.test("a signed URL serves the file with Content-Length, Accept-Ranges and t
     assert.equal(response.headers.get("accept-ranges"), "bytes");
     const bytes = new Uint8Array(await response.arrayBuffer());
     assert.equal(Number(response.headers.get("content-length")), bytes.length);
-    assert.deepEqual(bytes, videoForTask(id));
+    assert.deepEqual(bytes, videoForTask(specOf(id)));
     assert.equal(simulator.stats().servedSha256[id], await sha256(bytes));
 
     const head = await fetch(url, { method: "HEAD" });
@@ -174,7 +182,7 @@ Deno.test("a signed URL serves the file with Content-Length, Accept-Ranges and t
 Deno.test("a signed URL honours Range with 206 and answers 416 past the end", async (t) => {
   await withSimulator({}, async (base) => {
     const { id, url } = await finishedTask(base);
-    const whole = videoForTask(id);
+    const whole = videoForTask(specOf(id));
     const size = whole.length;
     const cases = [
       { range: "bytes=0-99", start: 0, end: 99 },
@@ -277,7 +285,32 @@ Deno.test("GET /v1/videos/{id}/content streams the video with the bearer key", a
     await anonymous.body?.cancel();
     const response = await fetch(`${base}/v1/videos/${id}/content`, { headers: auth });
     assert.equal(response.status, 200);
-    assert.deepEqual(new Uint8Array(await response.arrayBuffer()), videoForTask(id));
+    assert.deepEqual(new Uint8Array(await response.arrayBuffer()), videoForTask(specOf(id)));
     assert.equal(simulator.stats().downloadsWithAuthorization, 0);
   });
+});
+
+Deno.test("the simulator's videos say what was asked for, or, with mismatchRate, something else", async () => {
+  const asked = { seconds: 6, size: "9:16", resolution: "480p" };
+  for (const [mismatchRate, expected] of [[0, []], [1, 2]] as const) {
+    await withSimulator({ mismatchRate }, async (base) => {
+      const id = (await (await submit(base, {
+        ...VALID,
+        seconds: String(asked.seconds),
+        size: asked.size,
+        resolution: asked.resolution,
+      })).json()).id;
+      const url = (await (await retrieve(base, id)).json()).video_url;
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      const moov = boxesIn(bytes).find((box) => box.type === "moov")!;
+      const facts = parseMoov(bytes.subarray(moov.start - 8, moov.end))!;
+      const problems = videoMismatches(facts, asked);
+      if (mismatchRate === 0) {
+        assert.deepEqual(facts, { durationSeconds: 6, width: 480, height: 854, codec: "avc1" });
+        assert.deepEqual(problems, expected);
+      } else {
+        assert.equal(problems.length, expected);
+      }
+    });
+  }
 });

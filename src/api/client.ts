@@ -16,6 +16,7 @@
  */
 import { ApiError, messageOf } from "../errors.ts";
 import { classifySubmitFailure, parseRetryAfter } from "./retry.ts";
+import { judgeServiceAnswer, type ServiceVerdict } from "./service_check.ts";
 import { parseErrorBody, parseTask, type Task } from "./wire.ts";
 
 /** One reference image sent as an `input_reference` file part. */
@@ -50,6 +51,11 @@ export interface SubmitRequest {
 export type SubmitOutcome =
   | { kind: "created"; task: Task }
   | { kind: "not_created" | "rejected" | "unknown"; error: ApiError };
+
+/** What {@linkcode CometClient.checkService} learned: a verdict, or no answer at all. */
+export type ServiceCheck =
+  | ServiceVerdict
+  | { kind: "unreachable"; connected: boolean; reason: string };
 
 /** Settings of a {@link CometClient}. */
 export interface CometClientOptions {
@@ -128,11 +134,17 @@ export class CometClient {
         `Cannot use base URL "${options.baseUrl}": it must start with http(s)://`,
       );
     }
-    this.#baseUrl = base.href.replace(/\/+$/, "");
+    // `https://api.cometapi.com/v1` (the OpenAI SDK's habit) means the same base.
+    this.#baseUrl = base.href.replace(/\/+$/, "").replace(/\/v1$/, "");
     this.#apiKey = options.apiKey;
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
     this.#now = options.now ?? Date.now;
+  }
+
+  /** The base URL requests go to, without a trailing slash or `/v1`. */
+  get baseUrl(): string {
+    return this.#baseUrl;
   }
 
   /**
@@ -293,6 +305,45 @@ export class CometClient {
       reason,
       ...(expired ? { code: "url_expired" } : {}),
     });
+  }
+
+  /**
+   * Ask whether the base URL is the video API: one `GET {base}/v1/videos/{probeId}`
+   * for a task id that cannot exist, judged by {@linkcode judgeServiceAnswer}.
+   *
+   * @param probeId A task id no service has.
+   * @param signal Aborts the request; the abort error is rethrown.
+   * @returns The verdict, or `unreachable` when no HTTP answer came
+   *   (`connected` false when nothing reached the server).
+   */
+  async checkService(probeId: string, signal?: AbortSignal): Promise<ServiceCheck> {
+    const url = `${this.#baseUrl}/v1/videos/${encodeURIComponent(probeId)}`;
+    let exchange: Exchange;
+    try {
+      exchange = await this.#exchange(url, { method: "GET", headers: this.#apiHeaders() }, signal);
+    } catch (error) {
+      if (!(error instanceof TransportFailure)) throw error;
+      return { kind: "unreachable", connected: error.sent, reason: error.message };
+    }
+    if (exchange.bodyFailure) {
+      return { kind: "unreachable", connected: true, reason: exchange.bodyFailure.message };
+    }
+    const { response } = exchange;
+    const context = this.#context("GET", url, response);
+    const verdict = judgeServiceAnswer({
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      location: response.headers.get("location"),
+      text: exchange.text ?? "",
+      ...(context.retryAfterMs !== undefined ? { retryAfterMs: context.retryAfterMs } : {}),
+    }, probeId);
+    if (verdict.kind === "unauthorized") {
+      return { ...verdict, message: this.#redact(verdict.message) };
+    }
+    if (verdict.kind === "not_api" || verdict.kind === "busy") {
+      return { ...verdict, reason: this.#redact(verdict.reason) };
+    }
+    return verdict;
   }
 
   #apiHeaders(): Record<string, string> {

@@ -181,7 +181,14 @@ function excerpt(text: string, max = 200): string {
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
-function looksLikeHtml(contentType: string | null, text: string): boolean {
+/**
+ * True when an answer is a web page, by its content type or its first tag.
+ *
+ * @param contentType The `Content-Type` header, or null.
+ * @param text The body.
+ * @returns Whether it is HTML.
+ */
+export function looksLikeHtml(contentType: string | null, text: string): boolean {
   if (contentType !== null && /html/i.test(contentType)) return true;
   return /^\s*(<!doctype html|<html|<head|<body)/i.test(text);
 }

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_VIDEO_BYTES } from "../runner/download.ts";
 
 /** How long a `--once` pass may work when `--pass-time` is not given, in seconds. */
 export const ONCE_PASS_SECONDS = 300;
+import { parseAmount } from "../prices.ts";
 
 /** Options every manifest command shares. */
 interface ManifestCommand {
@@ -23,11 +24,13 @@ export interface ValidateCommand extends ManifestCommand {
   json: boolean;
 }
 
-/** `plan <manifest> [--json] [--out DIR]` */
+/** `plan <manifest> [--json] [--out DIR] [--prices FILE]` */
 export interface PlanCommand extends ManifestCommand {
   name: "plan";
   json: boolean;
   out?: string;
+  /** `--prices FILE`: the user's price list, for the spend estimate. */
+  prices?: string;
 }
 
 /** `run <manifest> ...` */
@@ -53,6 +56,10 @@ export interface RunCommand extends ManifestCommand {
   logFormat: "text" | "json";
   quiet: boolean;
   verbose: boolean;
+  /** `--prices FILE`: the user's price list, for the estimate in the reports. */
+  prices?: string;
+  /** `--max-spend AMOUNT` in millionths of the price list's currency (needs `prices`). */
+  maxSpend?: bigint;
 }
 
 /** `status <manifest> [--out DIR] [--json]` */
@@ -62,10 +69,12 @@ export interface StatusCommand extends ManifestCommand {
   json: boolean;
 }
 
-/** `report <manifest> [--out DIR]` */
+/** `report <manifest> [--out DIR] [--prices FILE]` */
 export interface ReportCommand extends ManifestCommand {
   name: "report";
   out?: string;
+  /** `--prices FILE`: the user's price list, for the estimate in the reports. */
+  prices?: string;
 }
 
 /** `simulate [--port N] [--host H] [--key K]` */
@@ -103,14 +112,15 @@ export const USAGE =
 
 Usage:
   seedance-batch validate <manifest> [--json] [--models FILE]
-  seedance-batch plan     <manifest> [--json] [--out DIR] [--models FILE]
+  seedance-batch plan     <manifest> [--json] [--out DIR] [--models FILE] [--prices FILE]
   seedance-batch run      <manifest> [--out DIR] [--concurrency N] [--poll-interval SECONDS]
                           [--max-wait SECONDS] [--base-url URL] [--simulate] [--once]
                           [--pass-time SECONDS] [--max-video-size SIZE]
                           [--retry-failed] [--resubmit-uncertain] [--skip-invalid]
                           [--log-format text|json] [--quiet] [--models FILE]
+                          [--prices FILE] [--max-spend AMOUNT]
   seedance-batch status   <manifest> [--out DIR] [--json]
-  seedance-batch report   <manifest> [--out DIR]
+  seedance-batch report   <manifest> [--out DIR] [--prices FILE]
   seedance-batch simulate [--port N] [--host H] [--key K]
 
 Bounds of a run:
@@ -133,7 +143,7 @@ const MANIFEST_COMMANDS = ["validate", "plan", "run", "status", "report"] as con
 /** Which flags each command accepts (the rest are usage errors). */
 const FLAGS: Record<string, readonly string[]> = {
   validate: ["json", "models"],
-  plan: ["json", "out", "models"],
+  plan: ["json", "out", "models", "prices"],
   run: [
     "out",
     "concurrency",
@@ -151,15 +161,19 @@ const FLAGS: Record<string, readonly string[]> = {
     "quiet",
     "verbose",
     "models",
+    "prices",
+    "max-spend",
   ],
   status: ["json", "out", "models"],
-  report: ["out", "models"],
+  report: ["out", "models", "prices"],
   simulate: ["port", "host", "key"],
 };
 
 const OPTIONS = {
   json: { type: "boolean" },
   models: { type: "string" },
+  prices: { type: "string" },
+  "max-spend": { type: "string" },
   out: { type: "string" },
   concurrency: { type: "string" },
   "poll-interval": { type: "string" },
@@ -235,15 +249,34 @@ export function parseCommand(argv: readonly string[]): Command {
     case "validate":
       return { name: "validate", ...common, json: values.json ?? false };
     case "plan":
-      return { name: "plan", ...common, json: values.json ?? false, out: values.out };
+      return {
+        name: "plan",
+        ...common,
+        json: values.json ?? false,
+        out: values.out,
+        ...(values.prices === undefined ? {} : { prices: values.prices }),
+      };
     case "status":
       return { name: "status", ...common, json: values.json ?? false, out: values.out };
     case "report":
-      return { name: "report", ...common, out: values.out };
+      return {
+        name: "report",
+        ...common,
+        out: values.out,
+        ...(values.prices === undefined ? {} : { prices: values.prices }),
+      };
     case "run": {
       const logFormat = values["log-format"] ?? "text";
       if (logFormat !== "text" && logFormat !== "json") {
         throw new UsageError(`--log-format must be text or json, got "${logFormat}"`);
+      }
+      const maxSpend = values["max-spend"] === undefined
+        ? undefined
+        : amountFlag("max-spend", values["max-spend"]);
+      if (maxSpend !== undefined && values.prices === undefined) {
+        throw new UsageError(
+          "--max-spend needs --prices FILE: the limit is checked against your own price list",
+        );
       }
       return {
         name: "run",
@@ -275,6 +308,9 @@ export function parseCommand(argv: readonly string[]): Command {
         logFormat,
         quiet: values.quiet ?? false,
         verbose: values.verbose ?? false,
+        // Present only when given, so a command without them reads as before.
+        ...(values.prices === undefined ? {} : { prices: values.prices }),
+        ...(maxSpend === undefined ? {} : { maxSpend }),
       };
     }
   }
@@ -286,6 +322,16 @@ function integerFlag(flag: string, text: string, min: number, max: number): numb
     throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
   }
   return value;
+}
+
+function amountFlag(flag: string, text: string): bigint {
+  const amount = parseAmount(text);
+  if (typeof amount === "string" || text.trim() === "") {
+    throw new UsageError(
+      `--${flag} must be an amount of the price list's currency (0 or more, at most 6 decimals), got "${text}"`,
+    );
+  }
+  return amount;
 }
 
 function positiveFlag(flag: string, text: string): number {

@@ -51,23 +51,38 @@ export function summaryLine(result: ValidationResult, display: string): string {
     plural(result.warnings.length, "warning")
   }`;
   if (result.errors.length === 0) {
-    return `${display}: ok: ${plural(result.total, "job")} (${counts})`;
+    return `${display}: ok: ${jobCount(result)} (${counts})`;
   }
+  const fanout = result.entries === undefined ? "" : `${jobCount(result)}; `;
   return `${display}: invalid: ${result.invalid.length} of ${
     plural(result.total, "job")
-  } with errors (${counts})`;
+  } with errors (${fanout}${counts})`;
+}
+
+/**
+ * How many jobs a manifest holds, and how many entries they come from when some fan out.
+ *
+ * @param result What validation found.
+ * @returns E.g. `6 jobs`, or `3 entries expand to 240 jobs`.
+ */
+export function jobCount(result: Pick<ValidationResult, "total" | "entries">): string {
+  if (result.entries === undefined) return plural(result.total, "job");
+  const entries = result.entries === 1 ? "1 entry expands" : `${result.entries} entries expand`;
+  return `${entries} to ${plural(result.total, "job")}`;
 }
 
 /**
  * The contract's `validate --json` document.
  *
  * @param result What validation found.
- * @returns One line of JSON: `{"ok","jobs","errors","warnings"}`.
+ * @returns One line of JSON: `{"ok","jobs","errors","warnings"}`, with `entries` after
+ * `jobs` when some entries fan out (`variants`, `matrix`).
  */
 export function validationJson(result: ValidationResult): string {
   return JSON.stringify({
     ok: result.errors.length === 0,
     jobs: result.total,
+    ...(result.entries === undefined ? {} : { entries: result.entries }),
     errors: result.errors.map(issueJson),
     warnings: result.warnings.map(issueJson),
   });

@@ -13,7 +13,7 @@ import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { reportCommand } from "./commands/report.ts";
 import { simulateCommand } from "./commands/simulate.ts";
-import { VERSION } from "./version.ts";
+import { VERSION } from "../version.ts";
 
 export { VERSION };
 

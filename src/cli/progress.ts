@@ -5,6 +5,8 @@
  * @module
  */
 import type { RunEvent } from "../runner/events.ts";
+import type { JournalEvent } from "../journal/events.ts";
+import { eventLine, safeText } from "../batch/recovery_notice.ts";
 
 /** How events are rendered. */
 export interface ProgressOptions {
@@ -48,7 +50,19 @@ const IMPORTANT = new Set<RunEvent["type"]>([
   "video_lost",
   "download_deferred",
   "wait_refused",
+  "journal_failed",
+  "unjournaled",
 ]);
+
+/** What an event the journal could not take is about, and where it is kept. */
+function unjournaledLine(event: JournalEvent, keptIn: string | undefined): string {
+  const job = "job" in event ? safeText(event.job) : "-";
+  const task = "task" in event ? ` (task ${safeText(event.task)})` : "";
+  const what = `${job}: the journal does not hold "${event.type}"${task}`;
+  return keptIn === undefined
+    ? `${what}, and it could not be kept: ${eventLine(event)}`
+    : `${what}; kept in ${safeText(keptIn)}, which the next run adds to the journal`;
+}
 
 /** One line of text for an event, or undefined for events a person need not see. */
 function describeEvent(event: RunEvent): string | undefined {
@@ -98,7 +112,13 @@ function describeEvent(event: RunEvent): string | undefined {
         ? "stopping: no new submissions; saving state"
         : event.reason === "pass_over"
         ? "stopping: the time of this pass is up (--pass-time); the work is kept for the next run"
-        : "stopping: the service rejected the API key";
+        : event.reason === "unauthorized"
+        ? "stopping: the service rejected the API key"
+        : "stopping: the journal cannot be written; no new submissions";
+    case "journal_failed":
+      return `error: ${event.message}`;
+    case "unjournaled":
+      return unjournaledLine(event.event, event.keptIn);
     case "run_finished":
       return undefined;
   }

@@ -8,18 +8,25 @@
 import { resolve } from "node:path";
 import type { CliIO } from "./io.ts";
 import { issueLines } from "./issues.ts";
-import { BatchError, ConfigError, ManifestError, messageOf } from "../errors.ts";
+import { ManifestError, UsageError } from "../errors.ts";
+import type { InputFile } from "../out_dir.ts";
 import { loadCatalog } from "../catalog_file.ts";
 import { validateManifest, type ValidationResult } from "../manifest/validate.ts";
-import { defaultOutDir, journalPath } from "../manifest/paths.ts";
-import { type JournalReplay, readJournal, readJournalStates } from "../journal/replay.ts";
+import { defaultOutDir } from "../manifest/paths.ts";
+import type { JournalReplay } from "../journal/replay.ts";
 import type { JobState } from "../journal/events.ts";
-import { acquireLock, type OutputLock } from "../journal/lock.ts";
 import type { ReportExtras } from "../report/html.ts";
-import { buildReport, type ReportModel, type ReportTotals } from "../report/summary.ts";
+import type { ReportModel, ReportTotals } from "../report/summary.ts";
+import {
+  buildBatchReport,
+  inputFilesOf as batchInputFilesOf,
+  readJournalWithNotice,
+  reportExtrasOf,
+} from "../batch/folder.ts";
+
+export { checkOutDir, lockOutDir } from "../batch/folder.ts";
 import { plural } from "../text.ts";
-import { verifyDoneVideos } from "../runner/verify_videos.ts";
-import { withVideoFindings } from "../done_videos.ts";
+import { verifiedStates } from "../runner/verify_videos.ts";
 
 /** Options of {@linkcode loadJobs}. */
 export interface LoadJobsOptions {
@@ -132,52 +139,41 @@ export function refuseProblems(
  * @returns The folder's absolute path.
  */
 export function outDirOf(command: { manifest: string; out?: string }): string {
-  return resolve(command.out ?? defaultOutDir(command.manifest));
+  return resolve(outFlagOf(command));
 }
 
 /**
- * Check that an output folder, if it exists, is a folder.
+ * The output folder as the user wrote it (`--out`), or the manifest's default;
+ * relative paths stay relative.
  *
- * @param outDir The folder.
+ * @param command The manifest path and the optional `--out`.
  * @returns The folder.
- * @throws {ConfigError} When the path names a file or cannot be looked at.
+ * @throws {UsageError} When `--out` is empty or only spaces (it would make the
+ * current folder the output folder).
  */
-export async function checkOutDir(outDir: string): Promise<string> {
-  try {
-    if (!(await Deno.stat(outDir)).isDirectory) {
-      throw new ConfigError(`Cannot use ${outDir} as the output folder: it is a file`, {
-        code: "out_dir",
-      });
-    }
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    if (!(error instanceof Deno.errors.NotFound)) throw outDirError(outDir, error);
+export function outFlagOf(command: { manifest: string; out?: string }): string {
+  if (command.out !== undefined && command.out.trim() === "") {
+    throw new UsageError(
+      "Cannot use an empty --out: name the output folder (or leave --out out for " +
+        `${defaultOutDir(command.manifest)})`,
+    );
   }
-  return outDir;
+  return command.out ?? defaultOutDir(command.manifest);
 }
 
 /**
- * Lock an output folder for a run, creating it (and its parents) if needed.
+ * The files a command reads that must not lie where the tool writes.
  *
- * @param outDir The folder.
- * @returns The held lock.
- * @throws {LockHeldError} When another run holds it.
- * @throws {ConfigError} When the folder names a file or cannot be created or locked.
+ * @param command The manifest path and the optional `--models` and `--prices` files.
+ * @param validation The validated manifest.
+ * @returns The inputs, each with its role for messages.
  */
-export async function lockOutDir(outDir: string): Promise<OutputLock> {
-  await checkOutDir(outDir);
-  try {
-    return await acquireLock(outDir);
-  } catch (error) {
-    if (error instanceof BatchError) throw error;
-    throw outDirError(outDir, error);
-  }
-}
-
-function outDirError(outDir: string, cause: unknown): ConfigError {
-  return new ConfigError(`Cannot use ${outDir} as the output folder: ${messageOf(cause)}`, {
-    code: "out_dir",
-  });
+export function inputFilesOf(
+  command: { manifest: string; models?: string; prices?: string },
+  validation: ValidationResult,
+): InputFile[] {
+  const files = { modelsFile: command.models, pricesFile: command.prices };
+  return batchInputFilesOf(command.manifest, files, validation);
 }
 
 /**
@@ -190,35 +186,12 @@ function outDirError(outDir: string, cause: unknown): ConfigError {
  * @param replay The replay to feed, for a caller that keeps it current afterwards.
  * @returns The states, by job id.
  */
-export async function readStates(
+export function readStates(
   io: CliIO,
   outDir: string,
   replay?: JournalReplay,
 ): Promise<Map<string, JobState>> {
-  const path = journalPath(outDir);
-  const { states, skipped } = await readJournal(path, replay);
-  if (skipped > 0) {
-    io.stderr(
-      `warning: ${path}: ${plural(skipped, "corrupt line")} skipped; ` +
-        `the events they held are not counted`,
-    );
-  }
-  return states;
-}
-
-/**
- * The states with each done video checked against the disk: a job whose
- * video is missing or altered counts as running, with the reason.
- *
- * @param outDir The output folder.
- * @param states The journal's states.
- * @returns The states as status and the report show them.
- */
-export async function verifiedStates(
-  outDir: string,
-  states: ReadonlyMap<string, JobState>,
-): Promise<Map<string, JobState>> {
-  return withVideoFindings(states, await verifyDoneVideos(outDir, states));
+  return readJournalWithNotice(outDir, io.stderr, replay);
 }
 
 /**
@@ -237,14 +210,8 @@ export async function currentReport(
   now: Date,
   states?: ReadonlyMap<string, JobState>,
 ): Promise<ReportModel> {
-  states ??= await readJournalStates(journalPath(outDir));
-  return buildReport({
-    manifest: validation.manifest,
-    jobs: validation.jobs,
-    invalid: validation.invalid,
-    states: await verifiedStates(outDir, states),
-    generatedAt: now,
-  });
+  states ??= await readJournalWithNotice(outDir, () => {});
+  return buildBatchReport(validation, await verifiedStates(outDir, states), now);
 }
 
 /**
@@ -266,5 +233,5 @@ export function totalsLine(totals: ReportTotals): string {
  * @returns The extras for `writeReports`.
  */
 export function reportExtras(validation: ValidationResult): ReportExtras {
-  return { prompts: new Map(validation.jobs.map((job) => [job.id, job.prompt])) };
+  return reportExtrasOf(validation);
 }

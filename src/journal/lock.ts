@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { LockHeldError } from "../errors.ts";
 import { writeAll } from "../fs.ts";
+import { entryAt, LOCK_FILE, sameFile } from "../out_dir.ts";
 
 /** A held output-folder lock. */
 export interface OutputLock {
@@ -43,9 +44,9 @@ const MAX_ATTEMPTS = 10;
  */
 export async function acquireLock(outDir: string, info?: LockHolder): Promise<OutputLock> {
   await Deno.mkdir(outDir, { recursive: true });
-  const path = join(outDir, ".lock");
+  const path = join(outDir, LOCK_FILE);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const file = await Deno.open(path, { read: true, write: true, create: true });
+    const file = await openLockFile(path);
     try {
       if (!(await file.tryLock(true))) {
         throw new LockHeldError(path, await readHolder(path));
@@ -94,18 +95,28 @@ class HeldLock implements OutputLock {
   }
 }
 
-async function isSameFile(file: Deno.FsFile, path: string): Promise<boolean> {
-  const held = await file.stat();
-  let named: Deno.FileInfo;
+/**
+ * Open the lock file without ever creating or truncating through a link: a
+ * link at its name is removed (its target is not touched) and the file is
+ * created exclusively; an existing file is opened as it is (nothing is written
+ * before {@linkcode isSameFile} has checked that the name is that file).
+ */
+async function openLockFile(path: string): Promise<Deno.FsFile> {
+  if ((await entryAt(path))?.isSymlink) await Deno.remove(path);
   try {
-    named = await Deno.stat(path);
+    return await Deno.open(path, { read: true, write: true, createNew: true });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    return await Deno.open(path, { read: true, write: true });
   }
+}
+
+/** Whether `path` names the open file itself (not a link to it, not another file). */
+async function isSameFile(file: Deno.FsFile, path: string): Promise<boolean> {
+  const named = await entryAt(path);
+  if (named === undefined || named.isSymlink) return false;
   // `ino` is null where the platform does not report it; trust the lock then.
-  if (held.ino === null || named.ino === null) return true;
-  return held.ino === named.ino && held.dev === named.dev;
+  return sameFile(await file.stat(), named);
 }
 
 /** What the holder wrote, or as much of it as is readable (it may not have written yet). */

@@ -22,6 +22,12 @@
  * - A submission outcome for a job without any `submitting` event is adopted
  *   as a submission of its own (never dropped: dropping a `submitted` would
  *   lose a task that exists and is billed).
+ * - An event read twice reads as once, wherever the second copy lands (a
+ *   journal append that failed and was kept again, a recovery file folded
+ *   again after a crash): once a submission has its final outcome (a task,
+ *   or a rejection), a later outcome for the same key is a copy and ignored,
+ *   until a new send; a `status` counts only while the task is running; a
+ *   `task_succeeded` does not undo a download.
  *
  * @module
  */
@@ -53,6 +59,8 @@ export class JournalReplay {
   readonly #states = new Map<string, JobState>();
   /** The key of each job's latest submission, known or not. */
   readonly #lastKeys = new Map<string, string>();
+  /** Jobs whose latest submission has its final outcome (`submitted` or `rejected`). */
+  readonly #settled = new Set<string>();
   /** A line that failed to decode; skipped unless it turns out to be the last. */
   #undecoded = false;
   #skipped = 0;
@@ -93,6 +101,7 @@ export class JournalReplay {
         const previous = this.#states.get(event.job);
         const sameKey = this.#lastKeys.get(event.job) === event.key;
         this.#lastKeys.set(event.job, event.key);
+        this.#settled.delete(event.job);
         // A new key is a new submission: nothing of the previous one's task,
         // result or failure describes it. A resend keeps the first send's time.
         const state: JobState = sameKey && previous ? { ...previous } : {
@@ -119,6 +128,7 @@ export class JournalReplay {
         });
       case "submitted":
         return this.#applyOutcome(event, (state) => {
+          this.#settled.add(event.job);
           state.phase = "running";
           state.task = event.task;
           state.createdAt = event.at;
@@ -127,6 +137,7 @@ export class JournalReplay {
         });
       case "rejected":
         return this.#applyOutcome(event, (state) => {
+          this.#settled.add(event.job);
           state.phase = "failed";
           state.failure = "rejected";
           state.error = event.error;
@@ -138,6 +149,7 @@ export class JournalReplay {
           state.openKey = event.key;
         });
       case "status":
+        if (this.#states.get(event.job)?.phase !== "running") return;
         return this.#applyToTask(event, (state) => {
           state.status = event.status;
           if (event.progress !== undefined) state.progress = event.progress;
@@ -151,6 +163,7 @@ export class JournalReplay {
           state.completedAt = event.at;
         });
       case "task_succeeded":
+        if (this.#states.get(event.job)?.phase === "done") return;
         return this.#applyToTask(event, (state) => {
           state.phase = "succeeded";
           state.completedAt = event.at;
@@ -201,6 +214,7 @@ export class JournalReplay {
   ): void {
     const lastKey = this.#lastKeys.get(event.job);
     if (lastKey !== undefined && lastKey !== event.key) return;
+    if (lastKey !== undefined && this.#settled.has(event.job)) return;
     let state = this.#states.get(event.job);
     if (lastKey === undefined || state === undefined) {
       // No `submitting` for this outcome: adopt it as a submission.

@@ -10,6 +10,7 @@
 import { dirname } from "node:path";
 import { BatchError, ExitCode, messageOf } from "../errors.ts";
 import { syncFolder, writeAll } from "../fs.ts";
+import { openJournalFile } from "../out_dir.ts";
 import { encodeEvent } from "./codec.ts";
 import type { JournalEvent } from "./events.ts";
 
@@ -21,7 +22,8 @@ export interface JournalWriter {
    * @param event The event to append.
    * @returns A promise that resolves once the event is written and fsynced,
    * and rejects with a {@linkcode BatchError} (code `journal_write`) when it
-   * could not be made durable.
+   * could not be made durable. A failure fails only the batch it happened in:
+   * a later append is tried again (a caller may retry), on a line of its own.
    */
   append(event: JournalEvent): Promise<void>;
   /** Waits for every pending append to settle, then closes the file. Idempotent. */
@@ -63,7 +65,7 @@ export async function openJournal(
   const fsync = options.fsync ?? ((file: Deno.FsFile): Promise<void> => file.syncData());
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true, append: true, create: true });
+    file = await openJournalFile(path); // never through a link
   } catch (error) {
     throw journalError(path, "open", error);
   }
@@ -88,8 +90,13 @@ class Journal implements JournalWriter {
   #queue: PendingAppend[] = [];
   /** The running flush loop, if any. */
   #flushing: Promise<void> | undefined;
-  /** Set after a failed write or fsync: every later append fails with it. */
-  #failure: Error | undefined;
+  /**
+   * Set after a failed write or fsync: the file may end with part of a line
+   * (or a whole line that is not durable), so the next write starts with a
+   * newline. A blank line replays as nothing; a rejected event that did land
+   * and is appended again replays the same (replay tolerates duplicates).
+   */
+  #mayBeTorn = false;
   #closed = false;
   #fsyncs = 0;
 
@@ -104,7 +111,6 @@ class Journal implements JournalWriter {
   }
 
   append(event: JournalEvent): Promise<void> {
-    if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) {
       return Promise.reject(
         new BatchError(`Cannot append to journal ${this.#path}: it is closed`, {
@@ -132,15 +138,17 @@ class Journal implements JournalWriter {
     while (this.#queue.length > 0) {
       const batch = this.#queue;
       this.#queue = [];
+      const text = (this.#mayBeTorn ? "\n" : "") + batch.map((p) => p.line).join("");
       try {
-        await writeAll(this.#file, this.#encoder.encode(batch.map((p) => p.line).join("")));
+        await writeAll(this.#file, this.#encoder.encode(text));
         await this.#fsync(this.#file);
         this.#fsyncs += 1;
+        this.#mayBeTorn = false;
       } catch (error) {
-        this.#failure = journalError(this.#path, "append to", error);
-        for (const pending of [...batch, ...this.#queue]) pending.reject(this.#failure);
-        this.#queue = [];
-        break;
+        this.#mayBeTorn = true;
+        const failure = journalError(this.#path, "append to", error);
+        for (const pending of batch) pending.reject(failure);
+        continue;
       }
       for (const pending of batch) pending.resolve();
     }

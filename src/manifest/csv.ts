@@ -75,6 +75,15 @@ function readCsvHeader(cells: string[], line: number): CsvHeader {
   const columns = cells.map((name) => name.trim());
   const problems: ManifestProblem[] = [];
   const known = columns.map((name, column): JobField | undefined => {
+    if (name === "matrix") {
+      problems.push({
+        code: "not_allowed",
+        line,
+        field: name,
+        message: 'a "matrix" column cannot be used: matrix is YAML only (CSV has variants)',
+      });
+      return undefined;
+    }
     if ((JOB_FIELDS as readonly string[]).includes(name)) {
       if (columns.indexOf(name) === column) return name as JobField;
       problems.push({

@@ -116,14 +116,15 @@ export function draftJob(
   if (rule && values.model) problems.push(...modelProblems(values, rule, values.model));
 
   const imagePaths = values.imagePaths ?? [];
-  const id = values.id ?? deriveId({
+  const fanout = rawJob.fanout;
+  const id = values.id !== undefined ? values.id + (fanout?.idSuffix ?? "") : deriveId({
     prompt: values.prompt ?? raw.get("prompt"),
     model: values.model ?? raw.get("model"),
     seconds: seconds ?? raw.get("seconds"),
     size: size ?? raw.get("size"),
     resolution: resolution ?? raw.get("resolution"),
     images: imagePaths,
-  });
+  }) + (fanout?.derivedSuffix ?? "");
   const safeId = safeFileName(id);
   // Joined, not concatenated: one flat string instead of a chain of pieces.
   const output = ["videos/", values.output ?? safeId, values.output ? "" : ".mp4"].join("");

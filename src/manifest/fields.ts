@@ -153,6 +153,15 @@ export function readLevel(value: unknown, kind: "job" | "defaults", context: Fie
       });
       continue;
     }
+    if (field === "variants" || field === "matrix") {
+      // An entry's own are expanded before its fields are read (expand.ts).
+      problems.push({
+        code: "not_allowed",
+        field,
+        message: `${field} cannot be a default; give it on each entry that fans out`,
+      });
+      continue;
+    }
     const name = field === "input_reference" ? "image" : field;
     if (name === "image" && level.present.has("image")) {
       // The second of `image` and `input_reference` (stored as `image`), as written.

@@ -4,6 +4,7 @@
  * @module
  */
 import { basename, dirname, extname, join } from "node:path";
+import { JOURNAL_FILE } from "../out_dir.ts";
 
 /**
  * The default output folder: `<manifest folder>/<manifest name without extension>.out`.
@@ -23,5 +24,5 @@ export function defaultOutDir(manifestPath: string): string {
  * @returns `<outDir>/state.jsonl`.
  */
 export function journalPath(outDir: string): string {
-  return join(outDir, "state.jsonl");
+  return join(outDir, JOURNAL_FILE);
 }

@@ -10,7 +10,7 @@ import { ManifestError } from "../errors.ts";
 /** The two manifest formats, chosen by extension. */
 export type ManifestFormat = "yaml" | "csv";
 
-/** The field names a job may carry. */
+/** The field names a job may carry (`variants` and `matrix` are expanded away by `expand.ts`). */
 export const JOB_FIELDS = [
   "id",
   "prompt",
@@ -21,6 +21,8 @@ export const JOB_FIELDS = [
   "image",
   "input_reference",
   "output",
+  "variants",
+  "matrix",
 ] as const;
 
 /** A job's field name. */
@@ -49,6 +51,18 @@ export interface RawJob {
   value: unknown;
   /** Problems the loader already saw (CSV: cells beyond the header). */
   problems: RawProblem[];
+  /** For a job expanded from an entry with `variants` or `matrix`: how it was made. */
+  fanout?: Fanout;
+}
+
+/** How an expanded job was made from its entry (see `expand.ts`). */
+export interface Fanout {
+  /** Appended to the entry's given id: `-<value>..-v<k>`. */
+  idSuffix: string;
+  /** Appended to an id derived from content: `-v<k>` with variants, else empty. */
+  derivedSuffix: string;
+  /** The combination in words, for messages, e.g. `matrix size="16:9", variant 2 of 3`. */
+  combination: string;
 }
 
 /** A problem with the manifest as a whole that still lets its jobs be read. */
@@ -75,6 +89,10 @@ export interface RawManifest {
   jobs: RawJob[];
   /** Manifest-level problems (unknown top-level keys, bad CSV header cells). */
   problems: ManifestProblem[];
+  /** How many entries the file holds, set once `variants` and `matrix` are expanded. */
+  entries?: number;
+  /** Whether any entry has `variants` or `matrix` (set by the expansion). */
+  fannedOut?: boolean;
 }
 
 /** The problems of a job the loader found nothing wrong with (shared, frozen: never pushed to). */

@@ -25,11 +25,12 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
-import type { Catalog } from "../catalog.ts";
+import { type Catalog, DEFAULT_CATALOG } from "../catalog.ts";
 import { type ImageProbe, readImage } from "../image.ts";
 import type { Job } from "./job.ts";
 import { loadManifest } from "./load.ts";
-import type { RawManifest } from "./raw.ts";
+import type { RawManifest, RawProblem } from "./raw.ts";
+import { expandManifest } from "./expand.ts";
 import { isRecord } from "../text.ts";
 import { type FieldContext, type Level, readLevel } from "./fields.ts";
 import { type Draft, draftJob, draftOf, isDraft, toInvalid } from "./draft.ts";
@@ -50,14 +51,16 @@ export interface ValidationResult {
   errors: Issue[];
   /** Every warning (upstream image limits), by job. */
   warnings: Issue[];
-  /** How many jobs the manifest holds. */
+  /** How many jobs the manifest holds (after `variants` and `matrix` are expanded). */
   total: number;
+  /** How many entries the file holds, when some of them fan out (`variants`, `matrix`). */
+  entries?: number;
 }
 
 /** Options of {@linkcode validateManifest}. */
 export interface ValidateOptions {
-  /** The model rules to enforce. */
-  catalog: Catalog;
+  /** The model rules to enforce. @default DEFAULT_CATALOG */
+  catalog?: Catalog;
   /**
    * Reads one image file (injected for tests).
    * @default readImage from src/image.ts
@@ -88,13 +91,14 @@ export interface ValidateRawOptions {
  */
 export async function validateManifest(
   path: string,
-  options: ValidateOptions,
+  options: ValidateOptions = {},
 ): Promise<ValidationResult> {
-  const raw = await loadManifest(path);
+  const raw = expandManifest(await loadManifest(path));
   const manifest = resolve(path);
   const paths = imagePathsOf(raw, dirname(manifest));
   const images = await readImages(paths, options.readImage ?? readImage, IMAGE_CONCURRENCY);
-  return validateRawManifest(raw, { catalog: options.catalog, manifest, images });
+  const catalog = options.catalog ?? DEFAULT_CATALOG;
+  return validateRawManifest(raw, { catalog, manifest, images });
 }
 
 /**
@@ -118,6 +122,13 @@ export function imagePathsOf(raw: RawManifest, baseDir: string): string[] {
         }
       }
     }
+    // An entry not expanded yet: each matrix value of an image name is a path or a list.
+    const matrix = fields.matrix;
+    if (!isRecord(matrix)) return;
+    for (const key of ["image", "input_reference"]) {
+      const values = Object.hasOwn(matrix, key) ? matrix[key] : undefined;
+      if (Array.isArray(values)) { for (const value of values) collect({ image: value }); }
+    }
   };
   collect(raw.defaults?.value);
   for (const job of raw.jobs) collect(job.value);
@@ -132,9 +143,10 @@ export function imagePathsOf(raw: RawManifest, baseDir: string): string[] {
  * @returns Valid jobs, invalid jobs, errors and warnings.
  */
 export function validateRawManifest(
-  raw: RawManifest,
+  loaded: RawManifest,
   options: ValidateRawOptions,
 ): ValidationResult {
+  const raw = expandManifest(loaded);
   const context: FieldContext = {
     catalog: options.catalog,
     models: Object.keys(options.catalog),
@@ -194,9 +206,13 @@ export function validateRawManifest(
       continue;
     }
     const draft = entry;
-    const issues = draft.problems.map((problem) => jobIssue(draft, problem));
+    const issues = draft.problems.map((problem) =>
+      jobIssue(draft, inCombination(raw, draft, problem))
+    );
     for (const issue of issues) errors.push(issue);
-    for (const problem of draft.warnings) warnings.push(jobIssue(draft, problem));
+    for (const problem of draft.warnings) {
+      warnings.push(jobIssue(draft, inCombination(raw, draft, problem)));
+    }
     if (firstManifestError) issues.push(manifestInvalid(draft));
     if (issues.length > 0 || !draft.job) {
       invalid.push(toInvalid(draft, issues));
@@ -204,7 +220,23 @@ export function validateRawManifest(
       jobs.push(draft.job);
     }
   }
-  return { manifest: options.manifest, jobs, invalid, errors, warnings, total: raw.jobs.length };
+  return {
+    manifest: options.manifest,
+    jobs,
+    invalid,
+    errors,
+    warnings,
+    total: raw.jobs.length,
+    entries: raw.fannedOut ? raw.entries : undefined,
+  };
+}
+
+/** A problem of an expanded job, its message naming the combination it was made from. */
+function inCombination(raw: RawManifest, draft: Draft, problem: RawProblem): RawProblem {
+  const combination = raw.jobs[draft.index]?.fanout?.combination;
+  return combination === undefined
+    ? problem
+    : { ...problem, message: `${problem.message} (${combination})` };
 }
 
 async function readImages(

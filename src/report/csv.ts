@@ -45,8 +45,17 @@ const CSV_OPTIONS = { record_delimiter: "windows", eof: true } as const;
  * @returns The file's text, record by record.
  */
 export function* renderReportCsvChunks(report: ReportModel): Generator<string> {
-  yield stringify([REPORT_CSV_COLUMNS], CSV_OPTIONS);
-  for (const job of report.jobs) yield stringify([csvRow(job)], CSV_OPTIONS);
+  // With --prices, an added last column: each job's estimated cost.
+  const priced = report.estimate !== undefined;
+  yield stringify(
+    [priced ? [...REPORT_CSV_COLUMNS, "estimated_cost"] : REPORT_CSV_COLUMNS],
+    CSV_OPTIONS,
+  );
+  for (const job of report.jobs) {
+    const row = csvRow(job);
+    if (priced) row.push(cell(job.estimated_cost ?? null));
+    yield stringify([row], CSV_OPTIONS);
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 } from "./summary.ts";
 import { jobMessage, manifestName, videoHref } from "./format.ts";
 import { formatBytes } from "../text.ts";
+import { estimateHtml } from "./estimate.ts";
 
 /** What a card without a video shows in its place. */
 const PLACEHOLDERS: Record<ReportStatus, string> = {
@@ -147,6 +148,7 @@ export function* renderReportHtmlChunks(
       escapeHtml(report.generated_at)
     }</time></p>`,
     totalsList(report.totals),
+    ...(report.estimate ? [estimateHtml(report.estimate, escapeHtml)] : []),
     "</header>",
   ].join("\n");
   const end = "\n</body>\n</html>\n";

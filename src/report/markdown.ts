@@ -6,6 +6,7 @@
  */
 import { REPORT_STATUSES, type ReportJob, type ReportModel, type ReportTotals } from "./summary.ts";
 import { jobMessage, manifestName, videoHref } from "./format.ts";
+import { estimateMarkdown } from "./estimate.ts";
 
 const TOTAL_COLUMNS: readonly (keyof ReportTotals)[] = ["jobs", ...REPORT_STATUSES];
 
@@ -28,6 +29,7 @@ export function* renderReportMarkdownChunks(report: ReportModel): Generator<stri
     row(TOTAL_COLUMNS.map(() => "---:")),
     row(TOTAL_COLUMNS.map((column) => String(report.totals[column]))),
     "",
+    ...(report.estimate ? estimateMarkdown(report.estimate, inline) : []),
     "## Jobs",
     "",
   ];

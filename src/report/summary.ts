@@ -8,6 +8,7 @@ import type { Job } from "../manifest/job.ts";
 import type { InvalidJob, Issue } from "../manifest/issues.ts";
 import type { JobError, JobState } from "../journal/events.ts";
 import { changedError, standingOf } from "../plan.ts";
+import type { EstimateJson } from "../estimate.ts";
 
 /** Every status a job can have in the report, in the order the reports list them. */
 export const REPORT_STATUSES = [
@@ -58,6 +59,11 @@ export interface ReportJob {
   downloaded_at: string | null;
   /** Why the job failed or is invalid. */
   error: JobError | null;
+  /**
+   * Added with `--prices`: the job's estimated cost as decimal text in the
+   * estimate's currency; null when it has no price. Absent without `--prices`.
+   */
+  estimated_cost?: string | null;
 }
 
 /** Counts per status. */
@@ -88,6 +94,8 @@ export interface ReportModel {
   totals: ReportTotals;
   /** One row per job, in manifest order. */
   jobs: ReportJob[];
+  /** Added with `--prices`: the spend estimate (see src/report/estimate.ts). */
+  estimate?: EstimateJson;
 }
 
 /**

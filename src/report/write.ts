@@ -9,7 +9,10 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { BatchError, ExitCode, messageOf } from "../errors.ts";
+import { writeAll } from "../fs.ts";
+import { createFresh, REPORT_FILES, reportTemporaryName } from "../out_dir.ts";
 import type { ReportModel } from "./summary.ts";
 import { renderReportJsonChunks } from "./json.ts";
 import { renderReportCsvChunks } from "./csv.ts";
@@ -18,7 +21,7 @@ import { renderReportHtmlChunks, type ReportExtras } from "./html.ts";
 
 /** Chunked renderers per report file name, in the order they are written. */
 const RENDERERS: Record<
-  string,
+  typeof REPORT_FILES[number],
   (report: ReportModel, extras: ReportExtras) => Iterable<string>
 > = {
   "report.json": renderReportJsonChunks,
@@ -33,12 +36,41 @@ const BATCH_BYTES = 64 * 1024;
 const ENCODER = new TextEncoder();
 
 /**
- * Write every report file.
+ * Report files that could not be written (a full disk, a folder under a
+ * report's name, a read-only folder). The files named are left as they were;
+ * the others were written.
+ */
+export class ReportWriteError extends BatchError {
+  /** The report files not written, with why. */
+  readonly failures: readonly { path: string; reason: string }[];
+
+  /**
+   * Create the error.
+   *
+   * @param failures Each file not written and why.
+   */
+  constructor(failures: readonly { path: string; reason: string; cause: unknown }[]) {
+    const [first, ...rest] = failures;
+    const also = rest.length === 0 ? "" : `; also ${rest.map((f) => f.path).join(", ")}`;
+    super(`Cannot write report ${first.path}: ${first.reason}${also}`, {
+      code: "report_write",
+      exitCode: ExitCode.Failed,
+      cause: first.cause,
+    });
+    this.name = "ReportWriteError";
+    this.failures = failures.map(({ path, reason }) => ({ path, reason }));
+  }
+}
+
+/**
+ * Write every report file. One that cannot be written does not stop the
+ * others; they are all named in the error thrown at the end.
  *
  * @param outDir The output folder.
  * @param report The report model.
  * @param extras What the HTML page shows beyond the model (the prompts).
  * @returns The paths written.
+ * @throws {ReportWriteError} When any file could not be written.
  */
 export async function writeReports(
   outDir: string,
@@ -46,34 +78,49 @@ export async function writeReports(
   extras: ReportExtras = {},
 ): Promise<string[]> {
   const written: string[] = [];
+  const failures: { path: string; reason: string; cause: unknown }[] = [];
   const buffer = new Uint8Array(BATCH_BYTES);
-  for (const [name, render] of Object.entries(RENDERERS)) {
+  for (const name of REPORT_FILES) {
     const path = join(outDir, name);
-    await writeAtomically(path, render(report, extras), buffer);
-    written.push(path);
+    try {
+      await writeAtomically(path, RENDERERS[name](report, extras), buffer);
+      written.push(path);
+    } catch (cause) {
+      failures.push({ path, reason: reasonOf(cause), cause });
+    }
   }
+  if (failures.length > 0) throw new ReportWriteError(failures);
   return written;
 }
 
+/** Why a file system call failed, without the call and paths Deno appends. */
+function reasonOf(error: unknown): string {
+  return messageOf(error).replace(/:\s*(open|rename|remove|write)\b.*$/s, "");
+}
+
 /**
- * Stream text into `<path>.tmp-<pid>`, fsync it, then rename it over `path`.
- * On failure the temporary file is removed and `path` is left as it was.
+ * Stream text into a fresh temporary name beside `path` (never through a
+ * link), fsync it, then rename it over `path` (a link there is replaced, not
+ * followed). On failure the temporary file is removed and `path` is left as
+ * it was.
  */
 async function writeAtomically(
   path: string,
   chunks: Iterable<string>,
   buffer: Uint8Array,
 ): Promise<void> {
-  const temporary = `${path}.tmp-${Deno.pid}`;
+  const temporary = join(dirname(path), reportTemporaryName(basename(path), Deno.pid));
+  let created = false;
   try {
     {
-      using file = await Deno.open(temporary, { write: true, create: true, truncate: true });
+      using file = await createFresh(temporary);
+      created = true;
       await writeChunks(file, chunks, buffer);
       await file.sync();
     }
     await Deno.rename(temporary, path);
   } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
+    if (created) await Deno.remove(temporary).catch(() => {});
     throw error;
   }
 }
@@ -102,9 +149,4 @@ async function writeChunks(
     }
   }
   await writeAll(file, buffer.subarray(0, used));
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await file.write(bytes.subarray(written));
 }

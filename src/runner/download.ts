@@ -12,6 +12,7 @@ import { statfs } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ApiError, BatchError, ExitCode, messageOf } from "../errors.ts";
 import { syncFolder, writeAll } from "../fs.ts";
+import { createFresh } from "../out_dir.ts";
 
 /** A video written under its final name. */
 export interface DownloadResult {
@@ -217,7 +218,8 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
   let file: Deno.FsFile;
   try {
     await Deno.mkdir(folder, { recursive: true });
-    file = await Deno.open(part, { write: true, create: true, truncate: true });
+    // Never through a link: a leftover entry is removed, the file created anew.
+    file = await createFresh(part);
   } catch (cause) {
     throw writeError(destination, cause);
   }

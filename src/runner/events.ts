@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { JobError, TaskStatus } from "../journal/events.ts";
+import type { JobError, JournalEvent, TaskStatus } from "../journal/events.ts";
 
 /** Every event the executor emits. */
 export type RunEvent =
@@ -41,7 +41,17 @@ export type RunEvent =
   | { type: "download_deferred"; job: string; task: string; message: string }
   /** A wait would outlast the pass or --max-wait: not taken, the work is kept for the next run. */
   | { type: "wait_refused"; job?: string; delayMs: number; leftMs: number }
-  | { type: "run_stopping"; reason: "interrupted" | "unauthorized" | "pass_over" }
+  | {
+    type: "run_stopping";
+    reason: "interrupted" | "unauthorized" | "pass_over" | "journal_failed";
+  }
+  /** An append to the journal failed: the run stops submitting and ends early. */
+  | { type: "journal_failed"; message: string }
+  /**
+   * An event that is not in the journal after that failure: kept in a
+   * recovery file (`keptIn`) or nowhere but in what the run prints.
+   */
+  | { type: "unjournaled"; event: JournalEvent; keptIn?: string }
   | { type: "run_finished" };
 
 /** Receives run events. */

@@ -42,8 +42,30 @@ export interface ServiceClient {
 
 /** Where events are made durable. */
 export interface EventJournal {
-  /** Resolves once the event is durable. */
+  /** Resolves once the event is durable; rejects when it could not be made durable. */
   append(event: JournalEvent): Promise<void>;
+}
+
+/**
+ * Where an event goes when the journal cannot take it (the recovery file the
+ * next run folds into the journal).
+ */
+export interface RecoverySink {
+  /**
+   * Make the event durable outside the journal.
+   *
+   * @returns Where it is kept (a path shown to the user); rejects when it
+   *   could not be kept.
+   */
+  keep(event: JournalEvent): Promise<string>;
+}
+
+/** An event that is not in the journal: where it is kept, if anywhere. */
+export interface UnjournaledEvent {
+  /** The event. */
+  event: JournalEvent;
+  /** The recovery file that holds it; absent when it is kept nowhere (only printed). */
+  keptIn?: string;
 }
 
 /** Options of {@linkcode executeRun}. */
@@ -52,6 +74,17 @@ export interface ExecutorOptions {
   client: ServiceClient;
   /** Where every step is made durable before the run acts on it. */
   journal: EventJournal;
+  /**
+   * Where events go that the journal cannot take, once the appends retried
+   * after a journal failure failed too. Without it they are only reported.
+   */
+  recovery?: RecoverySink;
+  /**
+   * After the journal failed: how often each event's append is tried again,
+   * and the wait before the first retry (doubled for each next one).
+   * @default {tries: 3, delayMs: 250}
+   */
+  journalRetry?: { tries: number; delayMs: number };
   /** The output folder; job outputs are relative to it. */
   outDir: string;
   /** Most tasks alive at the service at once. */
@@ -119,6 +152,13 @@ export interface RunResult {
   interrupted: boolean;
   /** Whether the run reached the end of its time (`passTimeMs`) with work left. */
   passOver?: boolean;
+  /**
+   * Set when an append to the journal failed: the run stopped submitting
+   * at once and ended early. The first error.
+   */
+  journalFailure?: unknown;
+  /** With `journalFailure`: the events the journal does not hold, in order. */
+  unjournaled?: UnjournaledEvent[];
 }
 
 /** An image's bytes as read for upload, with their hash. */
@@ -165,6 +205,9 @@ class Run {
   #passOver = false;
   /** When this run's time is up (`passTimeMs`), in clock milliseconds. */
   readonly #passEnd: number;
+  /** The first failed journal append; from then on nothing new is started. */
+  #journalFailure?: { error: unknown };
+  readonly #unjournaled: UnjournaledEvent[] = [];
   /** The first unexpected error of a download, rethrown when the run ends. */
   #downloadBug?: unknown;
   /** Image files by resolved path, kept while a job still to send uses them. */
@@ -235,6 +278,9 @@ class Run {
         unauthorized: this.#unauthorized,
         interrupted: this.#interrupted,
         ...(this.#passOver ? { passOver: true } : {}),
+        ...(this.#journalFailure === undefined
+          ? {}
+          : { journalFailure: this.#journalFailure.error, unjournaled: this.#unjournaled }),
       };
     } finally {
       passTimer.abort();
@@ -255,11 +301,24 @@ class Run {
       for (let send = 1;; send++) {
         if (this.#halted) return;
         if (!(await this.#waitForSubmitPause(job))) return;
+        // Nothing is sent under this key unless the submitting event is
+        // durable; if it is not (or the run halts before the POST), the key's
+        // send is known not to have happened. A resend of an uncertain
+        // submission keeps its uncertainty: a task may exist from before.
+        const notSent = (why: string): JournalEventBody | null =>
+          send === 1 && action.reason === "resubmit_uncertain"
+            ? null
+            : { type: "not_created", key, status: 0, message: `Nothing was sent: ${why}` };
         await this.#record(job, {
           type: "submitting",
           fingerprint: job.fingerprint,
           key,
-        });
+        }, notSent("the journal could not record the submission"));
+        if (this.#halted) {
+          const instead = notSent("the run stopped before the POST");
+          if (instead !== null) await this.#record(job, instead);
+          return;
+        }
         // The POST is not aborted by a stop: its outcome must be journaled.
         const outcome = await this.#o.client.submit(request);
         if (outcome.kind === "created") {
@@ -763,7 +822,7 @@ class Run {
     this.#stopAll("unauthorized");
   }
 
-  #stopAll(reason: "interrupted" | "unauthorized" | "pass_over"): void {
+  #stopAll(reason: "interrupted" | "unauthorized" | "pass_over" | "journal_failed"): void {
     if (this.#halted) return;
     this.#emit({ type: "run_stopping", reason });
     this.#halt.abort(new DOMException(reason, "AbortError"));
@@ -775,14 +834,68 @@ class Run {
     try {
       await work();
     } catch (error) {
+      if (error instanceof JournalUnavailable) return;
       if (this.#halted && isAbort(error)) return;
       throw error;
     }
   }
 
-  /** Journal an event about `job`, stamped now; resolves once it is durable. */
-  async #record(job: Job, event: JournalEventBody): Promise<void> {
-    await this.#o.journal.append({ ...event, at: this.#iso(), job: job.id } as JournalEvent);
+  /**
+   * Journal an event about `job`, stamped now; resolves once it is durable.
+   * When the journal cannot take it, the run stops starting anything new,
+   * the event (or `lost`, what stands for it when it is not recorded; `null`:
+   * nothing) is kept as well as can be, and this throws
+   * {@linkcode JournalUnavailable} so the caller does not act on it.
+   */
+  async #record(job: Job, body: JournalEventBody, lost?: JournalEventBody | null): Promise<void> {
+    const stamp = (b: JournalEventBody): JournalEvent =>
+      ({ ...b, at: this.#iso(), job: job.id }) as JournalEvent;
+    const event = stamp(body);
+    if (this.#journalFailure === undefined) {
+      try {
+        await this.#o.journal.append(event);
+        return;
+      } catch (error) {
+        this.#journalFailed(error);
+      }
+    }
+    const keep = lost === undefined ? event : lost === null ? undefined : stamp(lost);
+    if (keep !== undefined) await this.#keepUnjournaled(keep);
+    throw new JournalUnavailable();
+  }
+
+  /** The first failed append: stop submitting and end the run's work at once. */
+  #journalFailed(error: unknown): void {
+    if (this.#journalFailure !== undefined) return;
+    this.#journalFailure = { error };
+    this.#emit({ type: "journal_failed", message: messageOf(error) });
+    this.#stopAll("journal_failed");
+  }
+
+  /**
+   * Keep an event the journal refused: try the journal again a few times
+   * with backoff, then the recovery sink, and report it either way.
+   */
+  async #keepUnjournaled(event: JournalEvent): Promise<void> {
+    const retry = this.#o.journalRetry ?? { tries: 3, delayMs: 250 };
+    for (let attempt = 0; attempt < retry.tries; attempt++) {
+      // Not cut short by a stop: bounded, and what it keeps is a paid task.
+      await this.#clock.sleep(retry.delayMs * 2 ** attempt);
+      try {
+        await this.#o.journal.append(event);
+        return;
+      } catch {
+        // Tried again below, up to the bound.
+      }
+    }
+    let keptIn: string | undefined;
+    try {
+      keptIn = await this.#o.recovery?.keep(event);
+    } catch {
+      // Kept nowhere: the report of it is the last resort.
+    }
+    this.#unjournaled.push(keptIn === undefined ? { event } : { event, keptIn });
+    this.#emit({ type: "unjournaled", event, ...(keptIn === undefined ? {} : { keptIn }) });
   }
 
   #emit(event: Parameters<RunEventSink>[0]): void {
@@ -848,6 +961,13 @@ const BROKEN_TRANSFER = new Set([
   "download_truncated",
   "download_too_long",
 ]);
+
+/** Thrown by `#record` once the journal failed: the event must not be acted on. */
+class JournalUnavailable extends Error {
+  constructor() {
+    super("The journal cannot be written");
+  }
+}
 
 /** The task cannot give a fresh URL: the download fails for good. */
 class UrlNotRenewable extends Error {

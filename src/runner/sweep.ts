@@ -7,9 +7,12 @@
  * @module
  */
 import { join } from "node:path";
+import { entryAt, isPartialVideo, isReportTemporary, VIDEOS_FOLDER } from "../out_dir.ts";
 
 /**
- * Delete leftover temporary files of earlier runs.
+ * Delete leftover temporary files of earlier runs. A leftover that is a
+ * symbolic link is removed too (the link, never what it points to); a
+ * `videos` entry that is a link is not looked into.
  *
  * @param outDir The output folder (locked by the caller).
  * @returns The paths removed, relative to the folder.
@@ -17,22 +20,24 @@ import { join } from "node:path";
 export async function sweepTemporaryFiles(outDir: string): Promise<string[]> {
   const removed: string[] = [];
   const sweep = async (folder: string, isTemporary: (name: string) => boolean): Promise<void> => {
+    const path = join(outDir, folder);
+    if (folder !== "" && !(await entryAt(path))?.isDirectory) return;
     let entries: Deno.DirEntry[];
     try {
-      entries = await Array.fromAsync(Deno.readDir(join(outDir, folder)));
+      entries = await Array.fromAsync(Deno.readDir(path));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return;
       throw error;
     }
     for (const entry of entries) {
-      if (!entry.isFile || !isTemporary(entry.name)) continue;
-      await Deno.remove(join(outDir, folder, entry.name)).catch((error) => {
+      if (!(entry.isFile || entry.isSymlink) || !isTemporary(entry.name)) continue;
+      await Deno.remove(join(path, entry.name)).catch((error) => {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       });
       removed.push(folder ? `${folder}/${entry.name}` : entry.name);
     }
   };
-  await sweep("", (name) => /^report\.[a-z]+\.tmp-\d+$/.test(name));
-  await sweep("videos", (name) => name.endsWith(".part"));
+  await sweep("", isReportTemporary);
+  await sweep(VIDEOS_FOLDER, isPartialVideo);
   return removed.sort();
 }

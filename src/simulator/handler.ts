@@ -309,6 +309,9 @@ class SeedanceSimulator implements Simulator {
       createdAt: this.#clock.now(),
       renderMs: Math.max(0, renderMs),
       outcome: fails ? (chance(this.#outcomes, errorShare) ? "error" : "failed") : "success",
+      // Drawn only when asked for, so seeds give the same tasks as before the option.
+      mismatched: (this.#options.mismatchRate ?? 0) > 0 &&
+        chance(this.#outcomes, this.#options.mismatchRate ?? 0),
     };
     this.#tasks.set(task.id, task);
     if (idempotencyKey !== null) this.#idempotent.set(`${keyLabel}\n${idempotencyKey}`, task.id);
@@ -446,7 +449,7 @@ class SeedanceSimulator implements Simulator {
   async #serveVideo(request: Request, task: Task): Promise<Response> {
     let video = this.#videos.get(task.id);
     if (video === undefined) {
-      video = videoForTask(task.id);
+      video = videoForTask(task);
       this.#videos.set(task.id, video);
       this.#stats.servedSha256[task.id] = await sha256Hex(video);
     }

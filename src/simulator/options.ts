@@ -119,6 +119,11 @@ export interface SimulatorOptions {
   failureRate?: number;
   /** Of the failing tasks, the share that end ERROR (the rest FAILED). @default 0.5 */
   errorShare?: number;
+  /**
+   * Probability that a succeeded task's video does not match its request:
+   * half the seconds, the aspect ratio turned (16:9 gives 9:16). @default 0
+   */
+  mismatchRate?: number;
   /** How long a signed video URL stays valid. @default 600000 (10 minutes) */
   urlTtlMs?: number;
   /** Secret of the URL signatures. @default random per simulator */

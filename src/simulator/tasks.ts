@@ -34,6 +34,8 @@ export interface Task {
   renderMs: number;
   /** The outcome it will reach. */
   outcome: TaskOutcome;
+  /** Its video will not match the request (see `SimulatorOptions.mismatchRate`). */
+  mismatched: boolean;
 }
 
 const WORDS: Record<StatusDialect, Record<TaskPhase, string>> = {

@@ -5,18 +5,37 @@
  * @module
  */
 import { CLIP_MP4 } from "./assets/clip_mp4.ts";
+import { boxesIn, findBox } from "../mp4.ts";
+import { pictureFor } from "../video_check.ts";
+
+/** What the simulator needs to know of a task to make its video. */
+export interface VideoSpec {
+  /** The task id, kept in a `free` box so every task's bytes differ. */
+  id: string;
+  /** Seconds asked for. */
+  seconds: number;
+  /** Aspect ratio word asked for. */
+  size: string;
+  /** Resolution word asked for. */
+  resolution: string;
+  /** Serve a video that does not match: half the seconds, the aspect ratio turned. */
+  mismatched?: boolean;
+}
 
 /**
- * The video of one task: the clip with a top-level `free` box appended that
- * holds the task id. `ftyp` stays first and no sample offset moves, so the
- * file plays like the clip while its bytes (and SHA-256) are its own.
+ * The video of one task: the embedded clip with its headers saying what the
+ * task asked for (the duration in `mvhd`, `elst`, `tkhd` and `mdhd`, the
+ * display size in `tkhd`), and a top-level `free` box appended that holds the
+ * task id. `ftyp` stays first and no sample offset moves, so the file plays
+ * like the clip (stretched in time and picture) while its bytes and SHA-256
+ * are its own.
  *
- * @param taskId The task.
+ * @param spec The task's id and request.
  * @param clip The base clip. @default the embedded clip
  * @returns A valid MP4 file.
  */
-export function videoForTask(taskId: string, clip: Uint8Array = CLIP_MP4): Uint8Array {
-  const payload = new TextEncoder().encode(`seedance-batch simulator task ${taskId}`);
+export function videoForTask(spec: VideoSpec, clip: Uint8Array = CLIP_MP4): Uint8Array {
+  const payload = new TextEncoder().encode(`seedance-batch simulator task ${spec.id}`);
   const size = 8 + payload.length;
   const file = new Uint8Array(clip.length + size);
   file.set(clip, 0);
@@ -24,7 +43,50 @@ export function videoForTask(taskId: string, clip: Uint8Array = CLIP_MP4): Uint8
   view.setUint32(clip.length, size);
   file.set([0x66, 0x72, 0x65, 0x65], clip.length + 4); // "free"
   file.set(payload, clip.length + 8);
+  const seconds = spec.mismatched ? Math.max(1, Math.floor(spec.seconds / 2)) : spec.seconds;
+  const [w, h] = spec.size.split(":");
+  const picture = pictureFor(spec.mismatched ? `${h}:${w}` : spec.size, spec.resolution);
+  restamp(file, clip.length, seconds, picture);
   return file;
+}
+
+/**
+ * Rewrite the durations and display size in a file's version-0 headers, in
+ * place (the embedded clip's headers are all version 0).
+ */
+function restamp(
+  file: Uint8Array,
+  end: number,
+  seconds: number,
+  picture: { width: number; height: number } | undefined,
+): void {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const moov = findBox(file, 0, end, "moov");
+  if (moov === undefined) return;
+  const mvhd = findBox(file, moov.start, moov.end, "mvhd");
+  if (mvhd === undefined) return;
+  const movieScale = view.getUint32(mvhd.start + 12);
+  view.setUint32(mvhd.start + 16, seconds * movieScale);
+  for (const trak of boxesIn(file, moov.start, moov.end).filter((box) => box.type === "trak")) {
+    const tkhd = findBox(file, trak.start, trak.end, "tkhd");
+    if (tkhd !== undefined) {
+      // version/flags, creation, modification, track id, reserved, then duration.
+      view.setUint32(tkhd.start + 20, seconds * movieScale);
+      if (picture !== undefined && view.getUint32(tkhd.end - 8) !== 0) {
+        view.setUint32(tkhd.end - 8, picture.width * 65536);
+        view.setUint32(tkhd.end - 4, picture.height * 65536);
+      }
+    }
+    const edts = findBox(file, trak.start, trak.end, "edts");
+    const elst = edts && findBox(file, edts.start, edts.end, "elst");
+    // elst: version/flags, entry count, then the first entry's segment duration.
+    if (elst !== undefined) view.setUint32(elst.start + 8, seconds * movieScale);
+    const mdia = findBox(file, trak.start, trak.end, "mdia");
+    const mdhd = mdia && findBox(file, mdia.start, mdia.end, "mdhd");
+    if (mdhd !== undefined) {
+      view.setUint32(mdhd.start + 16, seconds * view.getUint32(mdhd.start + 12));
+    }
+  }
 }
 
 /** A byte range to serve, inclusive at both ends. */

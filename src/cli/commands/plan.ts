@@ -1,7 +1,8 @@
 /**
  * The `plan` command: validate, then show what a run would do — jobs by
  * model and resolution, seconds of video, image uploads and, once a journal
- * exists in the output folder, where the jobs stand.
+ * exists in the output folder, where the jobs stand; with `--prices`, the
+ * estimated spend (`estimate.ts`).
  *
  * @module
  */
@@ -9,11 +10,14 @@ import type { PlanCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ExitCode } from "../../errors.ts";
 import { readJournalStates } from "../../journal/replay.ts";
-import { defaultOutDir, journalPath } from "../../manifest/paths.ts";
+import { journalPath } from "../../manifest/paths.ts";
 import { type PlanSummary, summarizePlan } from "../../plan_summary.ts";
 import { formatBytes, plural } from "../../text.ts";
-import { issueJson, issueLines, summaryLine, validationJson } from "../issues.ts";
-import { loadJobs } from "../workspace.ts";
+import { issueJson, issueLines, jobCount, summaryLine, validationJson } from "../issues.ts";
+import { loadJobs, outFlagOf } from "../workspace.ts";
+import { pricesOf } from "../prices.ts";
+import { estimateJson, estimateSpend } from "../../estimate.ts";
+import { estimateLines } from "../../estimate_text.ts";
 
 /**
  * Run `plan`: exit 2 with the issues when the manifest is invalid, else 0.
@@ -33,35 +37,44 @@ export async function planCommand(command: PlanCommand, io: CliIO): Promise<Exit
     }
     return ExitCode.Usage;
   }
-  const out = command.out ?? defaultOutDir(command.manifest);
+  const out = outFlagOf(command);
   const journal = journalPath(out);
   const states = await exists(journal) ? await readJournalStates(journal) : undefined;
   const summary = summarizePlan(result.jobs, states);
+  const priced = await pricesOf(command);
+  const estimate = priced && estimateSpend(result.jobs, states ?? new Map(), priced.prices);
   if (command.json) {
     io.stdout(JSON.stringify({
       ok: true,
       manifest: result.manifest,
       out,
       ...summary,
+      ...(result.entries === undefined ? {} : { entries: result.entries }),
       journal: summary.journal ? { path: journal, ...summary.journal } : null,
       warnings: result.warnings.map(issueJson),
+      ...(priced && estimate
+        ? { estimate: { ...estimateJson(estimate), warnings: priced.warnings } }
+        : {}),
     }));
     return ExitCode.Ok;
   }
   for (const line of issueLines(result, command.manifest)) io.stdout(line);
-  for (const line of planLines(summary, { manifest: command.manifest, journal })) io.stdout(line);
+  const names = { manifest: command.manifest, journal, jobs: jobCount(result) };
+  for (const line of planLines(summary, names)) io.stdout(line);
+  if (priced && estimate) {
+    for (const warning of priced.warnings) io.stdout(`warning: ${warning}`);
+    for (const line of estimateLines(estimate)) io.stdout(line);
+  }
   return ExitCode.Ok;
 }
 
 /** The plan as text lines, without newlines. */
 function planLines(
   summary: PlanSummary,
-  names: { manifest: string; journal: string },
+  names: { manifest: string; journal: string; jobs: string },
 ): string[] {
   const lines = [
-    `Plan for ${names.manifest}: ${plural(summary.jobs, "job")}, ${
-      plural(summary.seconds, "second")
-    } of video`,
+    `Plan for ${names.manifest}: ${names.jobs}, ${plural(summary.seconds, "second")} of video`,
   ];
   const modelWidth = Math.max(5, ...summary.byModel.map((row) => row.model.length));
   lines.push(

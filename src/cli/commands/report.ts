@@ -6,22 +6,29 @@
 import type { ReportCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ExitCode } from "../../errors.ts";
+import { join } from "node:path";
 import {
   currentReport,
+  inputFilesOf,
   loadJobs,
   lockOutDir,
   outDirOf,
+  readStates,
   refuseProblems,
   reportExtras,
 } from "../workspace.ts";
-import { writeReports } from "../../report/write.ts";
+import { ReportWriteError, writeReports } from "../../report/write.ts";
+import { refuseInputsInside, REPORT_FILES } from "../../out_dir.ts";
+import { withEstimate } from "../../report/estimate.ts";
+import { pricesOf } from "../prices.ts";
 
 /**
  * Run `report`.
  *
  * @param command The parsed command.
  * @param io Output and environment.
- * @returns 0; 2 when the manifest cannot be read; 75 while a run holds the folder.
+ * @returns 0; 1 when a report file cannot be written; 2 when the manifest cannot be read
+ * or lies where the report is written; 75 while a run holds the folder.
  */
 export async function reportCommand(command: ReportCommand, io: CliIO): Promise<ExitCode> {
   const validation = await loadJobs(command);
@@ -30,13 +37,32 @@ export async function reportCommand(command: ReportCommand, io: CliIO): Promise<
     action: "write the report of",
     allowInvalidJobs: true,
   });
+  const priced = await pricesOf(command);
+  for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
   // A run in progress writes its own report: wait for it rather than race it.
   const outDir = outDirOf(command);
+  const action = `write the report of ${command.manifest}`;
+  await refuseInputsInside(outDir, inputFilesOf(command, validation), action);
   const lock = await lockOutDir(outDir);
   try {
-    const report = await currentReport(validation, outDir, new Date());
-    for (const path of await writeReports(outDir, report, reportExtras(validation))) {
-      io.stdout(path);
+    const states = await readStates(io, outDir);
+    const current = await currentReport(validation, outDir, new Date(), states);
+    const report = priced
+      ? withEstimate(current, { jobs: validation.jobs, states, prices: priced.prices })
+      : current;
+    try {
+      for (const path of await writeReports(outDir, report, reportExtras(validation))) {
+        io.stdout(path);
+      }
+    } catch (error) {
+      if (!(error instanceof ReportWriteError)) throw error;
+      // The files that were written are still named, then the one-line error.
+      const failed = new Set(error.failures.map((failure) => failure.path));
+      for (const name of REPORT_FILES) {
+        const path = join(outDir, name);
+        if (!failed.has(path)) io.stdout(path);
+      }
+      throw error;
     }
   } finally {
     await lock.release();

@@ -7,23 +7,17 @@
 import type { StatusCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import type { ReportModel } from "../../report/summary.ts";
-import { ExitCode } from "../../errors.ts";
-import {
-  checkOutDir,
-  currentReport,
-  loadJobs,
-  outDirOf,
-  readStates,
-  refuseProblems,
-  totalsLine,
-} from "../workspace.ts";
+import type { ExitCode } from "../../errors.ts";
+import { batchStatus } from "../../batch/status.ts";
+import { loadJobs, outDirOf, refuseProblems, totalsLine } from "../workspace.ts";
 
 /**
  * Run `status`.
  *
  * @param command The parsed command.
  * @param io Output and environment.
- * @returns 0, or 2 when the manifest cannot be read.
+ * @returns The code a `run` would end with for this state (0, 1 or 3; 3
+ *   before any run), or 2 when the manifest is invalid.
  */
 export async function statusCommand(command: StatusCommand, io: CliIO): Promise<ExitCode> {
   const validation = await loadJobs(command);
@@ -32,15 +26,11 @@ export async function statusCommand(command: StatusCommand, io: CliIO): Promise<
     action: "show the status of",
     allowInvalidJobs: true,
   });
-  const outDir = await checkOutDir(outDirOf(command));
-  const states = await readStates(io, outDir);
-  const report = await currentReport(validation, outDir, new Date(), states);
-  if (command.json) {
-    io.stdout(JSON.stringify(report, null, 2));
-    return ExitCode.Ok;
-  }
-  for (const line of statusLines(report, outDir)) io.stdout(line);
-  return ExitCode.Ok;
+  const outDir = outDirOf(command);
+  const { report, exitCode } = await batchStatus(validation, { out: outDir, onNotice: io.stderr });
+  if (command.json) io.stdout(JSON.stringify(report, null, 2));
+  else for (const line of statusLines(report, outDir)) io.stdout(line);
+  return exitCode;
 }
 
 /**

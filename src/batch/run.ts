@@ -1,0 +1,358 @@
+/**
+ * Run a batch: the whole use case the `run` command and library users share.
+ * Lock the output folder, check its layout and the recorded outputs, sweep
+ * what an interrupted run left, replay the journal, plan, make sure the base
+ * URL is the video API, execute (every step journaled), and write the
+ * reports. Nothing here prints or exits: events go to `onEvent`, notices to
+ * `onNotice`, and the outcome comes back as a value with its exit code.
+ *
+ * @example
+ * ```ts ignore
+ * const validation = await validateManifest("manifests/example.yaml");
+ * const result = await runBatch(validation, { baseUrl, apiKey, onEvent: console.log });
+ * console.log(result.exitCode, result.report.totals);
+ * ```
+ *
+ * @module
+ */
+import { verifiedStates, verifyDoneVideos } from "../runner/verify_videos.ts";
+import { lostVideoEvents, statesOfJobs, withVideoFindings } from "../done_videos.ts";
+import { join } from "node:path";
+import { type ApiError, ConfigError, ExitCode, ManifestError } from "../errors.ts";
+import type { PriceList } from "../prices.ts";
+import { checkSpendLimit } from "../spend_guard.ts";
+import { withEstimate } from "../report/estimate.ts";
+import { CometClient } from "../api/client.ts";
+import type { ValidationResult } from "../manifest/validate.ts";
+import { defaultOutDir, journalPath } from "../manifest/paths.ts";
+import { currentHolder } from "../journal/lock.ts";
+import { openJournal } from "../journal/writer.ts";
+import { JournalReplay } from "../journal/replay.ts";
+import { planRun } from "../plan.ts";
+import { executeRun, type UnjournaledEvent } from "../runner/executor.ts";
+import { RecoveryFile, reserveBytesFor } from "../journal/recovery.ts";
+import { journalFailureLines } from "./recovery_notice.ts";
+import type { RunEventSink } from "../runner/events.ts";
+import { type Clock, realClock } from "../runner/clock.ts";
+import { ensureVideoApi } from "../runner/service_check.ts";
+import { sweepTemporaryFiles } from "../runner/sweep.ts";
+import { ReportWriteError, writeReports } from "../report/write.ts";
+import { runExitCode } from "../report/outcome.ts";
+import type { ReportModel } from "../report/summary.ts";
+import {
+  checkLayout,
+  findOutputCollisions,
+  refuseCollisions,
+  refuseInputsInside,
+  VIDEOS_FOLDER,
+} from "../out_dir.ts";
+import { VERSION } from "../version.ts";
+import {
+  buildBatchReport,
+  foldRecoveryWithNotice,
+  inputFilesOf,
+  lockOutDir,
+  readJournalWithNotice,
+  reportExtrasOf,
+} from "./folder.ts";
+
+/** Options of {@linkcode runBatch}. */
+export interface RunBatchOptions {
+  /** The service's base URL, e.g. `https://api.cometapi.com` (a trailing `/v1` is accepted). */
+  baseUrl: string;
+  /** The API key; sent to the base URL's host only, never written anywhere. */
+  apiKey: string;
+  /** The output folder. @default `<manifest folder>/<manifest name>.out` */
+  out?: string;
+  /** The `--models` file the catalog came from, if any (kept out of the output folder). */
+  modelsFile?: string;
+  /** Most tasks alive at the service at once. @default 5 */
+  concurrency?: number;
+  /** Seconds between polls of one task (jittered). @default 10 */
+  pollIntervalSeconds?: number;
+  /** How long this run waits for one task; unset waits for ever. */
+  maxWaitSeconds?: number;
+  /** One pass: submit what may be, poll once, download what is ready. @default false */
+  once?: boolean;
+  /** How long the run may work in all before it ends its pass, work kept (`--pass-time`). */
+  passTimeSeconds?: number;
+  /** The largest video accepted, in bytes (`--max-video-size`). @default 2 GiB */
+  maxVideoBytes?: number;
+  /** Give jobs that failed a new attempt. @default false */
+  retryFailed?: boolean;
+  /** Resubmit each uncertain job once, with the key of its unknown submission. @default false */
+  resubmitUncertain?: boolean;
+  /** Run the valid jobs of a manifest with invalid ones. @default false */
+  skipInvalid?: boolean;
+  /** Receives every event of the run, as the CLI renders them. */
+  onEvent?: RunEventSink;
+  /**
+   * Receives notices a person should read: a corrupt journal line, an output
+   * clash, recovered events, and what a journal failure left where.
+   */
+  onNotice?: (line: string) => void;
+  /** Stops the run gracefully: no new submission, state saved. */
+  signal?: AbortSignal;
+  /** Time. @default the real clock */
+  clock?: Clock;
+  /** The user's price list: the reports carry the spend estimate (`--prices`). */
+  prices?: PriceList;
+  /**
+   * The most this run may spend, in millionths of the price list's currency
+   * (`--max-spend`; needs `prices`): checked before anything is sent.
+   */
+  maxSpend?: bigint;
+}
+
+/** What a run came to. */
+export interface RunBatchResult {
+  /** The contract's exit code for this outcome (0, 1, 3, 4 or 130). */
+  exitCode: ExitCode;
+  /** The report, as written to the output folder. */
+  report: ReportModel;
+  /** The output folder's absolute path. */
+  outDir: string;
+  /** Set when a report file could not be written (the jobs' outcome stands). */
+  reportError?: ReportWriteError;
+  /** Set when the service rejected the key during the run. */
+  unauthorized?: ApiError;
+  /** True when `signal` stopped the run. */
+  interrupted: boolean;
+  /**
+   * Set when the journal could not be written: the run stopped submitting at
+   * once; `unjournaled` lists every event the journal lacks (and where each
+   * is kept), for the next run to take back without paying again.
+   */
+  journalFailure?: { error: unknown; unjournaled: UnjournaledEvent[] };
+}
+
+/**
+ * Run the valid jobs of a validated manifest to completion (or to the end of
+ * the pass), resuming from the output folder's journal.
+ *
+ * @param validation From `validateManifest()`.
+ * @param options The service, the output folder and the run's settings.
+ * @returns The outcome, the report and the exit code.
+ * @throws {ManifestError} (exit 2) When the manifest has invalid jobs and
+ *   `skipInvalid` is not set, or a problem of the manifest as a whole.
+ * @throws {ConfigError} (exit 2) For an unusable output folder, an input kept
+ *   where the run writes, an output name that holds another job's video, or a
+ *   base URL that is not the video API; nothing is sent then.
+ * @throws {LockHeldError} (exit 75) When another run holds the output folder.
+ */
+export async function runBatch(
+  validation: ValidationResult,
+  options: RunBatchOptions,
+): Promise<RunBatchResult> {
+  refuseInvalid(validation, options.skipInvalid ?? false);
+  const manifest = validation.manifest;
+  const outDir = options.out ?? defaultOutDir(manifest);
+  const notice = options.onNotice ?? (() => {});
+  const clock = options.clock ?? realClock;
+  const pollIntervalMs = (options.pollIntervalSeconds ?? 10) * 1000;
+  // Before the lock file is made: no input may lie where the run writes.
+  await refuseInputsInside(
+    outDir,
+    inputFilesOf(
+      manifest,
+      { modelsFile: options.modelsFile, pricesFile: options.prices?.file },
+      validation,
+    ),
+    `run ${manifest}`,
+  );
+  const client = new CometClient({ baseUrl: options.baseUrl, apiKey: options.apiKey });
+  const lock = await lockOutDir(outDir);
+  try {
+    await checkLayout(outDir);
+    // Events an earlier run could not journal go in before anything is read.
+    await foldRecoveryWithNotice(outDir, notice);
+    // One replay: read once, then kept current with every event this run appends.
+    const replay = new JournalReplay();
+    const states = await readJournalWithNotice(outDir, notice, replay);
+    refuseCollisions(await findOutputCollisions(outDir, validation.jobs, states), {
+      manifest,
+      journal: journalPath(outDir),
+      print: notice,
+    });
+    // Nobody else writes here while we hold the lock: what an earlier,
+    // interrupted run left half-written goes.
+    await sweepTemporaryFiles(outDir);
+    await Deno.mkdir(join(outDir, VIDEOS_FOLDER), { recursive: true });
+    // A done video that is gone or altered is fetched again from its task.
+    const lost = await verifyDoneVideos(outDir, statesOfJobs(validation.jobs, states));
+    const actions = planRun(validation.jobs, withVideoFindings(states, lost), {
+      retryFailed: options.retryFailed ?? false,
+      resubmitUncertain: options.resubmitUncertain ?? false,
+      newKey: () => crypto.randomUUID(),
+    });
+    if (options.maxSpend !== undefined) {
+      // Before the service check, the journal or any request: a refusal sends nothing.
+      if (options.prices === undefined) {
+        throw new ConfigError("Cannot hold a run to maxSpend without prices", {
+          code: "max_spend",
+        });
+      }
+      checkSpendLimit(actions, {
+        prices: options.prices,
+        limit: options.maxSpend,
+        print: notice,
+        manifest,
+      });
+    }
+    const backoff = backoffFor(pollIntervalMs);
+    if (actions.some((action) => action.kind !== "skip")) {
+      await ensureVideoApi(client, {
+        budgetMs: serviceCheckBudget(pollIntervalMs),
+        backoff,
+        clock,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    }
+    const journal = await openJournal(journalPath(outDir));
+    // Where events go if the journal fails: reserved now, while there is room.
+    let recovery: RecoveryFile;
+    try {
+      recovery = await RecoveryFile.reserve(outDir, {
+        bytes: reserveBytesFor(options.concurrency ?? 5),
+      });
+    } catch (error) {
+      await journal.close();
+      throw error;
+    }
+    let result;
+    try {
+      const { pid, host } = currentHolder();
+      await journal.append({
+        type: "run_started",
+        at: new Date(clock.now()).toISOString(),
+        pid,
+        host,
+        version: VERSION,
+      });
+      for (const event of lostVideoEvents(lost, new Date(clock.now()).toISOString())) {
+        await journal.append(event);
+        replay.apply(event);
+        options.onEvent?.({
+          type: "video_lost",
+          job: event.job,
+          task: event.task,
+          error: event.error,
+        });
+      }
+      result = await executeRun(actions, {
+        client,
+        journal: {
+          append: async (event) => {
+            await journal.append(event);
+            replay.apply(event);
+          },
+        },
+        outDir,
+        concurrency: options.concurrency ?? 5,
+        pollIntervalMs,
+        ...(options.maxWaitSeconds === undefined
+          ? {}
+          : { maxWaitMs: options.maxWaitSeconds * 1000 }),
+        once: options.once ?? false,
+        ...(options.passTimeSeconds === undefined
+          ? {}
+          : { passTimeMs: options.passTimeSeconds * 1000 }),
+        ...(options.maxVideoBytes === undefined ? {} : { maxVideoBytes: options.maxVideoBytes }),
+        backoff,
+        clock,
+        recovery,
+        ...(options.signal ? { stop: options.signal } : {}),
+        onEvent: (event) => {
+          // The report shows what the run knows, journaled or not.
+          if (event.type === "unjournaled") replay.apply(event.event);
+          options.onEvent?.(event);
+        },
+      });
+    } finally {
+      await journal.close();
+      await recovery.close();
+    }
+    if (result.journalFailure !== undefined) {
+      // Said before anything else is written: the reports may not fit either.
+      const lines = journalFailureLines(result.journalFailure, result.unjournaled ?? [], outDir);
+      for (const line of lines) notice(line);
+    }
+    const built = buildBatchReport(
+      validation,
+      await verifiedStates(outDir, replay.states),
+      new Date(clock.now()),
+    );
+    const report = options.prices
+      ? withEstimate(built, {
+        jobs: validation.jobs,
+        states: replay.states,
+        prices: options.prices,
+      })
+      : built;
+    // Every job's fate is in the journal already: a report that cannot be
+    // written is returned beside the outcome, which it does not change.
+    let reportError: ReportWriteError | undefined;
+    try {
+      await writeReports(outDir, report, reportExtrasOf(validation));
+    } catch (error) {
+      if (!(error instanceof ReportWriteError)) throw error;
+      reportError = error;
+    }
+    const exitCode = runExitCode(report.totals, {
+      unauthorized: result.unauthorized !== undefined,
+      interrupted: result.interrupted,
+    });
+    return {
+      // A journal that failed leaves work for the next run (folding what was
+      // kept, then the jobs not submitted): 3, unless a stronger reason holds.
+      exitCode: result.journalFailure !== undefined && exitCode !== ExitCode.Unauthorized &&
+          exitCode !== ExitCode.Interrupted
+        ? ExitCode.Pending
+        : exitCode,
+      report,
+      outDir,
+      ...(reportError ? { reportError } : {}),
+      ...(result.unauthorized ? { unauthorized: result.unauthorized } : {}),
+      ...(result.journalFailure !== undefined
+        ? {
+          journalFailure: { error: result.journalFailure, unjournaled: result.unjournaled ?? [] },
+        }
+        : {}),
+      interrupted: result.interrupted,
+    };
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Refuse a manifest a run cannot use: a problem of the manifest as a whole
+ * always; invalid jobs unless they may be left out.
+ */
+function refuseInvalid(validation: ValidationResult, skipInvalid: boolean): void {
+  const wholeManifest = validation.errors.some((issue) => issue.index === null);
+  if (!wholeManifest && (skipInvalid || validation.errors.length === 0)) return;
+  throw new ManifestError(
+    `Cannot run ${validation.manifest}: ${validation.errors.length} problem(s) found, ` +
+      `nothing was sent` + (wholeManifest ? "" : " (skipInvalid runs the valid jobs only)"),
+    { file: validation.manifest },
+  );
+}
+
+/**
+ * How long a run tries to reach the service before its first request: six
+ * poll intervals, between 1 s and a minute (a minute at the default 10 s).
+ */
+function serviceCheckBudget(pollIntervalMs: number): number {
+  return Math.min(60_000, Math.max(1_000, pollIntervalMs * 6));
+}
+
+/**
+ * Retry backoff scaled to the poll interval: 1 s to 60 s for the default
+ * 10 s interval, proportionally shorter for the fast intervals of the
+ * simulator and the tests. `Retry-After` always wins when it is longer.
+ */
+function backoffFor(pollIntervalMs: number): { baseMs: number; maxMs: number } {
+  const baseMs = Math.min(1000, pollIntervalMs);
+  return { baseMs, maxMs: Math.max(baseMs, Math.min(60_000, pollIntervalMs * 6)) };
+}
