@@ -18,8 +18,7 @@ import { acquireLock, type OutputLock } from "../journal/lock.ts";
 import type { ReportExtras } from "../report/html.ts";
 import { buildReport, type ReportModel, type ReportTotals } from "../report/summary.ts";
 import { plural } from "../text.ts";
-import { verifyDoneVideos } from "../runner/verify_videos.ts";
-import { withVideoFindings } from "../done_videos.ts";
+import { verifiedStates } from "../runner/verify_videos.ts";
 
 /** Options of {@linkcode loadJobs}. */
 export interface LoadJobsOptions {
@@ -204,21 +203,6 @@ export async function readStates(
     );
   }
   return states;
-}
-
-/**
- * The states with each done video checked against the disk: a job whose
- * video is missing or altered counts as running, with the reason.
- *
- * @param outDir The output folder.
- * @param states The journal's states.
- * @returns The states as status and the report show them.
- */
-export async function verifiedStates(
-  outDir: string,
-  states: ReadonlyMap<string, JobState>,
-): Promise<Map<string, JobState>> {
-  return withVideoFindings(states, await verifyDoneVideos(outDir, states));
 }
 
 /**

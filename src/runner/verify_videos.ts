@@ -14,6 +14,7 @@ import {
   judgeLook,
   recordedVideos,
   type VideoFinding,
+  withVideoFindings,
 } from "../done_videos.ts";
 
 /** Options of {@linkcode verifyDoneVideos}. */
@@ -61,6 +62,21 @@ export async function verifyDoneVideos(
   const workers = Array.from({ length: Math.max(1, options.parallel ?? 16) }, worker);
   await Promise.all(workers);
   return findings;
+}
+
+/**
+ * The states with each done video checked against the disk: a job whose
+ * video is missing or altered counts as running, with the reason.
+ *
+ * @param outDir The output folder.
+ * @param states The journal's states.
+ * @returns The states as status and the reports show them.
+ */
+export async function verifiedStates(
+  outDir: string,
+  states: ReadonlyMap<string, JobState>,
+): Promise<Map<string, JobState>> {
+  return withVideoFindings(states, await verifyDoneVideos(outDir, states));
 }
 
 /** What the disk shows at `path`, without following a symlink. */
