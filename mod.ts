@@ -58,6 +58,7 @@ export type { Clock } from "./src/runner/clock.ts";
 export type {
   DownloadedEvent,
   DownloadFailedEvent,
+  DownloadHeldEvent,
   JobError,
   JournalEvent,
   NotCreatedEvent,
@@ -70,6 +71,7 @@ export type {
   TaskStatus,
   TaskSucceededEvent,
   UnknownOutcomeEvent,
+  VideoLostEvent,
 } from "./src/journal/events.ts";
 export type { UnjournaledEvent } from "./src/runner/executor.ts";
 export {

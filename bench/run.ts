@@ -8,6 +8,7 @@
  * @module
  */
 import { JOB_COUNT, runValidateBench } from "./validate_bench.ts";
+import { renderVerifyBench, runVerifyBench, VERIFY_JOBS } from "./verify_bench.ts";
 import { FANOUT_ENTRIES, JOBS_PER_ENTRY, runFanoutBench } from "./fanout_bench.ts";
 import { kbToMb, mb, seconds } from "./format.ts";
 import {
@@ -129,6 +130,17 @@ export const ENTRIES: BenchEntry[] = [
       "per line, and `validate` of the same manifest, each in its own child.",
     async run(): Promise<string[]> {
       return renderRunBench(await runRunBench());
+    },
+  },
+  {
+    title: `resume: checking ${VERIFY_JOBS.toLocaleString("en")} done videos on disk`,
+    description:
+      "What a resume pays to check every done video against the journal (`verifyDoneVideos`, " +
+      "run by `run`, `status` and `report`), in process, best of two, with each hash policy. " +
+      "The files are the simulator clip's size and were just written (warm page cache); the " +
+      "SHA-256 rate below scales the hashing row to real clips.",
+    async run(): Promise<string[]> {
+      return renderVerifyBench(await runVerifyBench());
     },
   },
 ];

@@ -11,6 +11,8 @@ Deno.test("parseCommand() gives run the contract's defaults", () => {
     concurrency: 5,
     pollIntervalSeconds: 10,
     maxWaitSeconds: undefined,
+    passTimeSeconds: undefined,
+    maxVideoBytes: 2 * 1024 ** 3,
     baseUrl: undefined,
     simulate: false,
     once: false,
@@ -84,6 +86,36 @@ Deno.test("parseCommand() reads every run flag", () => {
   );
 });
 
+Deno.test("parseCommand() reads --max-video-size as bytes and bounds a --once pass", async (t) => {
+  const sizes: Array<[string, number]> = [
+    ["500MB", 500e6],
+    ["2GiB", 2 * 1024 ** 3],
+    ["1.5 gb", 1.5e9],
+    ["1MiB", 1024 ** 2],
+    ["1048576", 1048576],
+    ["64KiB", 65536],
+  ];
+  for (const [text, bytes] of sizes) {
+    await t.step(text, () => {
+      const command = parseCommand(["run", "a.yaml", "--max-video-size", text]);
+      assert.ok(command.name === "run");
+      assert.equal(command.maxVideoBytes, bytes);
+    });
+  }
+  await t.step("--once without --pass-time gets the default pass", () => {
+    const command = parseCommand(["run", "a.yaml", "--once"]);
+    assert.ok(command.name === "run");
+    assert.equal(command.passTimeSeconds, 300);
+  });
+  await t.step("--pass-time is read in seconds, with or without --once", () => {
+    for (const argv of [["--once", "--pass-time", "45"], ["--pass-time", "45"]]) {
+      const command = parseCommand(["run", "a.yaml", ...argv]);
+      assert.ok(command.name === "run");
+      assert.equal(command.passTimeSeconds, 45);
+    }
+  });
+});
+
 Deno.test("parseCommand() reads the other commands", async (t) => {
   const cases: Array<[string[], Record<string, unknown>]> = [
     [["validate", "a.yaml", "--json"], { name: "validate", manifest: "a.yaml", json: true }],
@@ -120,6 +152,13 @@ Deno.test("parseCommand() refuses mistakes with a UsageError that names them", a
     [["run", "a.yaml", "--poll-interval", "soon"], /--poll-interval must be a positive number/],
     [["run", "a.yaml", "--max-wait", "-"], /--max-wait must be a positive number/],
     [["run", "a.yaml", "--log-format", "xml"], /--log-format must be text or json/],
+    [["run", "a.yaml", "--pass-time", "0"], /--pass-time must be a positive number/],
+    [["run", "a.yaml", "--max-video-size", "big"], /--max-video-size must be a size/],
+    [["run", "a.yaml", "--max-video-size", "2 parsecs"], /--max-video-size must be a size/],
+    [["run", "a.yaml", "--max-video-size", "10"], /at least 1KiB/],
+    [["run", "a.yaml", "--max-video-size=-5MB"], /--max-video-size must be a size/],
+    [["run", "a.yaml", "--max-video-size", "1e400GB"], /--max-video-size must be a size/],
+    [["status", "a.yaml", "--max-video-size", "1GB"], /Cannot use --max-video-size/],
     [["run", "a.yaml", "--base-url", "ftp://x"], /--base-url must be an http\(s\) URL/],
     [["run", "a.yaml", "--frobnicate"], /Cannot parse the command line/],
     [["validate", "a.yaml", "--once"], /Cannot use --once with "validate"/],

@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { CometClient } from "../src/api/client.ts";
-import { DownloadError, downloadVideo } from "../src/runner/download.ts";
+import { DownloadError, downloadVideo, reserveFor } from "../src/runner/download.ts";
 import { withServer } from "./helpers/http_server.ts";
 import { withTempDir } from "./helpers/temp_dir.ts";
+import { mountTmpfs, probeTmpfs, testWithTmpfs } from "./helpers/mount.ts";
+
+const TMPFS = await probeTmpfs();
 
 /** Deterministic bytes that start like an MP4 (`ftyp` at offset 4). */
 function fakeMp4(size: number, seed = 1): Uint8Array {
@@ -366,3 +369,187 @@ Deno.test("`downloadVideo()` streams a 50 MB generated video to disk", async () 
     });
   });
 });
+
+/** An endless MP4-looking body: the `ftyp` head, then `chunk`-byte pieces for as long as it is read. */
+function endless(chunk = 64 * 1024): { body: ReadableStream<Uint8Array>; pulled: () => number } {
+  let pulled = 0;
+  const head = fakeMp4(chunk);
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller): void {
+      pulled += chunk;
+      controller.enqueue(pulled === chunk ? head : new Uint8Array(chunk));
+    },
+  }, { highWaterMark: 0 });
+  return { body, pulled: () => pulled };
+}
+
+async function codeOf(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+  } catch (error) {
+    assert.ok(error instanceof DownloadError, String(error));
+    return error.code;
+  }
+  throw new Error("the download succeeded");
+}
+
+Deno.test("reserveFor() keeps 64 MiB free, or a tenth of a smaller file system", () => {
+  assert.equal(reserveFor(10 ** 12), 64 * 1024 ** 2);
+  assert.equal(reserveFor(16 * 1024 ** 2), Math.floor(16 * 1024 ** 2 / 10));
+});
+
+Deno.test("downloadVideo() stops a stream that passes maxBytes and keeps no file", async () => {
+  await withTempDir(async (dir) => {
+    const destination = join(dir, "videos", "a.mp4");
+    const stream = endless();
+    const code = await codeOf(downloadVideo({
+      open: () => Promise.resolve(new Response(stream.body)),
+      destination,
+      maxBytes: 1024 * 1024,
+    }));
+    assert.equal(code, "download_too_large");
+    assert.ok(stream.pulled() <= 1024 * 1024 + 3 * 64 * 1024, `read ${stream.pulled()} bytes`);
+    assert.deepEqual([...Deno.readDirSync(join(dir, "videos"))], []);
+  });
+});
+
+Deno.test("downloadVideo() refuses a Content-Length over maxBytes before writing a byte", async () => {
+  await withTempDir(async (dir) => {
+    const stream = endless();
+    const code = await codeOf(downloadVideo({
+      open: () =>
+        Promise.resolve(
+          new Response(stream.body, { headers: { "content-length": String(5 * 1024 ** 3) } }),
+        ),
+      destination: join(dir, "a.mp4"),
+      maxBytes: 2 * 1024 ** 3,
+    }));
+    assert.equal(code, "download_too_large");
+    assert.equal(stream.pulled(), 0);
+  });
+});
+
+Deno.test("downloadVideo() does not start when the announced size would eat the reserve of free space", async () => {
+  await withTempDir(async (dir) => {
+    const video = fakeMp4(10_000);
+    const asked: string[] = [];
+    let opened = 0;
+    const code = await codeOf(downloadVideo({
+      open: () => {
+        opened++;
+        return Promise.resolve(
+          new Response(streamOf(video), { headers: { "content-length": "10000" } }),
+        );
+      },
+      destination: join(dir, "videos", "a.mp4"),
+      diskSpace: (folder) => {
+        asked.push(folder);
+        return Promise.resolve({ free: 60_000, total: 10 ** 12 });
+      },
+      reserveBytes: 50_001,
+    }));
+    assert.equal(code, "disk_space");
+    assert.deepEqual(asked, [join(dir, "videos")]);
+    assert.equal(opened, 1);
+    assert.deepEqual([...Deno.readDirSync(join(dir, "videos"))], []);
+    // With the reserve met it downloads.
+    const result = await downloadVideo({
+      open: () =>
+        Promise.resolve(new Response(streamOf(video), { headers: { "content-length": "10000" } })),
+      destination: join(dir, "videos", "a.mp4"),
+      diskSpace: () => Promise.resolve({ free: 60_000, total: 10 ** 12 }),
+      reserveBytes: 50_000,
+    });
+    assert.equal(result.bytes, 10_000);
+  });
+});
+
+Deno.test("downloadVideo() gives up on a transfer that crawls under the minimum rate", async () => {
+  await withTempDir(async (dir) => {
+    let now = 0;
+    let requests = 0;
+    const code = await codeOf(downloadVideo({
+      open: () => {
+        requests++;
+        const head = fakeMp4(16);
+        let sent = 0;
+        // Each chunk "takes" one second of the injected clock: 16 bytes/s.
+        return Promise.resolve(
+          new Response(
+            new ReadableStream<Uint8Array>({
+              pull(controller): void {
+                now += 1000;
+                controller.enqueue(sent++ === 0 ? head : new Uint8Array(16));
+              },
+            }, { highWaterMark: 0 }),
+          ),
+        );
+      },
+      destination: join(dir, "a.mp4"),
+      now: () => now,
+      minRate: { bytesPerSecond: 1024, windowMs: 5000 },
+      maxResumes: 2,
+    }));
+    assert.equal(code, "download_slow");
+    assert.equal(requests, 3, "the first try and two resumes");
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  });
+});
+
+Deno.test("downloadVideo() ends at its deadline however slowly bytes keep coming", async () => {
+  await withTempDir(async (dir) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const code = await codeOf(downloadVideo({
+      open: () => {
+        const head = fakeMp4(16);
+        let sent = 0;
+        return Promise.resolve(
+          new Response(
+            new ReadableStream<Uint8Array>({
+              pull(controller): Promise<void> {
+                // A byte every 20 ms: never idle, never done.
+                return new Promise((resolve) => {
+                  timer = setTimeout(() => {
+                    controller.enqueue(sent++ === 0 ? head : new Uint8Array(1));
+                    resolve();
+                  }, 20);
+                });
+              },
+              cancel(): void {
+                clearTimeout(timer);
+              },
+            }, { highWaterMark: 0 }),
+          ),
+        );
+      },
+      destination: join(dir, "a.mp4"),
+      deadline: Date.now() + 300,
+    }));
+    clearTimeout(timer);
+    assert.equal(code, "download_deadline");
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  });
+});
+
+testWithTmpfs(
+  TMPFS,
+  "downloadVideo() reports a full disk mid-stream as a local write error (tmpfs)",
+  async () => {
+    await withTempDir(async (dir) => {
+      const unmount = await mountTmpfs(dir, "size=64k");
+      try {
+        const stream = endless(16 * 1024);
+        const code = await codeOf(downloadVideo({
+          open: () => Promise.resolve(new Response(stream.body)),
+          destination: join(dir, "a.mp4"),
+          // No Content-Length, so no free-space check: the disk fills while writing.
+          maxBytes: 10 * 1024 ** 2,
+        }));
+        assert.equal(code, "download_write");
+        assert.deepEqual([...Deno.readDirSync(dir)], [], "the .part is removed");
+      } finally {
+        await unmount();
+      }
+    });
+  },
+);

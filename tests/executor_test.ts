@@ -851,7 +851,9 @@ Deno.test("executeRun() stops waiting after maxWaitMs when the task's polls keep
     "a",
     "task-a",
   ]]);
-  assert.ok(eventsOf(outcome, "task_timed_out")[0].waitedMs >= 5000);
+  // No wait outlasts --max-wait: the task times out when the next retry would end past it.
+  assert.ok(eventsOf(outcome, "task_timed_out")[0].waitedMs <= 5000);
+  for (const sleep of outcome.clock.sleeps) assert.ok(sleep.at + sleep.ms <= T0 + 5000);
   assert.equal(outcome.clock.pending, 0);
   assert.deepEqual(timesOf(outcome, "submit"), [["a", 0]]);
   assert.deepEqual(outcome.result, { unauthorized: undefined, interrupted: false });

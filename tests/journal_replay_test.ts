@@ -531,6 +531,71 @@ Deno.test("`readJournal()` fails clearly when the journal is not a readable file
   }
 });
 
+Deno.test("replayEvents() keeps a succeeded job running when a local problem held its download", () => {
+  const full: JobError = { code: "download_write", message: "Cannot write videos/a.mp4: No space" };
+  const base = [ev.submitting("k1", 1), ev.submitted("k1", "t1"), ev.succeeded("t1", 3)];
+  const localFailure: JournalEvent = {
+    type: "download_failed",
+    at: T(4),
+    job: "a",
+    task: "t1",
+    error: full,
+  };
+  const held = replayEvents([...base, {
+    type: "download_held",
+    at: T(4),
+    job: "a",
+    task: "t1",
+    error: full,
+  }]).get("a")!;
+  assert.equal(held.phase, "succeeded");
+  assert.deepEqual(held.held, full);
+  assert.equal(held.error, undefined);
+  // A journal from before download_held: a local download_failed is not the job's failure.
+  const old = replayEvents([...base, localFailure]).get("a")!;
+  assert.equal(old.phase, "succeeded");
+  assert.equal(old.failure, undefined);
+  assert.deepEqual(old.held, full);
+  // The service's verdict (no URL after renewal) still fails it; a later download clears all.
+  assert.equal(replayEvents([...base, ev.downloadFailed("t1", 4)]).get("a")!.phase, "failed");
+  const done = replayEvents([...base, localFailure, {
+    ...ev.downloaded("t1", 5),
+  }]).get("a")!;
+  assert.equal(done.phase, "done");
+  assert.equal(done.held, undefined);
+});
+
+Deno.test("replayEvents() brings a failed download back to running when a retry meets a local problem", () => {
+  const full: JobError = { code: "disk_space", message: "not enough free disk space" };
+  const state = replayEvents([
+    ev.submitting("k1", 1),
+    ev.submitted("k1", "t1"),
+    ev.succeeded("t1", 3),
+    ev.downloadFailed("t1", 4),
+    { type: "download_held", at: T(5), job: "a", task: "t1", error: full },
+  ]).get("a")!;
+  assert.equal(state.phase, "succeeded");
+  assert.equal(state.failure, undefined);
+  assert.equal(state.error, undefined);
+  assert.deepEqual(state.held, full);
+});
+
+Deno.test("replayEvents() makes a done job running again when its video was lost", () => {
+  const lost: JobError = { code: "video_missing", message: "video missing on disk: videos/a.mp4" };
+  const state = replayEvents([
+    ev.submitting("k1", 1),
+    ev.submitted("k1", "t1"),
+    ev.succeeded("t1", 3),
+    ev.downloaded("t1", 4),
+    { type: "video_lost", at: T(5), job: "a", task: "t1", output: "videos/a.mp4", error: lost },
+  ]).get("a")!;
+  assert.equal(state.phase, "succeeded");
+  assert.deepEqual(state.held, lost);
+  assert.equal(state.sha256, undefined);
+  assert.equal(state.output, undefined);
+  assert.equal(state.task, "t1");
+});
+
 // ---- events read twice (issue 8: a journal append kept again, a recovery file folded again) ----
 
 /**

@@ -15,6 +15,8 @@
  *
  * @module
  */
+import { verifiedStates, verifyDoneVideos } from "../runner/verify_videos.ts";
+import { lostVideoEvents, statesOfJobs, withVideoFindings } from "../done_videos.ts";
 import { join } from "node:path";
 import { type ApiError, ConfigError, ExitCode, ManifestError } from "../errors.ts";
 import type { PriceList } from "../prices.ts";
@@ -73,6 +75,10 @@ export interface RunBatchOptions {
   maxWaitSeconds?: number;
   /** One pass: submit what may be, poll once, download what is ready. @default false */
   once?: boolean;
+  /** How long the run may work in all before it ends its pass, work kept (`--pass-time`). */
+  passTimeSeconds?: number;
+  /** The largest video accepted, in bytes (`--max-video-size`). @default 2 GiB */
+  maxVideoBytes?: number;
   /** Give jobs that failed a new attempt. @default false */
   retryFailed?: boolean;
   /** Resubmit each uncertain job once, with the key of its unknown submission. @default false */
@@ -176,7 +182,9 @@ export async function runBatch(
     // interrupted run left half-written goes.
     await sweepTemporaryFiles(outDir);
     await Deno.mkdir(join(outDir, VIDEOS_FOLDER), { recursive: true });
-    const actions = planRun(validation.jobs, states, {
+    // A done video that is gone or altered is fetched again from its task.
+    const lost = await verifyDoneVideos(outDir, statesOfJobs(validation.jobs, states));
+    const actions = planRun(validation.jobs, withVideoFindings(states, lost), {
       retryFailed: options.retryFailed ?? false,
       resubmitUncertain: options.resubmitUncertain ?? false,
       newKey: () => crypto.randomUUID(),
@@ -225,6 +233,16 @@ export async function runBatch(
         host,
         version: VERSION,
       });
+      for (const event of lostVideoEvents(lost, new Date(clock.now()).toISOString())) {
+        await journal.append(event);
+        replay.apply(event);
+        options.onEvent?.({
+          type: "video_lost",
+          job: event.job,
+          task: event.task,
+          error: event.error,
+        });
+      }
       result = await executeRun(actions, {
         client,
         journal: {
@@ -240,6 +258,10 @@ export async function runBatch(
           ? {}
           : { maxWaitMs: options.maxWaitSeconds * 1000 }),
         once: options.once ?? false,
+        ...(options.passTimeSeconds === undefined
+          ? {}
+          : { passTimeMs: options.passTimeSeconds * 1000 }),
+        ...(options.maxVideoBytes === undefined ? {} : { maxVideoBytes: options.maxVideoBytes }),
         backoff,
         clock,
         recovery,
@@ -259,7 +281,11 @@ export async function runBatch(
       const lines = journalFailureLines(result.journalFailure, result.unjournaled ?? [], outDir);
       for (const line of lines) notice(line);
     }
-    const built = buildBatchReport(validation, replay.states, new Date(clock.now()));
+    const built = buildBatchReport(
+      validation,
+      await verifiedStates(outDir, replay.states),
+      new Date(clock.now()),
+    );
     const report = options.prices
       ? withEstimate(built, {
         jobs: validation.jobs,

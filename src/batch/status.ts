@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { verifiedStates } from "../runner/verify_videos.ts";
 import type { ExitCode } from "../errors.ts";
 import { ExitCode as Codes } from "../errors.ts";
 import type { ValidationResult } from "../manifest/validate.ts";
@@ -48,7 +49,11 @@ export async function batchStatus(
 ): Promise<BatchStatus> {
   const outDir = await checkOutDir(options.out ?? defaultOutDir(validation.manifest));
   const states = await readJournalWithNotice(outDir, options.onNotice ?? (() => {}));
-  const report = buildBatchReport(validation, states, options.now ?? new Date());
+  const report = buildBatchReport(
+    validation,
+    await verifiedStates(outDir, states),
+    options.now ?? new Date(),
+  );
   // A run would refuse an invalid manifest; otherwise the state says what a run would end with.
   const exitCode = validation.errors.length > 0 ? Codes.Usage : runExitCode(report.totals);
   return { report, exitCode };

@@ -5,6 +5,10 @@
  */
 import { parseArgs } from "node:util";
 import { messageOf, UsageError } from "../errors.ts";
+import { DEFAULT_MAX_VIDEO_BYTES } from "../runner/download.ts";
+
+/** How long a `--once` pass may work when `--pass-time` is not given, in seconds. */
+export const ONCE_PASS_SECONDS = 300;
 import { parseAmount } from "../prices.ts";
 
 /** Options every manifest command shares. */
@@ -36,6 +40,13 @@ export interface RunCommand extends ManifestCommand {
   concurrency: number;
   pollIntervalSeconds: number;
   maxWaitSeconds?: number;
+  /**
+   * `--pass-time`: how long the run may work before it ends its pass with
+   * the work kept; with `--once` it defaults to {@linkcode ONCE_PASS_SECONDS}.
+   */
+  passTimeSeconds?: number;
+  /** `--max-video-size`: the largest video accepted, in bytes. */
+  maxVideoBytes: number;
   baseUrl?: string;
   simulate: boolean;
   once: boolean;
@@ -104,12 +115,20 @@ Usage:
   seedance-batch plan     <manifest> [--json] [--out DIR] [--models FILE] [--prices FILE]
   seedance-batch run      <manifest> [--out DIR] [--concurrency N] [--poll-interval SECONDS]
                           [--max-wait SECONDS] [--base-url URL] [--simulate] [--once]
+                          [--pass-time SECONDS] [--max-video-size SIZE]
                           [--retry-failed] [--resubmit-uncertain] [--skip-invalid]
                           [--log-format text|json] [--quiet] [--models FILE]
                           [--prices FILE] [--max-spend AMOUNT]
   seedance-batch status   <manifest> [--out DIR] [--json]
   seedance-batch report   <manifest> [--out DIR] [--prices FILE]
   seedance-batch simulate [--port N] [--host H] [--key K]
+
+Bounds of a run:
+  --max-wait SECONDS      how long the run waits for one task (and one download);
+                          no single wait is longer
+  --pass-time SECONDS     how long the run works in all before it ends its pass, the work
+                          kept (exit 3); default 300 with --once, no bound without
+  --max-video-size SIZE   the largest video accepted, e.g. 500MB or 2GiB (default 2GiB)
 
 Environment:
   COMETAPI_KEY       the API key (not needed with --simulate)
@@ -130,6 +149,8 @@ const FLAGS: Record<string, readonly string[]> = {
     "concurrency",
     "poll-interval",
     "max-wait",
+    "pass-time",
+    "max-video-size",
     "base-url",
     "simulate",
     "once",
@@ -157,6 +178,8 @@ const OPTIONS = {
   concurrency: { type: "string" },
   "poll-interval": { type: "string" },
   "max-wait": { type: "string" },
+  "pass-time": { type: "string" },
+  "max-video-size": { type: "string" },
   "base-url": { type: "string" },
   simulate: { type: "boolean" },
   once: { type: "boolean" },
@@ -268,6 +291,14 @@ export function parseCommand(argv: readonly string[]): Command {
         maxWaitSeconds: values["max-wait"] === undefined
           ? undefined
           : positiveFlag("max-wait", values["max-wait"]),
+        passTimeSeconds: values["pass-time"] !== undefined
+          ? positiveFlag("pass-time", values["pass-time"])
+          : values.once
+          ? ONCE_PASS_SECONDS
+          : undefined,
+        maxVideoBytes: values["max-video-size"] === undefined
+          ? DEFAULT_MAX_VIDEO_BYTES
+          : sizeFlag("max-video-size", values["max-video-size"]),
         baseUrl: values["base-url"] === undefined ? undefined : urlFlag(values["base-url"]),
         simulate: values.simulate ?? false,
         once: values.once ?? false,
@@ -309,6 +340,44 @@ function positiveFlag(flag: string, text: string): number {
     throw new UsageError(`--${flag} must be a positive number of seconds, got "${text}"`);
   }
   return value;
+}
+
+/** Byte multiples a size may name; a bare number is bytes. */
+const SIZE_UNITS: ReadonlyMap<string, number> = new Map([
+  ["", 1],
+  ["b", 1],
+  ["kb", 1e3],
+  ["mb", 1e6],
+  ["gb", 1e9],
+  ["tb", 1e12],
+  ["kib", 1024],
+  ["mib", 1024 ** 2],
+  ["gib", 1024 ** 3],
+  ["tib", 1024 ** 4],
+]);
+
+/** The smallest `--max-video-size`: below it no real video fits. */
+const MIN_VIDEO_SIZE = 1024;
+
+/**
+ * Read a size such as `500MB`, `2GiB`, `1.5 GB` or `1048576` (bytes).
+ *
+ * @param flag The flag's name, for the message.
+ * @param text The value as given.
+ * @returns Whole bytes.
+ * @throws {UsageError} When it is not a size, or under 1 KiB.
+ */
+export function sizeFlag(flag: string, text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? SIZE_UNITS.get(match[2].toLowerCase()) : undefined;
+  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_VIDEO_SIZE) {
+    throw new UsageError(
+      `--${flag} must be a size of at least 1KiB such as 500MB or 2GiB ` +
+        `(units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), got "${text}"`,
+    );
+  }
+  return bytes;
 }
 
 function urlFlag(text: string): string {

@@ -50,6 +50,10 @@ const IMPORTANT = new Set<RunEvent["type"]>([
   "job_deferred",
   "run_stopping",
   "task_timed_out",
+  "download_held",
+  "video_lost",
+  "download_deferred",
+  "wait_refused",
   "journal_failed",
   "unjournaled",
 ]);
@@ -94,9 +98,24 @@ function describeEvent(event: RunEvent): string | undefined {
       }s; task ${event.task} is kept for the next run`;
     case "download_finished":
       return `${event.job}: done: ${event.output} (${event.bytes} bytes)`;
+    case "download_held":
+      return `${event.job}: video not saved: ${event.error.message}; task ${event.task} ` +
+        `succeeded and is kept: the next run downloads it`;
+    case "video_lost":
+      return `${event.job}: ${event.error.message}; fetching it again from task ${event.task}`;
+    case "download_deferred":
+      return `${event.job}: download left for the next run: ${event.message}`;
+    case "wait_refused":
+      return `${event.job === undefined ? "run" : event.job}: not waiting ${
+        (event.delayMs / 1000).toFixed(1)
+      }s (${
+        (event.leftMs / 1000).toFixed(1)
+      }s left in this run); the work is kept for the next run`;
     case "run_stopping":
       return event.reason === "interrupted"
         ? "stopping: no new submissions; saving state"
+        : event.reason === "pass_over"
+        ? "stopping: the time of this pass is up (--pass-time); the work is kept for the next run"
         : event.reason === "unauthorized"
         ? "stopping: the service rejected the API key"
         : "stopping: the journal cannot be written; no new submissions";

@@ -26,6 +26,7 @@ import {
 
 export { checkOutDir, lockOutDir } from "../batch/folder.ts";
 import { plural } from "../text.ts";
+import { verifiedStates } from "../runner/verify_videos.ts";
 
 /** Options of {@linkcode loadJobs}. */
 export interface LoadJobsOptions {
@@ -194,7 +195,8 @@ export function readStates(
 }
 
 /**
- * Build the report from the jobs and what the journal says now.
+ * Build the report from the jobs and what the journal says now, each done
+ * video checked against the disk.
  *
  * @param validation The validated manifest.
  * @param outDir The output folder.
@@ -209,7 +211,7 @@ export async function currentReport(
   states?: ReadonlyMap<string, JobState>,
 ): Promise<ReportModel> {
   states ??= await readJournalWithNotice(outDir, () => {});
-  return buildBatchReport(validation, states, now);
+  return buildBatchReport(validation, await verifiedStates(outDir, states), now);
 }
 
 /**

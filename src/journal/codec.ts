@@ -44,6 +44,8 @@ const SHAPES: Readonly<Record<JournalEvent["type"], Shape>> = {
     sha256: "string",
   },
   download_failed: { at: "string", job: "string", task: "string", error: "error" },
+  download_held: { at: "string", job: "string", task: "string", error: "error" },
+  video_lost: { at: "string", job: "string", task: "string", output: "string", error: "error" },
 };
 
 /**

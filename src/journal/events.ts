@@ -183,6 +183,45 @@ export interface DownloadFailedEvent {
   error: JobError;
 }
 
+/**
+ * The video of a succeeded task could not be saved for a local reason (disk
+ * full, folder not writable, not enough free space): the service did its
+ * part, so the job is not failed. It stays running (`succeeded`, not yet
+ * downloaded) with this reason, and the next run downloads it.
+ */
+export interface DownloadHeldEvent {
+  /** The event's kind. */
+  type: "download_held";
+  /** When it happened (ISO 8601). */
+  at: string;
+  /** The job's id. */
+  job: string;
+  /** The service's task id. */
+  task: string;
+  /** The local problem, e.g. code `download_write` or `disk_space`. */
+  error: JobError;
+}
+
+/**
+ * A video recorded as done was found missing or altered on disk when a run
+ * started: the job is running again (its task succeeded and is paid) and the
+ * run fetches the video again from the task, with a fresh URL.
+ */
+export interface VideoLostEvent {
+  /** The event's kind. */
+  type: "video_lost";
+  /** When it happened (ISO 8601). */
+  at: string;
+  /** The job's id. */
+  job: string;
+  /** The service's task id. */
+  task: string;
+  /** The video's path relative to the output folder, as recorded. */
+  output: string;
+  /** What was found: code `video_missing` or `video_altered`. */
+  error: JobError;
+}
+
 /** Every event the journal holds. */
 export type JournalEvent =
   | RunStartedEvent
@@ -195,7 +234,9 @@ export type JournalEvent =
   | TaskFailedEvent
   | TaskSucceededEvent
   | DownloadedEvent
-  | DownloadFailedEvent;
+  | DownloadFailedEvent
+  | DownloadHeldEvent
+  | VideoLostEvent;
 
 /**
  * Where a job stands according to the journal.
@@ -253,6 +294,13 @@ export interface JobState {
    * when nothing was sent).
    */
   error?: JobError;
+  /**
+   * Why a succeeded task's video is not on disk although the service did its
+   * part: a local problem (disk full, folder not writable), or a video that
+   * was done and is now missing or altered. Set only while the phase is
+   * `succeeded` (the job counts as running and its video is fetched again).
+   */
+  held?: JobError;
   /** Why the job failed: the submission was rejected, the task failed, or its download. */
   failure?: "rejected" | "task" | "download";
 }

@@ -14,6 +14,11 @@
  * - An event about a task that is not the job's current task is stale and
  *   ignored; so is a submission outcome whose key is not the key of the job's
  *   latest submission.
+ * - A local problem never fails a job whose task succeeded: `download_held`
+ *   keeps it `succeeded` (running) with the reason in `held`. So does a
+ *   `download_failed` whose code is a local one (`download_write`, written
+ *   by versions before `download_held` existed): that task succeeded and is
+ *   paid, so the next run downloads it instead of leaving it failed.
  * - A submission outcome for a job without any `submitting` event is adopted
  *   as a submission of its own (never dropped: dropping a `submitted` would
  *   lose a task that exists and is billed).
@@ -29,7 +34,7 @@
 
 import { BatchError, ExitCode, messageOf } from "../errors.ts";
 import { decodeLine } from "./codec.ts";
-import type { JobState, JournalEvent } from "./events.ts";
+import type { JobError, JobState, JournalEvent } from "./events.ts";
 
 /** What replaying a journal's text found. */
 export interface ReplayResult {
@@ -152,6 +157,7 @@ export class JournalReplay {
       case "task_failed":
         return this.#applyToTask(event, (state) => {
           state.phase = "failed";
+          delete state.held;
           state.failure = "task";
           state.error = event.error;
           state.completedAt = event.at;
@@ -172,9 +178,29 @@ export class JournalReplay {
           state.downloadedAt = event.at;
           clearFailure(state);
         });
+      case "download_held":
+        return this.#applyToTask(event, (state) => {
+          // A task that succeeded (even one whose download failed before) is paid.
+          if (state.phase === "failed" && state.failure === "download") {
+            state.phase = "succeeded";
+            clearFailure(state);
+          }
+          if (state.phase === "succeeded") state.held = event.error;
+        });
+      case "video_lost":
+        return this.#applyToTask(event, (state) => {
+          if (state.phase === "done") loseVideo(state, event.error);
+        });
       case "download_failed":
         return this.#applyToTask(event, (state) => {
+          if (LOCAL_DOWNLOAD_CODES.has(event.error.code)) {
+            state.phase = "succeeded";
+            clearFailure(state);
+            state.held = event.error;
+            return;
+          }
           state.phase = "failed";
+          delete state.held;
           state.failure = "download";
           state.error = event.error;
         });
@@ -216,9 +242,35 @@ export class JournalReplay {
   }
 }
 
+/**
+ * A done job whose video is missing or altered on disk: running again (its
+ * task succeeded), with the reason in `held` and no video on record. Mutates
+ * `state`; {@linkcode JournalReplay} applies it for a `video_lost` event, and
+ * a reader that only looks (status, report) applies it to a copy.
+ *
+ * @param state A done job's state (changed in place).
+ * @param reason What was found on disk.
+ */
+export function loseVideo(state: JobState, reason: JobError): void {
+  state.phase = "succeeded";
+  delete state.output;
+  delete state.bytes;
+  delete state.sha256;
+  delete state.downloadedAt;
+  clearFailure(state);
+  state.held = reason;
+}
+
+/**
+ * Download error codes that name a local problem (the disk, the folder), not
+ * the service's verdict: a job with such an error is kept running.
+ */
+export const LOCAL_DOWNLOAD_CODES: ReadonlySet<string> = new Set(["download_write", "disk_space"]);
+
 function clearFailure(state: JobState): void {
   delete state.failure;
   delete state.error;
+  delete state.held;
 }
 
 /**

@@ -184,6 +184,8 @@ function jobRow(job: Job, journalState: JobState | undefined): ReportJob {
         status: "running",
         task_id: state.task ?? null,
         completed_at: state.completedAt ?? null,
+        // Why a succeeded task's video is not on disk yet (a local problem, a lost video).
+        error: state.held ?? null,
       };
     case "done":
       return {

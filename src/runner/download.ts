@@ -8,6 +8,7 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
+import { statfs } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ApiError, BatchError, ExitCode, messageOf } from "../errors.ts";
 import { syncFolder, writeAll } from "../fs.ts";
@@ -30,7 +31,15 @@ export interface DownloadResult {
  * - `download_truncated`: the transfer ended short of the announced length (resumes exhausted)
  * - `download_too_long`: the server sent more bytes than it announced
  * - `download_not_mp4`: the bytes are not an MP4 (no `ftyp` box at offset 4)
- * - `download_write`: the file could not be written
+ * - `download_write`: the file could not be written (a local problem: disk
+ *   full, folder not writable)
+ * - `disk_space`: the announced size does not fit in the free space less the
+ *   reserve (a local problem; nothing was written)
+ * - `download_too_large`: the video is larger than the cap (`maxBytes`),
+ *   announced or streamed
+ * - `download_deadline`: the download did not finish by its deadline
+ * - `download_slow`: the transfer kept crawling below the minimum rate
+ *   (resumes exhausted)
  */
 export type DownloadErrorCode =
   | "url_expired"
@@ -40,7 +49,11 @@ export type DownloadErrorCode =
   | "download_truncated"
   | "download_too_long"
   | "download_not_mp4"
-  | "download_write";
+  | "download_write"
+  | "disk_space"
+  | "download_too_large"
+  | "download_deadline"
+  | "download_slow";
 
 /** A video that could not be downloaded; no `.part` file is left behind. */
 export class DownloadError extends BatchError {
@@ -85,6 +98,77 @@ export interface DownloadOptions {
   maxResumes?: number;
   /** A transfer that delivers no byte for this long counts as broken. @default 60_000 */
   idleTimeoutMs?: number;
+  /** The largest video accepted, in bytes. @default 2 GiB ({@linkcode DEFAULT_MAX_VIDEO_BYTES}) */
+  maxBytes?: number;
+  /**
+   * The free and total bytes of the file system holding a folder, or
+   * undefined when the platform does not tell. @default {@linkcode diskSpace} (statfs)
+   */
+  diskSpace?: (folder: string) => Promise<DiskSpace | undefined>;
+  /**
+   * Bytes kept free beside a video (room for the journal and reports).
+   * @default 64 MiB, or a tenth of a smaller file system ({@linkcode reserveFor})
+   */
+  reserveBytes?: number;
+  /**
+   * When the whole download must be over, in `now()` milliseconds; a
+   * transfer still running then ends with `download_deadline`. @default none
+   */
+  deadline?: number;
+  /**
+   * The slowest transfer tolerated: fewer than `bytesPerSecond` on average
+   * over any `windowMs` counts as broken (resumed like a dropped
+   * connection). @default 8 KiB/s over 60 s ({@linkcode DEFAULT_MIN_RATE})
+   */
+  minRate?: { bytesPerSecond: number; windowMs: number };
+  /** The time, for the deadline and the rate. @default Date.now */
+  now?: () => number;
+}
+
+/** The default cap on a video's size: far above any real clip. */
+export const DEFAULT_MAX_VIDEO_BYTES = 2 * 1024 ** 3;
+
+/** The default space kept free beside a video (on a file system of 640 MiB or more). */
+export const DEFAULT_RESERVE_BYTES = 64 * 1024 ** 2;
+
+/** Space of a file system, in bytes. */
+export interface DiskSpace {
+  /** Free for an unprivileged writer. */
+  free: number;
+  /** The file system's size. */
+  total: number;
+}
+
+/**
+ * The space kept free beside a video: {@linkcode DEFAULT_RESERVE_BYTES},
+ * or a tenth of a file system too small for that (a small tmpfs, a quota).
+ *
+ * @param total The file system's size.
+ * @returns The reserve in bytes.
+ */
+export function reserveFor(total: number): number {
+  return Math.min(DEFAULT_RESERVE_BYTES, Math.floor(total / 10));
+}
+
+/** The default minimum transfer rate. */
+export const DEFAULT_MIN_RATE = { bytesPerSecond: 8 * 1024, windowMs: 60_000 } as const;
+
+/**
+ * The free (for an unprivileged writer) and total bytes of the file system
+ * holding `folder` (`statfs`), or undefined when the platform does not tell.
+ *
+ * @param folder A folder that exists.
+ * @returns The space, or undefined.
+ */
+export async function diskSpace(folder: string): Promise<DiskSpace | undefined> {
+  try {
+    const stats = await statfs(folder);
+    const free = Number(stats.bavail) * Number(stats.bsize);
+    const total = Number(stats.blocks) * Number(stats.bsize);
+    return Number.isFinite(free) && Number.isFinite(total) ? { free, total } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const FTYP = [0x66, 0x74, 0x79, 0x70];
@@ -109,12 +193,28 @@ class TransferBroken extends Error {}
  *   `code`); no `.part` file is left behind.
  */
 export async function downloadVideo(options: DownloadOptions): Promise<DownloadResult> {
-  const { destination, signal } = options;
+  const { destination } = options;
   const maxResumes = options.maxResumes ?? 5;
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_VIDEO_BYTES;
+  const now = options.now ?? Date.now;
   const part = `${destination}.part`;
   const folder = dirname(destination);
-  signal?.throwIfAborted();
+  options.signal?.throwIfAborted();
+  if (options.deadline !== undefined && now() >= options.deadline) {
+    throw deadlineError(destination, 0);
+  }
+  // The deadline aborts whatever is under way: an answer that never comes, a crawl.
+  const overdue = new AbortController();
+  const timer = options.deadline === undefined ? undefined : setTimeout(
+    () => overdue.abort(new DOMException("deadline", "TimeoutError")),
+    Math.min(2 ** 31 - 1, Math.max(0, options.deadline - now())),
+  );
+  const signal = options.signal === undefined
+    ? overdue.signal
+    : AbortSignal.any([options.signal, overdue.signal]);
+  const opening: DownloadOptions = { ...options, signal };
+  const wasOverdue = (): boolean => overdue.signal.aborted && !options.signal?.aborted;
   let file: Deno.FsFile;
   try {
     await Deno.mkdir(folder, { recursive: true });
@@ -124,8 +224,8 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
     throw writeError(destination, cause);
   }
   let open = true;
+  const state: PartState = { written: 0, hash: createHash("sha256"), head: [] };
   try {
-    const state: PartState = { written: 0, hash: createHash("sha256"), head: [] };
     let resumes = 0;
     let rangesSupported = false;
     let lastBreak: unknown;
@@ -133,8 +233,12 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
       signal?.throwIfAborted();
       const offset = rangesSupported ? state.written : 0;
       if (offset === 0 && state.written > 0) await restart(file, state);
-      const response = await openAt(options, offset, destination);
+      const response = await openAt(opening, offset, destination);
       const plan = readFraming(response, offset);
+      if (plan.total !== undefined && plan.total > maxBytes) {
+        await response.body?.cancel().catch(() => {});
+        throw tooLarge(destination, maxBytes, `announces ${plan.total} bytes`);
+      }
       if (plan.restart) {
         // The server ignored the Range (200) or answered another range:
         // start over from byte 0 with this response when it is the whole file.
@@ -148,12 +252,18 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
         }
       }
       rangesSupported = plan.ranges;
+      if (plan.total !== undefined) {
+        await checkFreeSpace(options, folder, plan.total - state.written, response);
+      }
       try {
         await pump(response, file, state, {
           destination,
           total: plan.total,
           idleTimeoutMs,
           signal,
+          maxBytes,
+          now,
+          minRate: options.minRate ?? DEFAULT_MIN_RATE,
         });
       } catch (error) {
         if (!(error instanceof TransferBroken)) throw error;
@@ -196,8 +306,33 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
   } catch (error) {
     if (open) file.close();
     await Deno.remove(part).catch(() => {});
+    if (wasOverdue() && !(error instanceof DownloadError)) {
+      throw deadlineError(destination, state.written);
+    }
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** Refuse to start writing `needed` more bytes that would not leave the reserve free. */
+async function checkFreeSpace(
+  options: DownloadOptions,
+  folder: string,
+  needed: number,
+  response: Response,
+): Promise<void> {
+  const space = await (options.diskSpace ?? diskSpace)(folder);
+  if (space === undefined) return;
+  const { free } = space;
+  const reserve = options.reserveBytes ?? reserveFor(space.total);
+  if (needed + reserve <= free) return;
+  await response.body?.cancel().catch(() => {});
+  throw new DownloadError(
+    `Cannot download ${options.destination}: not enough free disk space ` +
+      `(${needed} bytes to write, ${free} free, ${reserve} kept in reserve)`,
+    { code: "disk_space", destination: options.destination },
+  );
 }
 
 /** Call `open`, turning its failures into {@link DownloadError}s (aborts pass through). */
@@ -287,12 +422,18 @@ async function pump(
     total?: number;
     idleTimeoutMs: number;
     signal?: AbortSignal;
+    maxBytes: number;
+    now: () => number;
+    minRate: { bytesPerSecond: number; windowMs: number };
   },
 ): Promise<void> {
-  const { destination, total } = options;
+  const { destination, total, now, minRate } = options;
   if (response.body === null) return;
   const reader = response.body.getReader();
   let done = false;
+  // The rate is measured over consecutive windows of `minRate.windowMs`.
+  let windowStart = now();
+  let windowBytes = 0;
   try {
     for (;;) {
       const chunk = await readChunk(reader, options.idleTimeoutMs, options.signal);
@@ -301,7 +442,26 @@ async function pump(
         return;
       }
       const bytes = chunk.value;
+      const elapsed = now() - windowStart;
+      if (elapsed >= minRate.windowMs) {
+        const rate = (windowBytes + bytes.byteLength) / (elapsed / 1000);
+        if (rate < minRate.bytesPerSecond) {
+          throw new TransferBroken("slow", {
+            cause: new Error(
+              `the transfer crawled at ${Math.round(rate)} bytes/s over ` +
+                `${
+                  Math.round(elapsed / 1000)
+                } s, under the minimum ${minRate.bytesPerSecond} bytes/s`,
+            ),
+          });
+        }
+        windowStart = now();
+        windowBytes = 0;
+      } else windowBytes += bytes.byteLength;
       if (bytes.byteLength === 0) continue;
+      if (state.written + bytes.byteLength > options.maxBytes) {
+        throw tooLarge(destination, options.maxBytes, "sent more than that");
+      }
       if (total !== undefined && state.written + bytes.byteLength > total) {
         throw new DownloadError(
           `Cannot download ${destination}: the server sent more than the ${total} bytes it announced`,
@@ -362,9 +522,27 @@ function checkHead(state: PartState, bytes: Uint8Array, destination: string): vo
 
 function interrupted(destination: string, state: PartState, cause: unknown): DownloadError {
   const detail = cause instanceof Error ? `: ${cause.message}` : "";
+  const slow = cause instanceof Error && cause.message.startsWith("the transfer crawled");
   return new DownloadError(
-    `Cannot download ${destination}: the transfer kept breaking (at ${state.written} bytes)${detail}`,
-    { code: "download_interrupted", destination, status: 0, cause },
+    `Cannot download ${destination}: the transfer kept ${slow ? "crawling" : "breaking"} ` +
+      `(at ${state.written} bytes)${detail}`,
+    { code: slow ? "download_slow" : "download_interrupted", destination, status: 0, cause },
+  );
+}
+
+function tooLarge(destination: string, maxBytes: number, what: string): DownloadError {
+  return new DownloadError(
+    `Cannot download ${destination}: the video is larger than the ${maxBytes}-byte cap ` +
+      `(--max-video-size); the server ${what}`,
+    { code: "download_too_large", destination },
+  );
+}
+
+function deadlineError(destination: string, written: number): DownloadError {
+  return new DownloadError(
+    `Cannot download ${destination}: the transfer did not finish in the time this run had ` +
+      `for it (at ${written} bytes)`,
+    { code: "download_deadline", destination },
   );
 }
 

@@ -33,7 +33,18 @@ export type RunEvent =
   | { type: "job_failed"; job: string; task?: string; error: JobError }
   | { type: "task_timed_out"; job: string; task: string; waitedMs: number }
   | { type: "download_finished"; job: string; output: string; bytes: number; sha256: string }
-  | { type: "run_stopping"; reason: "interrupted" | "unauthorized" | "journal_failed" }
+  /** A local problem kept a succeeded task's video off the disk; the job stays running. */
+  | { type: "download_held"; job: string; task: string; error: JobError }
+  /** A done video is missing or altered on disk; it is fetched again from its task. */
+  | { type: "video_lost"; job: string; task: string; error: JobError }
+  /** A download did not finish in the time this run has for it; the next run tries again. */
+  | { type: "download_deferred"; job: string; task: string; message: string }
+  /** A wait would outlast the pass or --max-wait: not taken, the work is kept for the next run. */
+  | { type: "wait_refused"; job?: string; delayMs: number; leftMs: number }
+  | {
+    type: "run_stopping";
+    reason: "interrupted" | "unauthorized" | "pass_over" | "journal_failed";
+  }
   /** An append to the journal failed: the run stops submitting and ends early. */
   | { type: "journal_failed"; message: string }
   /**

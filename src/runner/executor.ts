@@ -15,7 +15,8 @@ import type { JobError, JournalEvent, TaskStatus } from "../journal/events.ts";
 import type { SubmitImage, SubmitOutcome, SubmitRequest } from "../api/client.ts";
 import { isTerminal, type Task } from "../api/wire.ts";
 import { retryDelay } from "../api/retry.ts";
-import { DownloadError, downloadVideo } from "./download.ts";
+import { DownloadError, type DownloadOptions, downloadVideo } from "./download.ts";
+import { LOCAL_DOWNLOAD_CODES } from "../journal/replay.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { InFlightBound } from "./in_flight.ts";
 import type { RunEventSink } from "./events.ts";
@@ -96,6 +97,30 @@ export interface ExecutorOptions {
   maxWaitMs?: number;
   /** One pass: submit what may be, poll once, download what is ready. */
   once?: boolean;
+  /**
+   * How long this run may work, from its start: no wait (Retry-After,
+   * backoff, the shared 429 pause, a poll timer) may end later, and a
+   * download still running then is stopped with its work kept. At the end,
+   * the run stops as it does on `stop`, leaving every job where it stands
+   * (exit 3 while work remains). @default no bound
+   */
+  passTimeMs?: number;
+  /** The largest video accepted, in bytes (`--max-video-size`). @default 2 GiB */
+  maxVideoBytes?: number;
+  /**
+   * Download limits beside the size cap, for tests: free space and the
+   * reserve kept, the stall (idle) timeout, the minimum rate, and the
+   * deadline of one download when the run has no other bound.
+   */
+  downloadLimits?:
+    & Pick<
+      DownloadOptions,
+      "diskSpace" | "reserveBytes" | "idleTimeoutMs" | "minRate" | "maxResumes"
+    >
+    & {
+      /** The longest one download may take when nothing else bounds it. @default 2 hours */
+      deadlineMs?: number;
+    };
   /** Backoff for retries. @default {baseMs: 1000, maxMs: 60000} */
   backoff?: { baseMs: number; maxMs: number };
   /** Sends of one submission that created nothing before this run gives up on it. @default 10 */
@@ -125,6 +150,8 @@ export interface RunResult {
   unauthorized?: ApiError;
   /** Whether the run was stopped by `options.stop`. */
   interrupted: boolean;
+  /** Whether the run reached the end of its time (`passTimeMs`) with work left. */
+  passOver?: boolean;
   /**
    * Set when an append to the journal failed: the run stopped submitting
    * at once and ended early. The first error.
@@ -175,6 +202,9 @@ class Run {
   #submitPausedUntil = 0;
   #unauthorized?: ApiError;
   #interrupted = false;
+  #passOver = false;
+  /** When this run's time is up (`passTimeMs`), in clock milliseconds. */
+  readonly #passEnd: number;
   /** The first failed journal append; from then on nothing new is started. */
   #journalFailure?: { error: unknown };
   readonly #unjournaled: UnjournaledEvent[] = [];
@@ -189,6 +219,9 @@ class Run {
     this.#random = options.random ?? Math.random;
     this.#bound = new InFlightBound(options.concurrency);
     this.#downloads = pLimit(options.downloadConcurrency ?? 3);
+    this.#passEnd = options.passTimeMs === undefined
+      ? Infinity
+      : this.#clock.now() + options.passTimeMs;
   }
 
   async execute(actions: readonly JobAction[]): Promise<RunResult> {
@@ -196,6 +229,15 @@ class Run {
       this.#interrupted = true;
       this.#stopAll("interrupted");
     };
+    // The end of the pass stops whatever is still under way, work kept.
+    const passTimer = new AbortController();
+    if (Number.isFinite(this.#passEnd)) {
+      this.#clock.sleep(this.#passEnd - this.#clock.now(), passTimer.signal).then(() => {
+        if (this.#halted) return;
+        this.#passOver = true;
+        this.#stopAll("pass_over");
+      }, () => {});
+    }
     try {
       const count = (kind: JobAction["kind"]): number =>
         actions.filter((a) => a.kind === kind).length;
@@ -235,11 +277,13 @@ class Run {
       return {
         unauthorized: this.#unauthorized,
         interrupted: this.#interrupted,
+        ...(this.#passOver ? { passOver: true } : {}),
         ...(this.#journalFailure === undefined
           ? {}
           : { journalFailure: this.#journalFailure.error, unjournaled: this.#unjournaled }),
       };
     } finally {
+      passTimer.abort();
       this.#o.stop?.removeEventListener("abort", onStop);
     }
   }
@@ -256,8 +300,7 @@ class Run {
       const maxSends = this.#o.maxSubmitSends ?? 10;
       for (let send = 1;; send++) {
         if (this.#halted) return;
-        await this.#waitForSubmitPause();
-        if (this.#halted) return;
+        if (!(await this.#waitForSubmitPause(job))) return;
         // Nothing is sent under this key unless the submitting event is
         // durable; if it is not (or the run halts before the POST), the key's
         // send is known not to have happened. A resend of an uncertain
@@ -345,7 +388,7 @@ class Run {
           delayMs,
           attempt: send,
         });
-        if (!(await this.#sleep(delayMs))) return;
+        if (!(await this.#sleep(delayMs, { job: job.id, until: this.#waitEnd() }))) return;
       }
     } finally {
       if (!slotKept) this.#bound.release();
@@ -422,12 +465,17 @@ class Run {
     if (image !== undefined && --image.uses <= 0) this.#images.delete(path);
   }
 
-  async #waitForSubmitPause(): Promise<void> {
+  /**
+   * Wait out the shared 429 pause; `false` (nothing sent, the job stays
+   * pending) when the run halted or the pause outlasts what this run may wait.
+   */
+  async #waitForSubmitPause(job: Job): Promise<boolean> {
     while (!this.#halted) {
       const wait = this.#submitPausedUntil - this.#clock.now();
-      if (wait <= 0) return;
-      await this.#sleep(wait);
+      if (wait <= 0) return true;
+      if (!(await this.#sleep(wait, { job: job.id, until: this.#waitEnd() }))) return false;
     }
+    return false;
   }
 
   // ---- polling ------------------------------------------------------------
@@ -479,8 +527,22 @@ class Run {
       });
       return true;
     };
+    const timedOut = (): false => {
+      this.#emit({
+        type: "task_timed_out",
+        job: job.id,
+        task: taskId,
+        waitedMs: this.#clock.now() - started,
+      });
+      return false;
+    };
     for (;;) {
-      if (delayMs > 0 && !(await this.#sleep(delayMs))) return false;
+      if (delayMs > 0) {
+        // A wait past --max-wait or the end of the pass ends the wait for this task now.
+        const until = Math.min(deadline, this.#passEnd);
+        const slept = await this.#sleep(delayMs, { until, job: job.id });
+        if (!slept) return this.#halted ? false : timedOut();
+      }
       if (this.#halted) return false;
       let task: Task;
       try {
@@ -588,6 +650,13 @@ class Run {
     let failuresOnUrl = 0;
     let getFailures = 0;
     let lastError: JobError = { code: "download_failed", message: "The video was not downloaded" };
+    let tooLarge = 0;
+    const limits = this.#o.downloadLimits ?? {};
+    // --max-wait bounds the download as it bounds the wait for a task; the pass ends it too.
+    const deadline = Math.min(
+      this.#passEnd,
+      this.#clock.now() + (this.#o.maxWaitMs ?? limits.deadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS),
+    );
     while (!this.#halted) {
       let delayMs: number;
       let error: unknown;
@@ -602,6 +671,14 @@ class Run {
           open: (offset, signal) => this.#o.client.openVideo(videoUrl, { offset, signal }),
           destination: join(this.#o.outDir, job.output),
           signal: this.#halt.signal,
+          maxBytes: this.#o.maxVideoBytes,
+          // Transfers are timed by the real clock: the injected one may be a test's fake.
+          deadline: Date.now() + Math.max(0, deadline - this.#clock.now()),
+          diskSpace: limits.diskSpace,
+          reserveBytes: limits.reserveBytes,
+          idleTimeoutMs: limits.idleTimeoutMs,
+          minRate: limits.minRate,
+          maxResumes: limits.maxResumes,
         });
         await this.#record(job, {
           type: "downloaded",
@@ -621,11 +698,42 @@ class Run {
       } catch (caught) {
         error = caught;
       }
-      if (this.#halted) return;
+      if (this.#halted) {
+        if (this.#passOver) {
+          const message = "the transfer did not finish in the time this pass had for it";
+          this.#emit({ type: "download_deferred", job: job.id, task: taskId, message });
+        }
+        return;
+      }
       if (error instanceof ApiError && error.status === 401) return this.#rejectKey(error);
       if (error instanceof UrlNotRenewable) {
         lastError = { code: error.code, message: error.message };
         break;
+      }
+      if (error instanceof DownloadError && LOCAL_DOWNLOAD_CODES.has(error.code)) {
+        // Our disk, not the service: the job stays running and the next run downloads it.
+        const held = { code: error.code, message: error.message };
+        await this.#record(job, { type: "download_held", task: taskId, error: held });
+        this.#emit({ type: "download_held", job: job.id, task: taskId, error: held });
+        return;
+      }
+      if (error instanceof DownloadError && error.code === "download_deadline") {
+        this.#emit({
+          type: "download_deferred",
+          job: job.id,
+          task: taskId,
+          message: error.message,
+        });
+        return;
+      }
+      if (error instanceof DownloadError && error.code === "download_too_large") {
+        // The service's file, not our disk: a fresh URL once, then the job fails.
+        if (++tooLarge >= 2) {
+          lastError = { code: "video_too_large", message: error.message };
+          break;
+        }
+        url = undefined;
+        continue;
       }
       lastError = {
         code: error instanceof DownloadError || error instanceof ApiError
@@ -656,7 +764,18 @@ class Run {
         delayMs,
         attempt: attempts + getFailures,
       });
-      if (delayMs > 0 && !(await this.#sleep(delayMs))) return;
+      if (delayMs > 0 && !(await this.#sleep(delayMs, { until: deadline, job: job.id }))) {
+        if (!this.#halted) {
+          this.#emit({
+            type: "download_deferred",
+            job: job.id,
+            task: taskId,
+            message:
+              `the next try would come after the time this run has for it (${lastError.message})`,
+          });
+        }
+        return;
+      }
     }
     if (this.#halted) return;
     await this.#record(job, {
@@ -703,7 +822,7 @@ class Run {
     this.#stopAll("unauthorized");
   }
 
-  #stopAll(reason: "interrupted" | "unauthorized" | "journal_failed"): void {
+  #stopAll(reason: "interrupted" | "unauthorized" | "pass_over" | "journal_failed"): void {
     if (this.#halted) return;
     this.#emit({ type: "run_stopping", reason });
     this.#halt.abort(new DOMException(reason, "AbortError"));
@@ -783,8 +902,31 @@ class Run {
     this.#o.onEvent?.(event);
   }
 
-  /** Sleep unless halted; `false` when the run halted. */
-  async #sleep(ms: number): Promise<boolean> {
+  /**
+   * The latest time a wait may end outside a task's or a download's own
+   * deadline: the end of the pass, and no single wait longer than --max-wait.
+   */
+  #waitEnd(): number {
+    const maxWait = this.#o.maxWaitMs ?? Infinity;
+    return Math.min(this.#passEnd, this.#clock.now() + maxWait);
+  }
+
+  /**
+   * Sleep unless halted; `false` when the run halted, or, without sleeping,
+   * when the wait would end after `until` (the caller keeps its work for the
+   * next run).
+   */
+  async #sleep(ms: number, bound: { until?: number; job?: string } = {}): Promise<boolean> {
+    const until = Math.min(bound.until ?? Infinity, this.#passEnd);
+    if (this.#clock.now() + ms > until) {
+      this.#emit({
+        type: "wait_refused",
+        ...(bound.job === undefined ? {} : { job: bound.job }),
+        delayMs: ms,
+        leftMs: Math.max(0, until - this.#clock.now()),
+      });
+      return false;
+    }
     try {
       await this.#clock.sleep(ms, this.#halt.signal);
       return !this.#halted;
@@ -808,6 +950,9 @@ class Run {
     return new Date(this.#clock.now()).toISOString();
   }
 }
+
+/** The longest one download may take when neither --max-wait nor the pass bounds it. */
+const DEFAULT_DOWNLOAD_DEADLINE_MS = 2 * 60 * 60_000;
 
 /** Download failures where the same signed URL is worth one more try. */
 const BROKEN_TRANSFER = new Set([

@@ -55,6 +55,10 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       pollIntervalSeconds: command.pollIntervalSeconds,
       ...(command.maxWaitSeconds !== undefined ? { maxWaitSeconds: command.maxWaitSeconds } : {}),
       once: command.once,
+      ...(command.passTimeSeconds === undefined
+        ? {}
+        : { passTimeSeconds: command.passTimeSeconds }),
+      maxVideoBytes: command.maxVideoBytes,
       retryFailed: command.retryFailed,
       resubmitUncertain: command.resubmitUncertain,
       skipInvalid: command.skipInvalid,
