@@ -143,12 +143,16 @@ export interface PaddedVideo {
 /** The largest chunk {@linkcode PaddedVideo.read} returns: 1 MiB. */
 export const PADDED_CHUNK = 1 << 20;
 
-/** The filler repeated through the padding: a fixed byte pattern. */
-const FILLER = ((): Uint8Array => {
-  const block = new Uint8Array(PADDED_CHUNK);
-  for (let i = 0; i < block.length; i++) block[i] = (i * 31 + (i >> 8)) & 0xff;
-  return block;
-})();
+/** The filler repeated through the padding: a fixed byte pattern, made on first use. */
+let filler: Uint8Array | undefined;
+
+function fillerBlock(): Uint8Array {
+  if (filler === undefined) {
+    filler = new Uint8Array(PADDED_CHUNK);
+    for (let i = 0; i < filler.length; i++) filler[i] = (i * 31 + (i >> 8)) & 0xff;
+  }
+  return filler;
+}
 
 /**
  * A video `file` padded to `size` bytes by a top-level `free` box after it
@@ -181,7 +185,7 @@ export function paddedVideo(file: Uint8Array, size: number): PaddedVideo {
       if (start >= stop) return new Uint8Array(0);
       if (start < prefix.length) return prefix.slice(start, Math.min(stop, prefix.length));
       const offset = (start - prefix.length) % PADDED_CHUNK;
-      return FILLER.slice(offset, Math.min(PADDED_CHUNK, offset + stop - start));
+      return fillerBlock().slice(offset, Math.min(PADDED_CHUNK, offset + stop - start));
     },
   };
 }
