@@ -39,7 +39,7 @@ export const FULL_SIZES: NaiveSizes = {
 
 /** Quick mode. */
 export const QUICK_SIZES: NaiveSizes = {
-  jobs: 12,
+  jobs: 8,
   concurrency: 4,
   renderMs: { min: 50, max: 150 },
   pollSeconds: 0.05,

@@ -1,12 +1,20 @@
 /**
- * `deno task bench`: run every benchmark entry and write bench/RESULTS.md.
+ * `deno task bench`: run every benchmark entry and write bench/RESULTS.md and
+ * bench/results.json (every figure, as the entries measured them).
  *
- * Add a benchmark by adding an entry to {@linkcode ENTRIES}: a title, a
- * short description and a function that runs it and returns its section of
- * the results as Markdown lines.
+ * - `deno task bench`: full sizes (a few minutes; uses both cores).
+ * - `deno task bench --quick [--out DIR]` (or `BENCH_QUICK=1`): every entry
+ *   at tiny sizes, in well under a minute, to show each still produces its
+ *   figures; asserts no timings and never touches bench/RESULTS.md. With
+ *   `--out DIR` it writes RESULTS.md and results.json there.
+ *
+ * Add a benchmark by adding an entry to {@linkcode ENTRIES}: a key (its
+ * section in results.json), a title, a description and a function that runs
+ * it and returns its Markdown lines and its figures.
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { JOB_COUNT, runValidateBench } from "./validate_bench.ts";
 import { kbToMb, mb, seconds } from "./format.ts";
 import {
@@ -19,23 +27,45 @@ import {
   RUN_JOBS,
   runRunBench,
 } from "./run_bench.ts";
+import { renderPhysicalBench, runPhysicalBench } from "./physical_bench.ts";
+import { renderDownloadBench, runDownloadBench } from "./download_bench.ts";
+import { renderNaiveBench, runNaiveBench } from "./naive_bench.ts";
+import { machine } from "./measure.ts";
 
-/** One benchmark: runs, then renders its section of RESULTS.md. */
+/** What an entry returns: its section of RESULTS.md and its figures for results.json. */
+export interface BenchOutput {
+  /** Markdown lines (tables, usually). */
+  lines: string[];
+  /** Every figure it measured, as JSON-able data. */
+  figures: unknown;
+}
+
+/** One benchmark. */
 export interface BenchEntry {
+  /** Its key in results.json. */
+  key: string;
   /** Section title in RESULTS.md. */
   title: string;
   /** What it measures, in a sentence or two. */
   description: string;
-  /** Runs the benchmark and returns its Markdown lines (a table, usually). */
-  run(): Promise<string[]>;
+  /**
+   * Runs the benchmark.
+   *
+   * @param quick Tiny sizes: only the figures' presence means anything.
+   */
+  run(quick: boolean): Promise<BenchOutput>;
 }
 
 /** Validation targets from the issue: each manifest under 3 s and 300 MB. */
 const TARGET = { ms: 3000, kb: 300 * 1024 };
 
+/** Sizes of the two older entries in quick mode. */
+const QUICK = { validateJobs: 200, runJobs: 40, resumeJobs: 400 };
+
 /** Every benchmark, in the order they run. */
 export const ENTRIES: BenchEntry[] = [
   {
+    key: "validate",
     title: `validate: ${JOB_COUNT.toLocaleString("en")}-job manifests`,
     description:
       `A generated ${JOB_COUNT.toLocaleString("en")}-job CSV and YAML manifest (four models, ` +
@@ -45,8 +75,8 @@ export const ENTRIES: BenchEntry[] = [
       `file in its own child, measured in the same run. Target: under ${TARGET.ms / 1000} s and ` +
       `${TARGET.kb / 1024} MB each. The second row of each manifest runs the child with ` +
       "`--v8-flags=--optimize-for-size`, which trades little time for a much smaller heap.",
-    async run(): Promise<string[]> {
-      const rows = await runValidateBench();
+    async run(quick: boolean): Promise<BenchOutput> {
+      const rows = await runValidateBench(quick ? QUICK.validateJobs : JOB_COUNT);
       const lines = [
         "| manifest | file size | jobs | wall time | in-process time | peak RSS | baseline wall | baseline peak RSS | time vs baseline | memory vs baseline | target |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -64,10 +94,11 @@ export const ENTRIES: BenchEntry[] = [
           }x | ${(validate.peakKb / baseline.peakKb).toFixed(2)}x | ${ok ? "met" : "**missed**"} |`,
         );
       }
-      return lines;
+      return { lines, figures: rows };
     },
   },
   {
+    key: "run",
     title: `run: ${RUN_JOBS.toLocaleString("en")} jobs against the simulator, and resumes`,
     description:
       `A generated ${RUN_JOBS.toLocaleString("en")}-job CSV manifest (1.x models, no images) run ` +
@@ -88,34 +119,142 @@ export const ENTRIES: BenchEntry[] = [
       `${RESUME_JOBS.toLocaleString("en")} done jobs (five events each, as a real run writes) ` +
       "with its matching manifest. Its baselines: reading the journal with a bare `JSON.parse` " +
       "per line, and `validate` of the same manifest, each in its own child.",
-    async run(): Promise<string[]> {
-      return renderRunBench(await runRunBench());
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runRunBench(
+        quick
+          ? { runJobs: QUICK.runJobs, resumeJobs: QUICK.resumeJobs, rounds: 1 }
+          : { runJobs: RUN_JOBS, resumeJobs: RESUME_JOBS },
+      );
+      return { lines: renderRunBench(result), figures: result };
+    },
+  },
+  {
+    key: "physical",
+    title: "physical limit: makespan, GETs and detection lag, CPU per job",
+    description:
+      'The real CLI (`main(["run", ...])`) in a child process against the simulator in the ' +
+      "bench's process (127.0.0.1, no faults, per-task timeline recorded), four runs of the " +
+      "same batch: fixed renders with linear progress, then spread renders with progress " +
+      "reported linearly, coarsely (steps of 25%) and not at all (0 until terminal). Makespan is " +
+      "from the first task created to the last video requested, against the ideal " +
+      "`ceil(N/C)·T` (fixed renders) or the ideal list schedule of the very render times the " +
+      "simulator drew (jobs in manifest order, each started on the slot that frees first, zero " +
+      "detection lag). Detection lag: from a task becoming terminal at the simulator to the " +
+      "first GET whose answer said so. Time is scaled down 60 times from the documented cadence " +
+      "(renders of 1-3 minutes, polls every 10-20 s): renders of 1 s (0.5-1.5 s) and polls every " +
+      "0.25 s stand for renders of a minute (30-90 s) and polls every 15 s. Issue 13's targets: " +
+      "makespan ≤ 1.03x ideal with fixed renders; linear progress ≤ 3 GETs per task and mean " +
+      "lag ≤ 0.2 interval; no progress: no more GETs than fixed polling and p95 lag ≤ 1 " +
+      "interval; CPU ≤ 1 ms per job. These are today's baselines: only fixed polling exists.",
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runPhysicalBench(quick);
+      return { lines: renderPhysicalBench(result), figures: result };
+    },
+  },
+  {
+    key: "download",
+    title: "large download: the runner against curl",
+    description:
+      "One task's video padded to 100 MiB and 1 GiB by the simulator (a valid MP4 generated " +
+      "while it streams, served from the bench's process on 127.0.0.1), downloaded by the " +
+      "runner's download path (`downloadVideo` through `CometClient.openVideo`, in a child " +
+      "process; peak RSS is its VmHWM) and by `curl` on the same URL in the same run. Target " +
+      "(issue 13): ≥ 0.8x curl's throughput, with peak memory that does not grow with the file.",
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runDownloadBench(quick);
+      return { lines: renderDownloadBench(result), figures: result };
+    },
+  },
+  {
+    key: "naive",
+    title: "against a naive runner (curl + jq + xargs -P)",
+    description:
+      "bench/naive/naive.sh, a batch runner as a user might write it (submit with `curl " +
+      "--retry 3`, poll with curl and jq every interval, download with curl, `xargs -P` for " +
+      "concurrency), against seedance-batch on the same batch and the same seeded fault mix " +
+      "(429s with Retry-After, 5xx including 524 that created the task, lost submit answers, " +
+      "poll 5xx/429, truncated downloads), each against a fresh simulator with identical options.",
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runNaiveBench(quick);
+      return { lines: renderNaiveBench(result), figures: result };
     },
   },
 ];
 
+/** The exact commands, for RESULTS.md. */
+const COMMANDS = [
+  "`deno task bench` (full sizes; writes bench/RESULTS.md and bench/results.json)",
+  "`deno task bench --quick --out DIR` (tiny sizes, figures only; what tests/bench_quick_test.ts runs)",
+];
+
 async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { quick: { type: "boolean" }, out: { type: "string" } },
+  });
+  const quick = values.quick === true || Deno.env.get("BENCH_QUICK") === "1";
+  const startedAt = new Date().toISOString();
+  const where = machine();
+  const loadAtStart = Deno.loadavg();
   const sections: string[] = [];
+  const figures: Record<string, unknown> = {};
   for (const entry of ENTRIES) {
-    await say(`running: ${entry.title}`);
-    const lines = await entry.run();
-    sections.push(`## ${entry.title}`, "", entry.description, "", ...lines, "");
-    for (const line of lines) await say(line);
+    await say(`running: ${entry.title}${quick ? " (quick)" : ""}`);
+    const entryStarted = performance.now();
+    const output = await entry.run(quick);
+    await say(`${entry.key}: ${seconds(performance.now() - entryStarted)}`);
+    if (output.lines.length === 0 || output.figures === undefined) {
+      throw new Error(`The "${entry.key}" benchmark produced no figures`);
+    }
+    figures[entry.key] = output.figures;
+    sections.push(`## ${entry.title}`, "", entry.description, "", ...output.lines, "");
+    for (const line of output.lines) await say(line);
   }
-  const cpus = navigator.hardwareConcurrency;
   const document = [
     "# Benchmark results",
     "",
-    `Written by \`deno task bench\` on ${new Date().toISOString()} ` +
-    `(Deno ${Deno.version.deno}, ${Deno.build.os}/${Deno.build.arch}, ${cpus} CPUs).`,
+    `Written by \`deno task bench${quick ? " --quick" : ""}\` from ${startedAt} to ${
+      new Date().toISOString()
+    }.`,
+    "",
+    `Machine: ${where.os}, ${where.cpus} CPUs (\`nproc\`), ${where.memoryGiB} GiB, kernel ` +
+    `${where.kernel}, Deno ${where.deno} (V8 ${where.v8}); load average at the start ` +
+    `${loadAtStart.map((n) => n.toFixed(2)).join(" / ")} (the machine is shared: other work ` +
+    "runs beside the benchmarks).",
+    "",
+    "Commands:",
+    "",
+    ...COMMANDS.map((c) => `- ${c}`),
     "",
     ...sections,
   ].join("\n");
-  const results = new URL("./RESULTS.md", import.meta.url);
+  const json = {
+    writtenAt: new Date().toISOString(),
+    quick,
+    machine: { ...where, loadAverageAtStart: loadAtStart },
+    commands: COMMANDS,
+    results: figures,
+  };
+  const folder = values.out !== undefined
+    ? values.out.replace(/\/+$/, "") + "/"
+    : quick
+    ? undefined
+    : new URL(".", import.meta.url).pathname;
+  if (folder === undefined) {
+    await say(
+      "quick mode: every benchmark produced its figures (nothing written; --out DIR to keep them)",
+    );
+    return;
+  }
+  await Deno.mkdir(folder, { recursive: true });
+  const results = `${folder}RESULTS.md`;
   await Deno.writeTextFile(results, document);
-  // Keep the file as `deno fmt --check` (part of `deno task test`) wants it.
-  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", results.pathname] }).output();
-  await say("wrote bench/RESULTS.md");
+  await Deno.writeTextFile(`${folder}results.json`, JSON.stringify(json, null, 2) + "\n");
+  // Keep the files as `deno fmt --check` (part of `deno task test`) wants them.
+  await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", results, `${folder}results.json`],
+  }).output();
+  await say(`wrote ${results} and ${folder}results.json`);
 }
 
 async function say(line: string): Promise<void> {
