@@ -227,6 +227,7 @@ async function main(): Promise<void> {
     ...COMMANDS.map((c) => `- ${c}`),
     "",
     ...sections,
+    ...(await notes()),
   ].join("\n");
   const json = {
     writtenAt: new Date().toISOString(),
@@ -255,6 +256,20 @@ async function main(): Promise<void> {
     args: ["fmt", "--quiet", results, `${folder}results.json`],
   }).output();
   await say(`wrote ${results} and ${folder}results.json`);
+}
+
+/**
+ * bench/NOTES.md (hand-written reading of the figures: what dominates, what
+ * bounds a target), appended to RESULTS.md under its own heading.
+ */
+async function notes(): Promise<string[]> {
+  try {
+    const text = await Deno.readTextFile(new URL("./NOTES.md", import.meta.url));
+    return ["## Notes (bench/NOTES.md, written by hand from a full run)", "", text.trim(), ""];
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
 }
 
 async function say(line: string): Promise<void> {
