@@ -328,7 +328,9 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
     lines.push(
       `### Where the CPU goes (\`deno run --cpu-prof\`, spread renders, linear progress)`,
       "",
-      `${seconds(p.totalMs)} of samples (idle excluded). Self time by function:`,
+      `${
+        seconds(p.totalMs)
+      } of samples (idle excluded; the whole child process, start-up included). Self time by function:`,
       "",
       "| function | where | self time | share |",
       "|---|---|---:|---:|",
@@ -342,6 +344,15 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
       "|---|---:|---:|",
       ...p.sources.map((s) =>
         `| ${s.source} | ${s.ms.toFixed(0)} ms | ${(s.share * 100).toFixed(1)}% |`
+      ),
+      "",
+      "The project's functions by inclusive time (the function anywhere on the stack: what it " +
+        "costs with everything it calls; nested functions overlap; an async function counts only the stretches between its awaits, when it is on the stack):",
+      "",
+      "| function | where | inclusive time | share |",
+      "|---|---|---:|---:|",
+      ...p.projectInclusive.map((f) =>
+        `| \`${f.name}\` | ${f.where} | ${f.ms.toFixed(0)} ms | ${(f.share * 100).toFixed(1)}% |`
       ),
     );
   }

@@ -22,11 +22,18 @@ export interface ProfileSummary {
   functions: Array<ProfileLine & { name: string; where: string }>;
   /** Self time by source file (project files by path, the rest by kind). */
   sources: Array<ProfileLine & { source: string }>;
+  /**
+   * The project's own functions (src/) by inclusive time: samples with the
+   * function anywhere on the stack (counted once per sample), so what a
+   * piece of the runner costs with everything it calls.
+   */
+  projectInclusive: Array<ProfileLine & { name: string; where: string }>;
 }
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -67,6 +74,29 @@ export function summariseProfile(text: string, top = 12): ProfileSummary {
     byFunction.set(key, entry);
     bySource.set(source, (bySource.get(source) ?? 0) + us);
   }
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const inclusive = new Map<string, { name: string; where: string; us: number }>();
+  for (const [id, us] of selfUs) {
+    if (nodes.get(id)?.callFrame.functionName === "(idle)") continue;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = nodes.get(at)?.callFrame;
+      if (frame === undefined) break;
+      const source = sourceOf(frame.url, frame.functionName);
+      if (!source.startsWith("src/")) continue;
+      const name = frame.functionName || "(anonymous)";
+      const where = `${source}:${frame.lineNumber + 1}`;
+      const key = `${name}\n${where}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const entry = inclusive.get(key) ?? { name, where, us: 0 };
+      entry.us += us;
+      inclusive.set(key, entry);
+    }
+  }
   const share = (us: number): number => (totalUs === 0 ? 0 : us / totalUs);
   return {
     totalMs: totalUs / 1000,
@@ -78,6 +108,10 @@ export function summariseProfile(text: string, top = 12): ProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([source, us]) => ({ source, ms: us / 1000, share: share(us) })),
+    projectInclusive: [...inclusive.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top * 2)
+      .map((f) => ({ name: f.name, where: f.where, ms: f.us / 1000, share: share(f.us) })),
   };
 }
 

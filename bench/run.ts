@@ -3,6 +3,10 @@
  * bench/results.json (every figure, as the entries measured them).
  *
  * - `deno task bench`: full sizes (a few minutes; uses both cores).
+ * - `deno task bench --only KEY[,KEY]`: re-run those entries only; the
+ *   others' sections and figures are kept from bench/results.json.
+ * - `deno task bench --rebuild`: run nothing, rewrite RESULTS.md from
+ *   bench/results.json and bench/NOTES.md.
  * - `deno task bench --quick [--out DIR]` (or `BENCH_QUICK=1`): every entry
  *   at tiny sizes, in well under a minute, to show each still produces its
  *   figures; asserts no timings and never touches bench/RESULTS.md. With
@@ -185,21 +189,78 @@ export const ENTRIES: BenchEntry[] = [
 const COMMANDS = [
   "`deno task bench` (full sizes; writes bench/RESULTS.md and bench/results.json)",
   "`deno task bench --quick --out DIR` (tiny sizes, figures only; what tests/bench_quick_test.ts runs)",
+  "`deno task bench --only KEY[,KEY]` (re-runs those entries, keeps the others' figures from " +
+  "bench/results.json; keys: validate, run, physical, download, naive)",
+  "`deno task bench --rebuild` (runs nothing: rewrites RESULTS.md from results.json and NOTES.md)",
 ];
+
+/** One section as kept in results.json, so `--only` can rebuild RESULTS.md. */
+interface StoredSection {
+  title: string;
+  description: string;
+  lines: string[];
+  /** When it started and ended. */
+  measuredFrom: string;
+  measuredTo: string;
+  /** The load average when it started (the machine is shared). */
+  loadAverage: number[];
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { quick: { type: "boolean" }, out: { type: "string" } },
+    options: {
+      quick: { type: "boolean" },
+      out: { type: "string" },
+      only: { type: "string" },
+      rebuild: { type: "boolean" },
+    },
   });
   const quick = values.quick === true || Deno.env.get("BENCH_QUICK") === "1";
-  const startedAt = new Date().toISOString();
+  const folder = values.out !== undefined
+    ? values.out.replace(/\/+$/, "") + "/"
+    : quick
+    ? undefined
+    : new URL(".", import.meta.url).pathname;
+  const only = values.rebuild
+    ? []
+    : values.only?.split(",").map((key) => key.trim()) ?? ENTRIES.map((e) => e.key);
+  for (const key of only) {
+    if (!ENTRIES.some((e) => e.key === key)) {
+      throw new Error(
+        `Unknown benchmark "${key}": expected ${ENTRIES.map((e) => e.key).join(", ")}`,
+      );
+    }
+  }
+  // With --only, the other sections come from the results.json already there.
+  let previous: { results: Record<string, unknown>; sections: Record<string, StoredSection> } = {
+    results: {},
+    sections: {},
+  };
+  const partial = values.only !== undefined || values.rebuild === true;
+  if (partial) {
+    if (folder === undefined) throw new Error("--only and --rebuild need --out DIR in quick mode");
+    try {
+      previous = JSON.parse(await Deno.readTextFile(`${folder}results.json`));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      await say(
+        `Cannot keep the other sections: ${folder}results.json does not exist (run all first)`,
+      );
+      Deno.exitCode = 2;
+      return;
+    }
+    if ((previous as { quick?: boolean }).quick !== quick) {
+      throw new Error(`Cannot mix quick and full figures in ${folder}results.json`);
+    }
+  }
   const where = machine();
-  const loadAtStart = Deno.loadavg();
-  const sections: string[] = [];
-  const figures: Record<string, unknown> = {};
-  for (const entry of ENTRIES) {
+  const figures: Record<string, unknown> = { ...previous.results };
+  const stored: Record<string, StoredSection> = { ...previous.sections };
+  for (const entry of ENTRIES.filter((e) => only.includes(e.key))) {
     await say(`running: ${entry.title}${quick ? " (quick)" : ""}`);
+    const measuredFrom = new Date().toISOString();
+    const loadAverage = Deno.loadavg();
     const entryStarted = performance.now();
     const output = await entry.run(quick);
     await say(`${entry.key}: ${seconds(performance.now() - entryStarted)}`);
@@ -207,20 +268,45 @@ async function main(): Promise<void> {
       throw new Error(`The "${entry.key}" benchmark produced no figures`);
     }
     figures[entry.key] = output.figures;
-    sections.push(`## ${entry.title}`, "", entry.description, "", ...output.lines, "");
+    stored[entry.key] = {
+      title: entry.title,
+      description: entry.description,
+      lines: output.lines,
+      measuredFrom,
+      measuredTo: new Date().toISOString(),
+      loadAverage,
+    };
     for (const line of output.lines) await say(line);
+  }
+  const sections: string[] = [];
+  for (const entry of ENTRIES) {
+    const section = stored[entry.key];
+    if (section === undefined) continue;
+    sections.push(
+      `## ${section.title}`,
+      "",
+      `_Measured ${section.measuredFrom} to ${section.measuredTo}; load average at its start ` +
+        `${section.loadAverage.map((n) => n.toFixed(2)).join(" / ")}._`,
+      "",
+      section.description,
+      "",
+      ...section.lines,
+      "",
+    );
   }
   const document = [
     "# Benchmark results",
     "",
-    `Written by \`deno task bench${quick ? " --quick" : ""}\` from ${startedAt} to ${
-      new Date().toISOString()
-    }.`,
+    `Written by \`deno task bench${quick ? " --quick" : ""}\`${
+      !partial
+        ? ""
+        : ` (this time \`${values.rebuild ? "--rebuild" : `--only ${only.join(",")}`}\`)`
+    } on ${new Date().toISOString()}.`,
     "",
     `Machine: ${where.os}, ${where.cpus} CPUs (\`nproc\`), ${where.memoryGiB} GiB, kernel ` +
-    `${where.kernel}, Deno ${where.deno} (V8 ${where.v8}); load average at the start ` +
-    `${loadAtStart.map((n) => n.toFixed(2)).join(" / ")} (the machine is shared: other work ` +
-    "runs beside the benchmarks).",
+    `${where.kernel}, Deno ${where.deno} (V8 ${where.v8}). The machine is shared: other work ` +
+    "ran beside the benchmarks (see each section's load average), which weighs on wall times " +
+    "more than on ratios measured in the same run.",
     "",
     "Commands:",
     "",
@@ -232,15 +318,11 @@ async function main(): Promise<void> {
   const json = {
     writtenAt: new Date().toISOString(),
     quick,
-    machine: { ...where, loadAverageAtStart: loadAtStart },
+    machine: where,
     commands: COMMANDS,
     results: figures,
+    sections: stored,
   };
-  const folder = values.out !== undefined
-    ? values.out.replace(/\/+$/, "") + "/"
-    : quick
-    ? undefined
-    : new URL(".", import.meta.url).pathname;
   if (folder === undefined) {
     await say(
       "quick mode: every benchmark produced its figures (nothing written; --out DIR to keep them)",

@@ -92,12 +92,18 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
   assert.equal(results.download.curlMissing === "", CURL.available);
 
   // naive: seedance-batch always; the naive runner when bash, curl and jq run, else the reason.
-  const [seedance, naive] = results.naive.rows;
+  const [seedance, recovery, naive] = results.naive.rows;
   const jobs = results.naive.sizes.jobs;
   assert.equal(seedance.runner, "seedance-batch");
   assert.equal(seedance.correct + seedance.missing + seedance.corrupted, jobs);
-  assert.equal(seedance.duplicates, 0, "seedance-batch never submits a job twice");
-  assert.equal(seedance.corrupted, 0, "seedance-batch keeps no corrupted video");
+  assert.equal(seedance.duplicates, 0, "seedance-batch never submits a job twice on its own");
+  assert.equal(seedance.missing, seedance.reportedProblems, "every missing video is reported");
+  for (const row of [seedance, recovery]) {
+    assert.equal(row.corrupted, 0, "seedance-batch keeps no corrupted video");
+  }
+  assert.match(recovery.runner, /--resubmit-uncertain/);
+  assert.ok(recovery.correct >= seedance.correct);
+  assert.equal(naive.runner, "naive (curl + jq + xargs -P)");
   if (CURL.available && JQ.available) assert.equal(naive.skipped, "");
   else assert.match(naive.skipped, /not installed|cannot be started|exited/);
 
@@ -127,7 +133,7 @@ testWith(
   "bench --quick runs the naive runner on the same batch and judges its videos",
   async () => {
     const { results } = (await runQuick()).json;
-    const naive = results.naive.rows[1];
+    const naive = results.naive.rows[2];
     assert.equal(naive.skipped, "");
     assert.equal(naive.correct + naive.missing + naive.corrupted, results.naive.sizes.jobs);
     assert.ok(naive.totalRequests > 0 && naive.cpuMs > 0);
