@@ -71,7 +71,15 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
   for (const r of physical.runs) {
     assert.equal(r.exitCode, 0);
     assert.equal(r.tasks, physical.sizes.jobs);
-    for (const field of ["makespanMs", "idealMs", "lagMeanIntervals", "lagP95Intervals"]) {
+    for (
+      const field of [
+        "makespanMs",
+        "idealMs",
+        "lagMeanIntervals",
+        "lagP95Intervals",
+        "maxPollGapIntervals",
+      ]
+    ) {
       assertFinite(r[field], field);
     }
     assert.ok(r.idealMs > 0 && r.makespanMs >= r.idealMs, "no run beats its ideal");

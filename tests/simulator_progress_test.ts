@@ -89,6 +89,9 @@ Deno.test("startSimulator() records each task's timeline when asked, and nothing
       renderMs: 10_000,
       polls: 3,
       pollsBeforeTerminal: 1,
+      firstPollAt: created + 4_000,
+      lastPollAt: created + 11_500,
+      maxPollGapMs: 7_000,
       terminalSeenAt: created + 11_000,
       downloadAt: created + 11_750,
     });

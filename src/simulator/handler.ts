@@ -326,6 +326,9 @@ class SeedanceSimulator implements Simulator {
         renderMs: task.renderMs,
         polls: 0,
         pollsBeforeTerminal: 0,
+        firstPollAt: null,
+        lastPollAt: null,
+        maxPollGapMs: 0,
         terminalSeenAt: null,
         downloadAt: null,
       };
@@ -377,7 +380,16 @@ class SeedanceSimulator implements Simulator {
     const task = this.#tasks.get(taskId);
     if (task !== undefined) increment(this.#stats.pollsByTask, taskId);
     const timeline = task === undefined ? undefined : this.#stats.timeline[task.id];
-    if (timeline !== undefined) timeline.polls++;
+    if (timeline !== undefined) {
+      const at = this.#clock.now();
+      timeline.polls++;
+      timeline.maxPollGapMs = Math.max(
+        timeline.maxPollGapMs,
+        at - (timeline.lastPollAt ?? timeline.createdAt),
+      );
+      timeline.firstPollAt ??= at;
+      timeline.lastPollAt = at;
+    }
     const auth = this.#authenticate(request);
     if (auth instanceof Response) return auth;
     const scope = `poll\n${auth}\n${taskId}`;

@@ -60,6 +60,15 @@ export interface TaskTimeline {
   polls: number;
   /** GETs answered before it was terminal. */
   pollsBeforeTerminal: number;
+  /** The first and the last GET of it; null until one came. */
+  firstPollAt: number | null;
+  lastPollAt: number | null;
+  /**
+   * The longest wait between two consecutive GETs of it, or from its creation
+   * to the first (what a polling policy's "at least every interval" promise
+   * is judged by).
+   */
+  maxPollGapMs: number;
   /** The first GET whose answer said terminal; null until one did. */
   terminalSeenAt: number | null;
   /** The first request for its video; null until one came. */
