@@ -56,9 +56,12 @@ export interface FanoutBenchResult {
 /**
  * Generate both manifests in a temp folder and validate and plan each in a child process.
  *
+ * @param entries How many fan-out entries (the flat manifest holds their jobs).
  * @returns The two measures.
  */
-export async function runFanoutBench(): Promise<FanoutBenchResult> {
+export async function runFanoutBench(
+  entries: number = FANOUT_ENTRIES,
+): Promise<FanoutBenchResult> {
   const dir = await Deno.makeTempDir({ prefix: "seedance-fanout-bench-" });
   try {
     const prices = join(dir, "prices.yaml");
@@ -69,8 +72,8 @@ export async function runFanoutBench(): Promise<FanoutBenchResult> {
     );
     const fanoutPath = join(dir, "fanout.yaml");
     const flatPath = join(dir, "flat.yaml");
-    await Deno.writeTextFile(fanoutPath, fanoutManifest());
-    await Deno.writeTextFile(flatPath, flatManifest());
+    await Deno.writeTextFile(fanoutPath, fanoutManifest(entries));
+    await Deno.writeTextFile(flatPath, flatManifest(entries));
     const flat = await measure(flatPath, prices);
     const fanout = await measure(fanoutPath, prices);
     return {
@@ -87,9 +90,9 @@ function prompt(entry: number): string {
     "über den Wolken, 日本の港";
 }
 
-function fanoutManifest(): string {
+function fanoutManifest(entries: number): string {
   const lines = ["defaults:", "  resolution: 720p", "  seconds: 5", "jobs:"];
-  for (let entry = 0; entry < FANOUT_ENTRIES; entry += 1) {
+  for (let entry = 0; entry < entries; entry += 1) {
     lines.push(
       `  - id: e${String(entry).padStart(4, "0")}`,
       `    prompt: "${prompt(entry)}"`,
@@ -104,9 +107,9 @@ function fanoutManifest(): string {
 }
 
 /** The same jobs as {@linkcode fanoutManifest}, one row each, in the same order. */
-function flatManifest(): string {
+function flatManifest(entries: number): string {
   const lines = ["defaults:", "  resolution: 720p", "  seconds: 5", "jobs:"];
-  for (let entry = 0; entry < FANOUT_ENTRIES; entry += 1) {
+  for (let entry = 0; entry < entries; entry += 1) {
     const id = `e${String(entry).padStart(4, "0")}`;
     const model = MODELS[entry % MODELS.length];
     for (const place of PLACES) {

@@ -1,12 +1,24 @@
 /**
- * `deno task bench`: run every benchmark entry and write bench/RESULTS.md.
+ * `deno task bench`: run every benchmark entry and write bench/RESULTS.md and
+ * bench/results.json (every figure, as the entries measured them).
  *
- * Add a benchmark by adding an entry to {@linkcode ENTRIES}: a title, a
- * short description and a function that runs it and returns its section of
- * the results as Markdown lines.
+ * - `deno task bench`: full sizes (a few minutes; uses both cores).
+ * - `deno task bench --only KEY[,KEY]`: re-run those entries only; the
+ *   others' sections and figures are kept from bench/results.json.
+ * - `deno task bench --rebuild`: run nothing, rewrite RESULTS.md from
+ *   bench/results.json and bench/NOTES.md.
+ * - `deno task bench --quick [--out DIR]` (or `BENCH_QUICK=1`): every entry
+ *   at tiny sizes, in well under a minute, to show each still produces its
+ *   figures; asserts no timings and never touches bench/RESULTS.md. With
+ *   `--out DIR` it writes RESULTS.md and results.json there.
+ *
+ * Add a benchmark by adding an entry to {@linkcode ENTRIES}: a key (its
+ * section in results.json), a title, a description and a function that runs
+ * it and returns its Markdown lines and its figures.
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { JOB_COUNT, runValidateBench } from "./validate_bench.ts";
 import { renderVerifyBench, runVerifyBench, VERIFY_JOBS } from "./verify_bench.ts";
 import { FANOUT_ENTRIES, JOBS_PER_ENTRY, runFanoutBench } from "./fanout_bench.ts";
@@ -21,23 +33,51 @@ import {
   RUN_JOBS,
   runRunBench,
 } from "./run_bench.ts";
+import { renderPhysicalBench, runPhysicalBench } from "./physical_bench.ts";
+import { renderDownloadBench, runDownloadBench } from "./download_bench.ts";
+import { renderNaiveBench, runNaiveBench } from "./naive_bench.ts";
+import { machine } from "./measure.ts";
 
-/** One benchmark: runs, then renders its section of RESULTS.md. */
+/** What an entry returns: its section of RESULTS.md and its figures for results.json. */
+export interface BenchOutput {
+  /** Markdown lines (tables, usually). */
+  lines: string[];
+  /** Every figure it measured, as JSON-able data. */
+  figures: unknown;
+}
+
+/** One benchmark. */
 export interface BenchEntry {
+  /** Its key in results.json. */
+  key: string;
   /** Section title in RESULTS.md. */
   title: string;
   /** What it measures, in a sentence or two. */
   description: string;
-  /** Runs the benchmark and returns its Markdown lines (a table, usually). */
-  run(): Promise<string[]>;
+  /**
+   * Runs the benchmark.
+   *
+   * @param quick Tiny sizes: only the figures' presence means anything.
+   */
+  run(quick: boolean): Promise<BenchOutput>;
 }
 
 /** Validation targets from the issue: each manifest under 3 s and 300 MB. */
 const TARGET = { ms: 3000, kb: 300 * 1024 };
 
+/** Sizes of the entries with fixed sizes, in quick mode. */
+const QUICK = {
+  validateJobs: 200,
+  runJobs: 40,
+  resumeJobs: 400,
+  fanoutEntries: 10,
+  verifyJobs: 200,
+};
+
 /** Every benchmark, in the order they run. */
 export const ENTRIES: BenchEntry[] = [
   {
+    key: "validate",
     title: `validate: ${JOB_COUNT.toLocaleString("en")}-job manifests`,
     description:
       `A generated ${JOB_COUNT.toLocaleString("en")}-job CSV and YAML manifest (four models, ` +
@@ -47,8 +87,8 @@ export const ENTRIES: BenchEntry[] = [
       `file in its own child, measured in the same run. Target: under ${TARGET.ms / 1000} s and ` +
       `${TARGET.kb / 1024} MB each. The second row of each manifest runs the child with ` +
       "`--v8-flags=--optimize-for-size`, which trades little time for a much smaller heap.",
-    async run(): Promise<string[]> {
-      const rows = await runValidateBench();
+    async run(quick: boolean): Promise<BenchOutput> {
+      const rows = await runValidateBench(quick ? QUICK.validateJobs : JOB_COUNT);
       const lines = [
         "| manifest | file size | jobs | wall time | in-process time | peak RSS | baseline wall | baseline peak RSS | time vs baseline | memory vs baseline | target |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -66,10 +106,11 @@ export const ENTRIES: BenchEntry[] = [
           }x | ${(validate.peakKb / baseline.peakKb).toFixed(2)}x | ${ok ? "met" : "**missed**"} |`,
         );
       }
-      return lines;
+      return { lines, figures: rows };
     },
   },
   {
+    key: "fanout",
     title: `fan-out: ${FANOUT_ENTRIES.toLocaleString("en")} entries expanding to ${
       (FANOUT_ENTRIES * JOBS_PER_ENTRY).toLocaleString("en")
     } jobs`,
@@ -82,8 +123,9 @@ export const ENTRIES: BenchEntry[] = [
       "time is the whole child (Deno start-up included); peak RSS is its VmHWM. The ratio is " +
       "fan-out over flat; the budget is the flat manifest's (ratio at most 1.00x, with the same " +
       "jobs and the same estimate).",
-    async run(): Promise<string[]> {
-      const { flat, fanout } = await runFanoutBench();
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runFanoutBench(quick ? QUICK.fanoutEntries : FANOUT_ENTRIES);
+      const { flat, fanout } = result;
       const row = (name: string, m: typeof flat): string =>
         `| ${name} | ${mb(m.bytes)} | ${
           m.entries === null ? "-" : m.entries.toLocaleString("en")
@@ -93,7 +135,7 @@ export const ENTRIES: BenchEntry[] = [
       const same = flat.jobs === fanout.jobs && flat.toCome === fanout.toCome &&
         flat.errors === 0 && fanout.errors === 0;
       const within = fanout.wallMs <= flat.wallMs && fanout.peakKb <= flat.peakKb;
-      return [
+      const lines = [
         "| manifest | file size | entries | jobs | wall time | in-process time | peak RSS | estimate to come |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
         row("flat (one row per job)", flat),
@@ -105,9 +147,11 @@ export const ENTRIES: BenchEntry[] = [
           within ? "met" : "**missed**"
         }.`,
       ];
+      return { lines, figures: result };
     },
   },
   {
+    key: "run",
     title: `run: ${RUN_JOBS.toLocaleString("en")} jobs against the simulator, and resumes`,
     description:
       `A generated ${RUN_JOBS.toLocaleString("en")}-job CSV manifest (1.x models, no images) run ` +
@@ -128,45 +172,248 @@ export const ENTRIES: BenchEntry[] = [
       `${RESUME_JOBS.toLocaleString("en")} done jobs (five events each, as a real run writes) ` +
       "with its matching manifest. Its baselines: reading the journal with a bare `JSON.parse` " +
       "per line, and `validate` of the same manifest, each in its own child.",
-    async run(): Promise<string[]> {
-      return renderRunBench(await runRunBench());
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runRunBench(
+        quick
+          ? { runJobs: QUICK.runJobs, resumeJobs: QUICK.resumeJobs, rounds: 1 }
+          : { runJobs: RUN_JOBS, resumeJobs: RESUME_JOBS },
+      );
+      return { lines: renderRunBench(result), figures: result };
     },
   },
   {
+    key: "physical",
+    title: "physical limit: makespan, GETs and detection lag, CPU per job",
+    description:
+      'The real CLI (`main(["run", ...])`) in a child process against the simulator in the ' +
+      "bench's process (127.0.0.1, no faults, per-task timeline recorded), four runs of the " +
+      "same batch: fixed renders with linear progress, then spread renders with progress " +
+      "reported linearly, coarsely (steps of 25%) and not at all (0 until terminal). Makespan is " +
+      "from the first task created to the last video requested, against the ideal " +
+      "`ceil(N/C)·T` (fixed renders) or the ideal list schedule of the very render times the " +
+      "simulator drew (jobs in manifest order, each started on the slot that frees first, zero " +
+      "detection lag). Detection lag: from a task becoming terminal at the simulator to the " +
+      "first GET whose answer said so. Time is scaled down 60 times from the documented cadence " +
+      "(renders of 1-3 minutes, polls every 10-20 s): renders of 1 s (0.5-1.5 s) and polls every " +
+      "0.25 s stand for renders of a minute (30-90 s) and polls every 15 s. Issue 13's targets: " +
+      "makespan ≤ 1.03x ideal with fixed renders; linear progress ≤ 3 GETs per task and mean " +
+      "lag ≤ 0.2 interval; no progress: no more GETs than fixed polling and p95 lag ≤ 1 " +
+      "interval; CPU ≤ 1 ms per job. These are today's baselines: only fixed polling exists.",
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runPhysicalBench(quick);
+      return { lines: renderPhysicalBench(result), figures: result };
+    },
+  },
+  {
+    key: "download",
+    title: "large download: the runner against curl",
+    description:
+      "One task's video padded to 100 MiB and 1 GiB by the simulator (a valid MP4 generated " +
+      "while it streams, served from the bench's process on 127.0.0.1), downloaded by the " +
+      "runner's download path (`downloadVideo` through `CometClient.openVideo`, in a child " +
+      "process; peak RSS is its VmHWM) and by `curl` on the same URL in the same run. Target " +
+      "(issue 13): ≥ 0.8x curl's throughput, with peak memory that does not grow with the file.",
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runDownloadBench(quick);
+      return { lines: renderDownloadBench(result), figures: result };
+    },
+  },
+  {
+    key: "naive",
+    title: "against a naive runner (curl + jq + xargs -P)",
+    description:
+      "bench/naive/naive.sh, a batch runner as a user might write it (submit with `curl " +
+      "--retry 3`, poll with curl and jq every interval, download with curl, `xargs -P` for " +
+      "concurrency), against seedance-batch on the same batch and the same seeded fault mix " +
+      "(429s with Retry-After, 5xx including 524 that created the task, lost submit answers, " +
+      "poll 5xx/429, truncated downloads), each against a fresh simulator with identical options.",
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runNaiveBench(quick);
+      return { lines: renderNaiveBench(result), figures: result };
+    },
+  },
+  {
+    key: "verify",
     title: `resume: checking ${VERIFY_JOBS.toLocaleString("en")} done videos on disk`,
     description:
       "What a resume pays to check every done video against the journal (`verifyDoneVideos`, " +
       "run by `run`, `status` and `report`), in process, best of two, with each hash policy. " +
       "The files are the simulator clip's size and were just written (warm page cache); the " +
       "SHA-256 rate below scales the hashing row to real clips.",
-    async run(): Promise<string[]> {
-      return renderVerifyBench(await runVerifyBench());
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runVerifyBench(quick ? QUICK.verifyJobs : VERIFY_JOBS);
+      return { lines: renderVerifyBench(result), figures: result };
     },
   },
 ];
 
+/** The exact commands, for RESULTS.md. */
+const COMMANDS = [
+  "`deno task bench` (full sizes; writes bench/RESULTS.md and bench/results.json)",
+  "`deno task bench --quick --out DIR` (tiny sizes, figures only; what tests/bench_quick_test.ts runs)",
+  "`deno task bench --only KEY[,KEY]` (re-runs those entries, keeps the others' figures from " +
+  "bench/results.json; keys: validate, fanout, run, physical, download, naive, verify)",
+  "`deno task bench --rebuild` (runs nothing: rewrites RESULTS.md from results.json and NOTES.md)",
+];
+
+/** One section as kept in results.json, so `--only` can rebuild RESULTS.md. */
+interface StoredSection {
+  title: string;
+  description: string;
+  lines: string[];
+  /** When it started and ended. */
+  measuredFrom: string;
+  measuredTo: string;
+  /** The load average when it started (the machine is shared). */
+  loadAverage: number[];
+}
+
 async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      quick: { type: "boolean" },
+      out: { type: "string" },
+      only: { type: "string" },
+      rebuild: { type: "boolean" },
+    },
+  });
+  const quick = values.quick === true || Deno.env.get("BENCH_QUICK") === "1";
+  const folder = values.out !== undefined
+    ? values.out.replace(/\/+$/, "") + "/"
+    : quick
+    ? undefined
+    : new URL(".", import.meta.url).pathname;
+  const only = values.rebuild
+    ? []
+    : values.only?.split(",").map((key) => key.trim()) ?? ENTRIES.map((e) => e.key);
+  for (const key of only) {
+    if (!ENTRIES.some((e) => e.key === key)) {
+      throw new Error(
+        `Unknown benchmark "${key}": expected ${ENTRIES.map((e) => e.key).join(", ")}`,
+      );
+    }
+  }
+  // With --only, the other sections come from the results.json already there.
+  let previous: { results: Record<string, unknown>; sections: Record<string, StoredSection> } = {
+    results: {},
+    sections: {},
+  };
+  const partial = values.only !== undefined || values.rebuild === true;
+  if (partial) {
+    if (folder === undefined) throw new Error("--only and --rebuild need --out DIR in quick mode");
+    try {
+      previous = JSON.parse(await Deno.readTextFile(`${folder}results.json`));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      await say(
+        `Cannot keep the other sections: ${folder}results.json does not exist (run all first)`,
+      );
+      Deno.exitCode = 2;
+      return;
+    }
+    if ((previous as { quick?: boolean }).quick !== quick) {
+      throw new Error(`Cannot mix quick and full figures in ${folder}results.json`);
+    }
+  }
+  const where = machine();
+  const figures: Record<string, unknown> = { ...previous.results };
+  const stored: Record<string, StoredSection> = { ...previous.sections };
+  for (const entry of ENTRIES.filter((e) => only.includes(e.key))) {
+    await say(`running: ${entry.title}${quick ? " (quick)" : ""}`);
+    const measuredFrom = new Date().toISOString();
+    const loadAverage = Deno.loadavg();
+    const entryStarted = performance.now();
+    const output = await entry.run(quick);
+    await say(`${entry.key}: ${seconds(performance.now() - entryStarted)}`);
+    if (output.lines.length === 0 || output.figures === undefined) {
+      throw new Error(`The "${entry.key}" benchmark produced no figures`);
+    }
+    figures[entry.key] = output.figures;
+    stored[entry.key] = {
+      title: entry.title,
+      description: entry.description,
+      lines: output.lines,
+      measuredFrom,
+      measuredTo: new Date().toISOString(),
+      loadAverage,
+    };
+    for (const line of output.lines) await say(line);
+  }
   const sections: string[] = [];
   for (const entry of ENTRIES) {
-    await say(`running: ${entry.title}`);
-    const lines = await entry.run();
-    sections.push(`## ${entry.title}`, "", entry.description, "", ...lines, "");
-    for (const line of lines) await say(line);
+    const section = stored[entry.key];
+    if (section === undefined) continue;
+    sections.push(
+      `## ${section.title}`,
+      "",
+      `_Measured ${section.measuredFrom} to ${section.measuredTo}; load average at its start ` +
+        `${section.loadAverage.map((n) => n.toFixed(2)).join(" / ")}._`,
+      "",
+      section.description,
+      "",
+      ...section.lines,
+      "",
+    );
   }
-  const cpus = navigator.hardwareConcurrency;
   const document = [
     "# Benchmark results",
     "",
-    `Written by \`deno task bench\` on ${new Date().toISOString()} ` +
-    `(Deno ${Deno.version.deno}, ${Deno.build.os}/${Deno.build.arch}, ${cpus} CPUs).`,
+    `Written by \`deno task bench${quick ? " --quick" : ""}\`${
+      !partial
+        ? ""
+        : ` (this time \`${values.rebuild ? "--rebuild" : `--only ${only.join(",")}`}\`)`
+    } on ${new Date().toISOString()}.`,
+    "",
+    `Machine: ${where.os}, ${where.cpus} CPUs (\`nproc\`), ${where.memoryGiB} GiB, kernel ` +
+    `${where.kernel}, Deno ${where.deno} (V8 ${where.v8}). The machine is shared: other work ` +
+    "ran beside the benchmarks (see each section's load average), which weighs on wall times " +
+    "more than on ratios measured in the same run.",
+    "",
+    "Commands:",
+    "",
+    ...COMMANDS.map((c) => `- ${c}`),
     "",
     ...sections,
+    ...(await notes()),
   ].join("\n");
-  const results = new URL("./RESULTS.md", import.meta.url);
+  const json = {
+    writtenAt: new Date().toISOString(),
+    quick,
+    machine: where,
+    commands: COMMANDS,
+    results: figures,
+    sections: stored,
+  };
+  if (folder === undefined) {
+    await say(
+      "quick mode: every benchmark produced its figures (nothing written; --out DIR to keep them)",
+    );
+    return;
+  }
+  await Deno.mkdir(folder, { recursive: true });
+  const results = `${folder}RESULTS.md`;
   await Deno.writeTextFile(results, document);
-  // Keep the file as `deno fmt --check` (part of `deno task test`) wants it.
-  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", results.pathname] }).output();
-  await say("wrote bench/RESULTS.md");
+  await Deno.writeTextFile(`${folder}results.json`, JSON.stringify(json, null, 2) + "\n");
+  // Keep the files as `deno fmt --check` (part of `deno task test`) wants them.
+  await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", results, `${folder}results.json`],
+  }).output();
+  await say(`wrote ${results} and ${folder}results.json`);
+}
+
+/**
+ * bench/NOTES.md (hand-written reading of the figures: what dominates, what
+ * bounds a target), appended to RESULTS.md under its own heading.
+ */
+async function notes(): Promise<string[]> {
+  try {
+    const text = await Deno.readTextFile(new URL("./NOTES.md", import.meta.url));
+    return ["## Notes (bench/NOTES.md, written by hand from a full run)", "", text.trim(), ""];
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
 }
 
 async function say(line: string): Promise<void> {

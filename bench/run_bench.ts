@@ -145,9 +145,17 @@ export interface RunBenchResult {
 /**
  * Run the whole benchmark: one simulator, a temp folder, every child.
  *
+ * @param sizes Jobs of the run and of the synthetic journal, and rounds of each executor
+ *   run. @default RUN_JOBS, RESUME_JOBS and EXECUTOR_ROUNDS
  * @returns The measured figures.
  */
-export async function runRunBench(): Promise<RunBenchResult> {
+export async function runRunBench(
+  sizes: { runJobs: number; resumeJobs: number; rounds?: number } = {
+    runJobs: RUN_JOBS,
+    resumeJobs: RESUME_JOBS,
+  },
+): Promise<RunBenchResult> {
+  const { runJobs, resumeJobs, rounds = EXECUTOR_ROUNDS } = sizes;
   const dir = await Deno.makeTempDir({ prefix: "seedance-run-bench-" });
   const simulator = startSimulator({
     seed: 11,
@@ -165,18 +173,18 @@ export async function runRunBench(): Promise<RunBenchResult> {
     // 1 and 2: the batch through the CLI, then through the executor with each journal.
     await Deno.mkdir(join(dir, "batch"));
     const manifest = join(dir, "batch", "batch.csv");
-    await Deno.writeTextFile(manifest, csvManifest(RUN_JOBS));
+    await Deno.writeTextFile(manifest, csvManifest(runJobs));
     const cli = await child<CliMeasure>(["cli", manifest], env);
     if (cli.code !== 0) throw new Error(`The 1,000-job run ended with exit ${cli.code}`);
     const outDir = join(dir, "batch", "batch.out");
     const report = JSON.parse(await Deno.readTextFile(join(outDir, "report.json")));
     const cliDone: number = report.totals.done;
-    if (cliDone !== RUN_JOBS) throw new Error(`The run left ${RUN_JOBS - cliDone} jobs not done`);
+    if (cliDone !== runJobs) throw new Error(`The run left ${runJobs - cliDone} jobs not done`);
     // Alternate the two journals and keep each one's fastest round, so a
     // burst of load on the machine does not decide the ratio.
     const serialRounds: ExecutorMeasure[] = [];
     const groupRounds: ExecutorMeasure[] = [];
-    for (let round = 1; round <= EXECUTOR_ROUNDS; round += 1) {
+    for (let round = 1; round <= rounds; round += 1) {
       for (const [kind, rounds] of [["serial", serialRounds], ["group", groupRounds]] as const) {
         const out = join(dir, `${kind}-${round}.out`);
         rounds.push(await child<ExecutorMeasure>(["executor", manifest, kind, out], env));
@@ -187,7 +195,7 @@ export async function runRunBench(): Promise<RunBenchResult> {
     const serial = fastest(serialRounds);
     const group = fastest(groupRounds);
     const batch: BatchFigures = {
-      jobs: RUN_JOBS,
+      jobs: runJobs,
       cli,
       cliJournalLines: await countLines(journalPath(outDir)),
       cliDone,
@@ -196,12 +204,12 @@ export async function runRunBench(): Promise<RunBenchResult> {
     };
 
     // 3: resumes with nothing to do, over the real journal and a synthetic one.
-    const resumes = [await measureResume(manifest, RUN_JOBS, env, requests)];
+    const resumes = [await measureResume(manifest, runJobs, env, requests)];
     await Deno.mkdir(join(dir, "resume"));
     const big = join(dir, "resume", "batch.csv");
-    await Deno.writeTextFile(big, csvManifest(RESUME_JOBS));
+    await Deno.writeTextFile(big, csvManifest(resumeJobs));
     await writeDoneJournal(big, join(dir, "resume", "batch.out"));
-    resumes.push(await measureResume(big, RESUME_JOBS, env, requests));
+    resumes.push(await measureResume(big, resumeJobs, env, requests));
     return { measuredAt, disk, batch, resumes };
   } finally {
     await simulator.shutdown();

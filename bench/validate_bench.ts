@@ -57,9 +57,10 @@ const MODELS = [
  * Generate both manifests in a temp folder, validate each in a child
  * process, and measure the bare parser on the same file.
  *
+ * @param jobs Jobs in each generated manifest. @default JOB_COUNT
  * @returns One row per manifest.
  */
-export async function runValidateBench(): Promise<ValidateBenchRow[]> {
+export async function runValidateBench(jobs: number = JOB_COUNT): Promise<ValidateBenchRow[]> {
   const dir = await Deno.makeTempDir({ prefix: "seedance-bench-" });
   try {
     await Deno.mkdir(join(dir, "images"));
@@ -70,7 +71,7 @@ export async function runValidateBench(): Promise<ValidateBenchRow[]> {
     const rows: ValidateBenchRow[] = [];
     for (const format of ["csv", "yaml"] as const) {
       const path = join(dir, `bench.${format}`);
-      await Deno.writeTextFile(path, format === "csv" ? csvManifest() : yamlManifest());
+      await Deno.writeTextFile(path, format === "csv" ? csvManifest(jobs) : yamlManifest(jobs));
       const bytes = (await Deno.stat(path)).size;
       const baseline = await measure("baseline", path);
       for (const v8Flags of [undefined, OPTIMIZE_FOR_SIZE]) {
@@ -106,18 +107,18 @@ function job(
   };
 }
 
-function csvManifest(): string {
+function csvManifest(jobs: number): string {
   const lines = ["id,prompt,model,seconds,size,resolution,image"];
-  for (let i = 0; i < JOB_COUNT; i += 1) {
+  for (let i = 0; i < jobs; i += 1) {
     const j = job(i);
     lines.push(`${j.id},"${j.prompt}",${j.model},${j.seconds},16:9,720p,${j.image ?? ""}`);
   }
   return lines.join("\n") + "\n";
 }
 
-function yamlManifest(): string {
+function yamlManifest(jobs: number): string {
   const lines = ["defaults:", '  size: "16:9"', "  resolution: 720p", "jobs:"];
-  for (let i = 0; i < JOB_COUNT; i += 1) {
+  for (let i = 0; i < jobs; i += 1) {
     const j = job(i);
     lines.push(`  - id: ${j.id}`, `    prompt: "${j.prompt}"`, `    model: ${j.model}`);
     lines.push(`    seconds: ${j.seconds}`);

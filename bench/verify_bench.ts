@@ -34,6 +34,8 @@ export interface VerifyRow {
 
 /** What the bench measured. */
 export interface VerifyBench {
+  /** How many done videos were checked. */
+  jobs: number;
   rows: VerifyRow[];
   /** SHA-256 throughput in bytes per second (in memory). */
   hashBytesPerSecond: number;
@@ -44,9 +46,10 @@ export interface VerifyBench {
 /**
  * Write the files, then time `verifyDoneVideos` with each policy.
  *
+ * @param jobs How many done videos.
  * @returns The rows and the hash throughput.
  */
-export async function runVerifyBench(): Promise<VerifyBench> {
+export async function runVerifyBench(jobs: number = VERIFY_JOBS): Promise<VerifyBench> {
   const outDir = await Deno.makeTempDir({ prefix: "verify-bench-" });
   try {
     const started = performance.now();
@@ -55,7 +58,7 @@ export async function runVerifyBench(): Promise<VerifyBench> {
     const downloadedAt = new Date();
     // Files written before the recorded download time, as a real run leaves them.
     const mtime = new Date(downloadedAt.getTime() - 1000);
-    for (let i = 0; i < VERIFY_JOBS; i++) {
+    for (let i = 0; i < jobs; i++) {
       const id = `clip-${String(i).padStart(6, "0")}`;
       const bytes = new Uint8Array(VIDEO_BYTES);
       new DataView(bytes.buffer).setUint32(0, i);
@@ -90,7 +93,7 @@ export async function runVerifyBench(): Promise<VerifyBench> {
     const t = performance.now();
     createHash("sha256").update(buffer).digest("hex");
     const hashBytesPerSecond = buffer.byteLength / ((performance.now() - t) / 1000);
-    return { rows, hashBytesPerSecond, setupMs };
+    return { jobs, rows, hashBytesPerSecond, setupMs };
   } finally {
     await Deno.remove(outDir, { recursive: true });
   }
@@ -114,20 +117,20 @@ export function renderVerifyBench(bench: VerifyBench): string[] {
   ];
   for (const row of bench.rows) {
     lines.push(
-      `| ${describe[row.policy]} | ${VERIFY_JOBS.toLocaleString("en")} | ${seconds(row.ms)} | ${
-        (row.ms * 1000 / VERIFY_JOBS).toFixed(1)
+      `| ${describe[row.policy]} | ${bench.jobs.toLocaleString("en")} | ${seconds(row.ms)} | ${
+        (row.ms * 1000 / bench.jobs).toFixed(1)
       } µs | ${row.findings} |`,
     );
   }
   const rate = bench.hashBytesPerSecond / 1024 ** 2;
   const realClip = 10 * 1024 ** 2;
-  const hoursAtRealSize = VERIFY_JOBS * realClip / bench.hashBytesPerSecond / 3600;
+  const hoursAtRealSize = bench.jobs * realClip / bench.hashBytesPerSecond / 3600;
   lines.push(
     "",
     `SHA-256 in memory: ${rate.toFixed(0)} MiB/s. At that rate alone (before any disk read), ` +
-      `hashing ${VERIFY_JOBS.toLocaleString("en")} real clips of 10 MiB would take ` +
+      `hashing ${bench.jobs.toLocaleString("en")} real clips of 10 MiB would take ` +
       `${hoursAtRealSize.toFixed(1)} h on every resume, which is why the default hashes only ` +
-      `files modified since their download. Writing the ${VERIFY_JOBS.toLocaleString("en")} ` +
+      `files modified since their download. Writing the ${bench.jobs.toLocaleString("en")} ` +
       `files took ${seconds(bench.setupMs)}.`,
   );
   return lines;

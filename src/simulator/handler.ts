@@ -22,6 +22,7 @@ import { FaultModel } from "./faults.ts";
 import { sha256Hex, toHex } from "./hex.ts";
 import {
   DEFAULT_SIMULATOR_OPTIONS,
+  type ProgressMode,
   type SimulatorClock,
   type SimulatorOptions,
   type StatusDialect,
@@ -46,8 +47,8 @@ import {
   snapshotStats,
 } from "./stats.ts";
 import { checkSubmission, readSubmissionForm } from "./submission.ts";
-import { createdBody, inFlight, type Task, taskBody, taskPhase } from "./tasks.ts";
-import { interpretRange, videoForTask } from "./video.ts";
+import { createdBody, inFlight, isTerminalPhase, type Task, taskBody, taskPhase } from "./tasks.ts";
+import { interpretRange, type PaddedVideo, paddedVideo, videoForTask } from "./video.ts";
 
 /** A simulator: its request handler and its counters. */
 export interface Simulator {
@@ -83,6 +84,7 @@ class SeedanceSimulator implements Simulator {
   readonly #clock: SimulatorClock;
   readonly #catalog: Catalog;
   readonly #dialect: StatusDialect;
+  readonly #progress: ProgressMode;
   readonly #options: SimulatorOptions;
   readonly #faults: FaultModel;
   readonly #signer: UrlSigner;
@@ -108,6 +110,7 @@ class SeedanceSimulator implements Simulator {
     this.#clock = options.clock ?? realClock;
     this.#catalog = options.catalog ?? DEFAULT_CATALOG;
     this.#dialect = options.dialect ?? DEFAULT_SIMULATOR_OPTIONS.dialect;
+    this.#progress = options.progress ?? "linear";
     this.#faults = new FaultModel(options.faults ?? {}, seed);
     this.#signer = new UrlSigner(
       options.urlSecret ?? toHex(crypto.getRandomValues(new Uint8Array(32))),
@@ -249,7 +252,9 @@ class SeedanceSimulator implements Simulator {
       if (existing !== undefined) {
         record.outcome = "replayed";
         record.taskId = existing.id;
-        return jsonResponse(createdBody(existing, this.#clock.now(), this.#dialect));
+        return jsonResponse(
+          createdBody(existing, this.#clock.now(), this.#dialect, this.#progress),
+        );
       }
     }
 
@@ -276,7 +281,7 @@ class SeedanceSimulator implements Simulator {
       return brokenResponse({ "content-type": "application/json" });
     }
     record.outcome = "created";
-    return jsonResponse(createdBody(task, this.#clock.now(), this.#dialect));
+    return jsonResponse(createdBody(task, this.#clock.now(), this.#dialect, this.#progress));
   }
 
   #createTask(
@@ -314,6 +319,20 @@ class SeedanceSimulator implements Simulator {
         chance(this.#outcomes, this.#options.mismatchRate ?? 0),
     };
     this.#tasks.set(task.id, task);
+    if (this.#options.recordTimeline) {
+      this.#stats.timeline[task.id] = {
+        createdAt: task.createdAt,
+        terminalAt: task.createdAt + task.renderMs,
+        renderMs: task.renderMs,
+        polls: 0,
+        pollsBeforeTerminal: 0,
+        firstPollAt: null,
+        lastPollAt: null,
+        maxPollGapMs: 0,
+        terminalSeenAt: null,
+        downloadAt: null,
+      };
+    }
     if (idempotencyKey !== null) this.#idempotent.set(`${keyLabel}\n${idempotencyKey}`, task.id);
     const ofKey = this.#inFlight.get(keyLabel) ?? new Set<Task>();
     this.#inFlight.set(keyLabel, ofKey.add(task));
@@ -360,6 +379,17 @@ class SeedanceSimulator implements Simulator {
   async #poll(request: Request, url: URL, taskId: string): Promise<Response> {
     const task = this.#tasks.get(taskId);
     if (task !== undefined) increment(this.#stats.pollsByTask, taskId);
+    const timeline = task === undefined ? undefined : this.#stats.timeline[task.id];
+    if (timeline !== undefined) {
+      const at = this.#clock.now();
+      timeline.polls++;
+      timeline.maxPollGapMs = Math.max(
+        timeline.maxPollGapMs,
+        at - (timeline.lastPollAt ?? timeline.createdAt),
+      );
+      timeline.firstPollAt ??= at;
+      timeline.lastPollAt = at;
+    }
     const auth = this.#authenticate(request);
     if (auth instanceof Response) return auth;
     const scope = `poll\n${auth}\n${taskId}`;
@@ -390,12 +420,17 @@ class SeedanceSimulator implements Simulator {
       if (task !== undefined) increment(this.#stats.faults, "task_visibility_lag");
       return flatError(400, "task_not_exist", "task_not_exist");
     }
+    const phase = taskPhase(task, now).phase;
+    if (timeline !== undefined) {
+      if (!isTerminalPhase(phase)) timeline.pollsBeforeTerminal++;
+      else if (timeline.terminalSeenAt === null) timeline.terminalSeenAt = now;
+    }
     let videoUrl: string | undefined;
-    if (taskPhase(task, now).phase === "success") {
+    if (phase === "success") {
       const ttl = this.#options.urlTtlMs ?? DEFAULT_SIMULATOR_OPTIONS.urlTtlMs;
       videoUrl = await this.#signer.url(this.#fileOrigin(url), task.id, now + ttl);
     }
-    return jsonResponse(taskBody(task, now, this.#dialect, videoUrl));
+    return jsonResponse(taskBody(task, now, this.#dialect, videoUrl, this.#progress));
   }
 
   #fileOrigin(url: URL): string {
@@ -447,6 +482,14 @@ class SeedanceSimulator implements Simulator {
   }
 
   async #serveVideo(request: Request, task: Task): Promise<Response> {
+    const timeline = this.#stats.timeline[task.id];
+    if (timeline !== undefined && timeline.downloadAt === null) {
+      timeline.downloadAt = this.#clock.now();
+    }
+    const padTo = this.#options.videoBytes;
+    if (padTo !== undefined && padTo > 0) {
+      return this.#servePadded(request, paddedVideo(videoForTask(task), padTo), task.id);
+    }
     let video = this.#videos.get(task.id);
     if (video === undefined) {
       video = videoForTask(task);
@@ -485,6 +528,49 @@ class SeedanceSimulator implements Simulator {
           return;
         }
         controller.error(new Error("simulated broken download"));
+      },
+    });
+    return new Response(body, { status, headers });
+  }
+
+  /** A `videoBytes` video, generated as it streams (Range and download faults as for the others). */
+  #servePadded(request: Request, video: PaddedVideo, taskId: string): Response {
+    const size = video.size;
+    const range = interpretRange(request.headers.get("range"), size);
+    if (range === "unsatisfiable") {
+      return new Response(null, {
+        status: 416,
+        headers: { "content-range": `bytes */${size}`, "accept-ranges": "bytes" },
+      });
+    }
+    const start = range === "full" ? 0 : range.start;
+    const end = range === "full" ? size : range.end + 1;
+    const headers = new Headers({
+      "content-type": "video/mp4",
+      "accept-ranges": "bytes",
+      "content-length": String(end - start),
+      etag: `"padded-${taskId}-${size}"`,
+    });
+    if (range !== "full") headers.set("content-range", `bytes ${start}-${end - 1}/${size}`);
+    const status = range === "full" ? 200 : 206;
+    if (request.method === "HEAD") return new Response(null, { status, headers });
+    const fault = this.#faults.downloadFault();
+    if (fault !== null) increment(this.#stats.faults, fault);
+    const stopAt = fault === null
+      ? end
+      : start + (fault === "download_reset" ? 0 : Math.floor((end - start) / 2));
+    let position = start;
+    const body = new ReadableStream<Uint8Array>({
+      type: "bytes",
+      pull(controller): void {
+        if (position >= stopAt) {
+          if (position >= end) controller.close();
+          else controller.error(new Error("simulated broken download"));
+          return;
+        }
+        const chunk = video.read(position, stopAt);
+        position += chunk.length;
+        controller.enqueue(chunk);
       },
     });
     return new Response(body, { status, headers });

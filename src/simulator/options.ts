@@ -24,6 +24,13 @@ export type RenderTime = number | { min: number; max: number };
  */
 export type StatusDialect = "upper" | "lower";
 
+/**
+ * How a rendering task reports `progress`: `linear` rises with the time
+ * rendered (1..99), `coarse` moves in steps of 25 (0, 25, 50, 75), `none`
+ * stays 0 until the task is terminal. Every mode says 100 once terminal.
+ */
+export type ProgressMode = "linear" | "coarse" | "none";
+
 /** A delay added before some answers. */
 export interface SlowFault {
   /** Probability that a request is delayed. */
@@ -134,6 +141,22 @@ export interface SimulatorOptions {
   honourIdempotency?: boolean;
   /** The fault model. @default no faults */
   faults?: SimulatorFaults;
+  /** How a rendering task reports `progress`. @default "linear" */
+  progress?: ProgressMode;
+  /**
+   * Record a timeline per task in the stats (`SimulatorStats.timeline`):
+   * creation, terminal time, GETs and the first GET that saw it terminal.
+   * A fixed-size record per task, so memory grows with tasks, not with
+   * polls. @default false
+   */
+  recordTimeline?: boolean;
+  /**
+   * Serve every video padded to this many bytes (a valid MP4: the clip, then
+   * a `free` box), generated while it streams, never held in memory. Its
+   * SHA-256 is not computed (`servedSha256` stays empty for it). For
+   * download benchmarks. @default the clip's own size (a few KB)
+   */
+  videoBytes?: number;
 }
 
 /**

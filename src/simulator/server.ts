@@ -20,13 +20,14 @@ export { createSimulator, type Simulator } from "./handler.ts";
 export {
   DEFAULT_SIMULATOR_OPTIONS,
   FAST_DEMO_OPTIONS,
+  type ProgressMode,
   type RenderTime,
   type SimulatorClock,
   type SimulatorFaults,
   type SimulatorOptions,
   type StatusDialect,
 } from "./options.ts";
-export type { ReceivedImage, ReceivedSubmission, SimulatorStats } from "./stats.ts";
+export type { ReceivedImage, ReceivedSubmission, SimulatorStats, TaskTimeline } from "./stats.ts";
 
 /** Where and how to listen, on top of the simulator's own options. */
 export interface SimulatorServerOptions extends SimulatorOptions {

@@ -48,6 +48,33 @@ export interface ReceivedSubmission {
   taskId: string | null;
 }
 
+/** What happened to one task, in ms of the simulator's clock (`recordTimeline`). */
+export interface TaskTimeline {
+  /** When the task was created. */
+  createdAt: number;
+  /** When it became terminal (`createdAt + renderMs`). */
+  terminalAt: number;
+  /** Its render time. */
+  renderMs: number;
+  /** GETs of it, answered or faulted. */
+  polls: number;
+  /** GETs answered before it was terminal. */
+  pollsBeforeTerminal: number;
+  /** The first and the last GET of it; null until one came. */
+  firstPollAt: number | null;
+  lastPollAt: number | null;
+  /**
+   * The longest wait between two consecutive GETs of it, or from its creation
+   * to the first (what a polling policy's "at least every interval" promise
+   * is judged by).
+   */
+  maxPollGapMs: number;
+  /** The first GET whose answer said terminal; null until one did. */
+  terminalSeenAt: number | null;
+  /** The first request for its video; null until one came. */
+  downloadAt: number | null;
+}
+
 /** Everything the simulator counted since it started. */
 export interface SimulatorStats {
   /** Requests by kind (the stats path itself is not counted). */
@@ -81,6 +108,8 @@ export interface SimulatorStats {
    * submit after a submit's 429 (same key), a poll after that task's poll 429.
    */
   retryAfterViolations: number;
+  /** Per task id, what happened to it; empty unless `recordTimeline` is on. */
+  timeline: Record<string, TaskTimeline>;
 }
 
 /** An empty record. */
@@ -100,6 +129,7 @@ export function emptyStats(): SimulatorStats {
     servedSha256: record(),
     faults: record(),
     retryAfterViolations: 0,
+    timeline: record(),
   };
 }
 

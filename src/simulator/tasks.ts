@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { StatusDialect } from "./options.ts";
+import type { ProgressMode, StatusDialect } from "./options.ts";
 
 /** How a task ends. */
 export type TaskOutcome = "success" | "failed" | "error";
@@ -67,19 +67,47 @@ const FAILURES: Record<"failed" | "error", { code: string; message: string }> = 
   },
 };
 
+/** The step of `coarse` progress, in percent. */
+export const COARSE_PROGRESS_STEP = 25;
+
 /**
  * The phase and progress of a task at `now`.
  *
+ * Progress while rendering depends on `mode`: `linear` rises with the time
+ * rendered (1..99), `coarse` is that value rounded down to a multiple of
+ * {@linkcode COARSE_PROGRESS_STEP} (0, 25, 50, 75), `none` stays 0. Every
+ * mode says 0 while queued and 100 once terminal.
+ *
  * @param task The task.
  * @param now Milliseconds since the epoch.
+ * @param mode How progress is reported. @default "linear"
  * @returns Phase and progress (0..100).
  */
-export function taskPhase(task: Task, now: number): { phase: TaskPhase; progress: number } {
+export function taskPhase(
+  task: Task,
+  now: number,
+  mode: ProgressMode = "linear",
+): { phase: TaskPhase; progress: number } {
   const elapsed = now - task.createdAt;
   if (elapsed >= task.renderMs) return { phase: task.outcome, progress: 100 };
   if (elapsed < task.renderMs / 5) return { phase: "submitted", progress: 0 };
-  const progress = Math.floor((100 * elapsed) / task.renderMs);
-  return { phase: "in_progress", progress: Math.min(99, Math.max(1, progress)) };
+  const linear = Math.min(99, Math.max(1, Math.floor((100 * elapsed) / task.renderMs)));
+  const progress = mode === "linear"
+    ? linear
+    : mode === "coarse"
+    ? linear - (linear % COARSE_PROGRESS_STEP)
+    : 0;
+  return { phase: "in_progress", progress };
+}
+
+/**
+ * Whether a phase is terminal (the task will not change again).
+ *
+ * @param phase The phase.
+ * @returns True for `success`, `failed` and `error`.
+ */
+export function isTerminalPhase(phase: TaskPhase): boolean {
+  return phase === "success" || phase === "failed" || phase === "error";
 }
 
 /**
@@ -104,10 +132,16 @@ function statusWord(phase: TaskPhase, dialect: StatusDialect): string {
  * @param task The task created (or replayed).
  * @param now Milliseconds since the epoch.
  * @param dialect The dialect.
+ * @param mode How progress is reported. @default "linear"
  * @returns The JSON body.
  */
-export function createdBody(task: Task, now: number, dialect: StatusDialect): object {
-  const { phase, progress } = taskPhase(task, now);
+export function createdBody(
+  task: Task,
+  now: number,
+  dialect: StatusDialect,
+  mode: ProgressMode = "linear",
+): object {
+  const { phase, progress } = taskPhase(task, now, mode);
   return {
     id: task.id,
     task_id: task.id,
@@ -126,6 +160,7 @@ export function createdBody(task: Task, now: number, dialect: StatusDialect): ob
  * @param now Milliseconds since the epoch.
  * @param dialect The dialect.
  * @param videoUrl The signed URL, for a succeeded task.
+ * @param mode How progress is reported. @default "linear"
  * @returns The JSON body: `video_url` only on success, `error` only on failure.
  */
 export function taskBody(
@@ -133,9 +168,10 @@ export function taskBody(
   now: number,
   dialect: StatusDialect,
   videoUrl?: string,
+  mode: ProgressMode = "linear",
 ): object {
-  const { phase, progress } = taskPhase(task, now);
-  const terminal = phase === "success" || phase === "failed" || phase === "error";
+  const { phase, progress } = taskPhase(task, now, mode);
+  const terminal = isTerminalPhase(phase);
   return {
     id: task.id,
     model: task.model,

@@ -126,3 +126,66 @@ export function interpretRange(
   if (end < start) return "full";
   return { start, end };
 }
+
+/** A video padded to a size, read in chunks without ever being whole in memory. */
+export interface PaddedVideo {
+  /** Its size in bytes. */
+  readonly size: number;
+  /**
+   * Fresh bytes from `start`, at most {@linkcode PADDED_CHUNK} of them and never past `end`.
+   *
+   * @param start First byte.
+   * @param end One past the last byte wanted.
+   */
+  read(start: number, end: number): Uint8Array;
+}
+
+/** The largest chunk {@linkcode PaddedVideo.read} returns: 1 MiB. */
+export const PADDED_CHUNK = 1 << 20;
+
+/** The filler repeated through the padding: a fixed byte pattern, made on first use. */
+let filler: Uint8Array | undefined;
+
+function fillerBlock(): Uint8Array {
+  if (filler === undefined) {
+    filler = new Uint8Array(PADDED_CHUNK);
+    for (let i = 0; i < filler.length; i++) filler[i] = (i * 31 + (i >> 8)) & 0xff;
+  }
+  return filler;
+}
+
+/**
+ * A video `file` padded to `size` bytes by a top-level `free` box after it
+ * (with a 64-bit size when it needs one), so it stays a valid MP4 of the same
+ * picture. The padding is generated on read. When `size` is not larger than
+ * the file plus a box header, the file is served as it is.
+ *
+ * @param file A complete MP4 file.
+ * @param size The size wanted, in bytes.
+ * @returns The padded video.
+ */
+export function paddedVideo(file: Uint8Array, size: number): PaddedVideo {
+  const padding = size - file.length;
+  if (padding < 16) {
+    return { size: file.length, read: (start, end) => file.slice(start, end) };
+  }
+  const large = padding > 0xffff_ffff;
+  const header = new Uint8Array(large ? 16 : 8);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, large ? 1 : padding);
+  header.set([0x66, 0x72, 0x65, 0x65], 4); // "free"
+  if (large) view.setBigUint64(8, BigInt(padding));
+  const prefix = new Uint8Array(file.length + header.length);
+  prefix.set(file, 0);
+  prefix.set(header, file.length);
+  return {
+    size,
+    read(start: number, end: number): Uint8Array {
+      const stop = Math.min(end, size, start + PADDED_CHUNK);
+      if (start >= stop) return new Uint8Array(0);
+      if (start < prefix.length) return prefix.slice(start, Math.min(stop, prefix.length));
+      const offset = (start - prefix.length) % PADDED_CHUNK;
+      return fillerBlock().slice(offset, Math.min(PADDED_CHUNK, offset + stop - start));
+    },
+  };
+}

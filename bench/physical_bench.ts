@@ -1,0 +1,383 @@
+/**
+ * Benchmark: how close the runner comes to the physical limit.
+ *
+ * One batch, run by the real CLI (`main(["run", ...])`) in a child process
+ * (bench/child.ts) against a simulator in this process, four times:
+ *
+ * - renders of a fixed time T, progress reported linearly: makespan against
+ *   the ideal `ceil(N/C)·T`;
+ * - renders spread over a range, progress reported linearly, coarsely and
+ *   not at all: makespan against the ideal list schedule of the very render
+ *   times the simulator drew (jobs in manifest order, each started on the
+ *   slot that frees first, no detection lag), GETs per task and detection
+ *   lag (from a task becoming terminal at the simulator to the first GET that
+ *   saw it terminal), in poll intervals.
+ *
+ * Every run also gives the runner's CPU time per job (user + system of the
+ * child while `main` runs; the videos are a few KB, so downloaded bytes do
+ * not weigh). When that is above 1 ms per job, the linear run is repeated
+ * under `--cpu-prof` and the profile summarised.
+ *
+ * Only fixed polling exists today. TODO(adaptive polling, issue 13): add a
+ * `polling: "adaptive"` run per progress mode once the executor has it, so
+ * the table compares the two in the same run.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { startSimulator } from "../src/simulator/server.ts";
+import type { ProgressMode, SimulatorStats } from "../src/simulator/server.ts";
+import { listScheduleMs, mean, percentile, runChild, times } from "./measure.ts";
+import { kbToMb, seconds } from "./format.ts";
+import { type ProfileSummary, summariseProfile } from "./profile.ts";
+
+/** The sizes of one run of the benchmark. */
+export interface PhysicalSizes {
+  /** Jobs in the batch (N). */
+  jobs: number;
+  /** `--concurrency` (C). */
+  concurrency: number;
+  /** The fixed render time (T), ms. */
+  fixedMs: number;
+  /** The spread of render times, ms. */
+  spreadMs: { min: number; max: number };
+  /** `--poll-interval`, seconds. */
+  pollSeconds: number;
+}
+
+/**
+ * Full size: N = 1,000 at C = 50. Time is scaled down 60 times from the
+ * documented cadence: renders of 1 s (or 0.5-1.5 s) stand for 1 minute
+ * (30-90 s), polls every 0.25 s for every 15 s.
+ */
+export const FULL_SIZES: PhysicalSizes = {
+  jobs: 1000,
+  concurrency: 50,
+  fixedMs: 1000,
+  spreadMs: { min: 500, max: 1500 },
+  pollSeconds: 0.25,
+};
+
+/** Quick mode: a tiny batch, to show the benchmark still produces its figures. */
+export const QUICK_SIZES: PhysicalSizes = {
+  jobs: 24,
+  concurrency: 6,
+  fixedMs: 150,
+  spreadMs: { min: 75, max: 225 },
+  pollSeconds: 0.04,
+};
+
+/** CPU per job above which the runner is profiled (the issue's target). */
+export const CPU_TARGET_MS = 1;
+
+/** One run of the batch. */
+export interface PhysicalRun {
+  renders: "fixed" | "spread";
+  progress: ProgressMode;
+  /** Only `fixed` exists today; `adaptive` is to come (issue 13). */
+  polling: "fixed";
+  exitCode: number;
+  tasks: number;
+  /** First task created to the last video requested, ms. */
+  makespanMs: number;
+  /** First task created to the last terminal task seen by a GET, ms. */
+  lastSeenMs: number;
+  /** The ideal makespan of the same render times, ms. */
+  idealMs: number;
+  /** How the ideal was computed. */
+  ideal: "ceil(N/C)*T" | "list schedule of the drawn render times";
+  getsPerTask: number;
+  lagMeanMs: number;
+  lagP95Ms: number;
+  lagMeanIntervals: number;
+  lagP95Intervals: number;
+  /** The longest wait between two GETs of one task (or from creation to its first), in intervals. */
+  maxPollGapIntervals: number;
+  /** CPU (user + system) of `main` per job, ms. */
+  cpuPerJobMs: number;
+  userPerJobMs: number;
+  systemPerJobMs: number;
+  /** CPU of the whole child process (start-up included), ms. */
+  processCpuMs: number;
+  /** Wall time of `main`, ms. */
+  runMs: number;
+  peakKb: number;
+}
+
+/** Everything the benchmark measured. */
+export interface PhysicalResult {
+  quick: boolean;
+  sizes: PhysicalSizes;
+  runs: PhysicalRun[];
+  /** The profile of the linear run, when CPU per job was above the target (always in quick mode). */
+  profile: ProfileSummary | null;
+  /** Why there is no profile, when there is none. */
+  profileNote: string;
+}
+
+const KEY = "sk-bench-physical";
+
+/**
+ * Run the benchmark.
+ *
+ * @param quick Tiny sizes (figures only, no timing meaning).
+ * @returns The figures.
+ */
+export async function runPhysicalBench(quick: boolean): Promise<PhysicalResult> {
+  const sizes = quick ? QUICK_SIZES : FULL_SIZES;
+  const dir = await Deno.makeTempDir({ prefix: "seedance-physical-bench-" });
+  try {
+    const manifest = join(dir, "batch.csv");
+    await Deno.writeTextFile(manifest, batchCsv(sizes.jobs));
+    const runs: PhysicalRun[] = [];
+    const profDir = join(dir, "profile");
+    const profileFlags = ["--cpu-prof", `--cpu-prof-dir=${profDir}`];
+    const plan: Array<["fixed" | "spread", ProgressMode]> = [
+      ["fixed", "linear"],
+      ["spread", "linear"],
+      ["spread", "coarse"],
+      ["spread", "none"],
+    ];
+    for (const [index, [renders, progress]] of plan.entries()) {
+      // Quick mode profiles the linear run itself (one child fewer); a full
+      // run profiles a run of its own, so profiling does not weigh on the figures.
+      const flags = quick && index === 1 ? profileFlags : [];
+      runs.push(
+        await runOnce(sizes, join(dir, `run-${index}`), manifest, renders, progress, flags),
+      );
+    }
+    const linear = runs[1];
+    let profile: ProfileSummary | null = null;
+    let profileNote = "";
+    if (quick || linear.cpuPerJobMs > CPU_TARGET_MS) {
+      if (!quick) {
+        await runOnce(sizes, join(dir, "run-profile"), manifest, "spread", "linear", profileFlags);
+      }
+      const files = [...Deno.readDirSync(profDir)].filter((f) => f.name.endsWith(".cpuprofile"));
+      if (files.length === 0) profileNote = "`--cpu-prof` wrote no profile";
+      else profile = summariseProfile(await Deno.readTextFile(join(profDir, files[0].name)));
+    } else {
+      profileNote = `CPU per job (${
+        linear.cpuPerJobMs.toFixed(2)
+      } ms) is within the ${CPU_TARGET_MS} ms target: not profiled`;
+    }
+    return { quick, sizes, runs, profile, profileNote };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function runOnce(
+  sizes: PhysicalSizes,
+  workDir: string,
+  manifestSource: string,
+  renders: "fixed" | "spread",
+  progress: ProgressMode,
+  denoFlags: string[] = [],
+): Promise<PhysicalRun> {
+  await Deno.mkdir(workDir, { recursive: true });
+  const manifest = join(workDir, "batch.csv");
+  await Deno.copyFile(manifestSource, manifest);
+  const simulator = startSimulator({
+    seed: 13,
+    key: KEY,
+    renderMs: renders === "fixed" ? sizes.fixedMs : sizes.spreadMs,
+    progress,
+    recordTimeline: true,
+    urlTtlMs: 30 * 60_000,
+  });
+  let stats: SimulatorStats;
+  let child;
+  try {
+    child = await runChild(
+      [
+        "cli",
+        "run",
+        manifest,
+        "--concurrency",
+        String(sizes.concurrency),
+        "--poll-interval",
+        String(sizes.pollSeconds),
+      ],
+      { COMETAPI_KEY: KEY, COMETAPI_BASE_URL: simulator.url },
+      denoFlags,
+    );
+    stats = simulator.stats();
+  } finally {
+    await simulator.shutdown();
+  }
+  if (child.code !== 0) throw new Error(`The ${renders}/${progress} run exited ${child.code}`);
+  const timelines = Object.values(stats.timeline);
+  if (timelines.length !== sizes.jobs) {
+    throw new Error(`The ${renders}/${progress} run created ${timelines.length} tasks`);
+  }
+  const start = Math.min(...timelines.map((t) => t.createdAt));
+  const end = Math.max(...timelines.map((t) => t.downloadAt ?? NaN));
+  const lastSeen = Math.max(...timelines.map((t) => t.terminalSeenAt ?? NaN));
+  const lags = timelines.map((t) => (t.terminalSeenAt ?? NaN) - t.terminalAt);
+  const intervalMs = sizes.pollSeconds * 1000;
+  // Render times in manifest order: the job of each task is known by its prompt.
+  const jobOfPrompt = new Map<string, number>();
+  for (let i = 0; i < sizes.jobs; i++) jobOfPrompt.set(prompt(i), i);
+  const renderOfJob = new Array<number>(sizes.jobs).fill(NaN);
+  for (const submission of stats.submissions) {
+    if (submission.taskId === null || submission.prompt === null) continue;
+    const job = jobOfPrompt.get(submission.prompt);
+    const timeline = stats.timeline[submission.taskId];
+    if (job !== undefined && timeline !== undefined) renderOfJob[job] = timeline.renderMs;
+  }
+  const idealMs = renders === "fixed"
+    ? Math.ceil(sizes.jobs / sizes.concurrency) * sizes.fixedMs
+    : listScheduleMs(renderOfJob, sizes.concurrency);
+  return {
+    renders,
+    progress,
+    polling: "fixed",
+    exitCode: child.code,
+    tasks: timelines.length,
+    makespanMs: end - start,
+    lastSeenMs: lastSeen - start,
+    idealMs,
+    ideal: renders === "fixed" ? "ceil(N/C)*T" : "list schedule of the drawn render times",
+    getsPerTask: mean(timelines.map((t) => t.polls)),
+    lagMeanMs: mean(lags),
+    lagP95Ms: percentile(lags, 95),
+    lagMeanIntervals: mean(lags) / intervalMs,
+    lagP95Intervals: percentile(lags, 95) / intervalMs,
+    maxPollGapIntervals: Math.max(...timelines.map((t) => t.maxPollGapMs)) / intervalMs,
+    cpuPerJobMs: child.cpuUs / 1000 / sizes.jobs,
+    userPerJobMs: child.userUs / 1000 / sizes.jobs,
+    systemPerJobMs: child.systemUs / 1000 / sizes.jobs,
+    processCpuMs: child.processCpuUs / 1000,
+    runMs: child.ms,
+    peakKb: child.peakKb,
+  };
+}
+
+/**
+ * The Markdown of the section: the makespan table, the polling table, the
+ * CPU table and the profile.
+ *
+ * @param result What {@linkcode runPhysicalBench} measured.
+ * @returns Markdown lines.
+ */
+export function renderPhysicalBench(result: PhysicalResult): string[] {
+  const { sizes, runs } = result;
+  const interval = `${sizes.pollSeconds} s`;
+  const lines = [
+    `N = ${sizes.jobs.toLocaleString("en")}, C = ${sizes.concurrency}, ` +
+    `\`--poll-interval ${sizes.pollSeconds}\`; fixed renders of ${sizes.fixedMs} ms, spread ` +
+    `renders drawn uniformly from ${sizes.spreadMs.min}-${sizes.spreadMs.max} ms (seed 13, so ` +
+    "every spread run draws the same times in creation order).",
+    "",
+    "### Makespan against the ideal",
+    "",
+    "| renders | progress | ideal | ideal makespan | makespan (first create to last download) | to last terminal seen | makespan / ideal |",
+    "|---|---|---|---:|---:|---:|---:|",
+  ];
+  for (const r of runs.filter((r) => r.progress === "linear")) {
+    lines.push(
+      `| ${r.renders} | ${r.progress} | ${r.ideal} | ${seconds(r.idealMs)} | ${
+        seconds(r.makespanMs)
+      } | ${seconds(r.lastSeenMs)} | ${times(r.makespanMs, r.idealMs)} |`,
+    );
+  }
+  lines.push(
+    "",
+    `### GETs per task and detection lag (spread renders; lag in poll intervals of ${interval})`,
+    "",
+    "Lag: from the task becoming terminal at the simulator to the first GET that saw it terminal. " +
+      "The ideal is 1 GET per task and no lag. The longest wait between GETs (any task, from its " +
+      "creation on, in intervals) is what adaptive polling's promise (at least every interval " +
+      "once a task is older than the shortest render seen) will be judged by. **Adaptive polling is not built yet** " +
+      "(TODO, issue 13): its rows go beside these, measured in the same run.",
+    "",
+    "| polling | progress | GETs per task | GETs vs ideal (1) | mean lag | p95 lag | mean lag (ms) | p95 lag (ms) | longest wait between GETs | makespan / ideal |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const r of runs.filter((r) => r.renders === "spread")) {
+    lines.push(
+      `| ${r.polling} | ${r.progress} | ${r.getsPerTask.toFixed(2)} | ${
+        times(r.getsPerTask, 1)
+      } | ${r.lagMeanIntervals.toFixed(2)} | ${r.lagP95Intervals.toFixed(2)} | ${
+        r.lagMeanMs.toFixed(0)
+      } | ${r.lagP95Ms.toFixed(0)} | ${r.maxPollGapIntervals.toFixed(2)} | ${
+        times(r.makespanMs, r.idealMs)
+      } |`,
+    );
+  }
+  lines.push(
+    "| adaptive | linear / coarse / none | not built yet | | | | | | | |",
+    "",
+    "### CPU time of the runner per job",
+    "",
+    'User + system CPU of the child process while `main(["run", ...])` runs (validate, submit, ' +
+      "poll, download, journal, reports), read with `process.cpuUsage()` (getrusage, all " +
+      "threads) before and after; Deno's start-up and module loading are in the whole-process " +
+      `column only. Videos are ~5 KB each, so downloaded bytes do not weigh. Target: ${CPU_TARGET_MS} ms per job.`,
+    "",
+    "| renders | progress | CPU per job | user | system | CPU per job vs target | whole process CPU | run wall time | peak RSS |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const r of runs) {
+    lines.push(
+      `| ${r.renders} | ${r.progress} | ${r.cpuPerJobMs.toFixed(2)} ms | ${
+        r.userPerJobMs.toFixed(2)
+      } ms | ${r.systemPerJobMs.toFixed(2)} ms | ${times(r.cpuPerJobMs, CPU_TARGET_MS)} | ${
+        seconds(r.processCpuMs)
+      } | ${seconds(r.runMs)} | ${kbToMb(r.peakKb)} |`,
+    );
+  }
+  lines.push("");
+  if (result.profile === null) lines.push(`Profile: ${result.profileNote}.`);
+  else {
+    const p = result.profile;
+    lines.push(
+      `### Where the CPU goes (\`deno run --cpu-prof\`, spread renders, linear progress)`,
+      "",
+      `${
+        seconds(p.totalMs)
+      } of samples (idle excluded; the whole child process, start-up included). Self time by function:`,
+      "",
+      "| function | where | self time | share |",
+      "|---|---|---:|---:|",
+      ...p.functions.map((f) =>
+        `| \`${f.name}\` | ${f.where} | ${f.ms.toFixed(0)} ms | ${(f.share * 100).toFixed(1)}% |`
+      ),
+      "",
+      "Self time by source:",
+      "",
+      "| source | self time | share |",
+      "|---|---:|---:|",
+      ...p.sources.map((s) =>
+        `| ${s.source} | ${s.ms.toFixed(0)} ms | ${(s.share * 100).toFixed(1)}% |`
+      ),
+      "",
+      "The project's functions by inclusive time (the function anywhere on the stack: what it " +
+        "costs with everything it calls; nested functions overlap; an async function counts only the stretches between its awaits, when it is on the stack):",
+      "",
+      "| function | where | inclusive time | share |",
+      "|---|---|---:|---:|",
+      ...p.projectInclusive.map((f) =>
+        `| \`${f.name}\` | ${f.where} | ${f.ms.toFixed(0)} ms | ${(f.share * 100).toFixed(1)}% |`
+      ),
+    );
+  }
+  return lines;
+}
+
+function prompt(i: number): string {
+  return `Scene ${i}: a paper lantern drifting over a still lake at dusk, slow pan`;
+}
+
+/** A CSV manifest of `jobs` 1.x jobs, prompts unique. */
+function batchCsv(jobs: number): string {
+  const models = ["doubao-seedance-1-0-pro", "doubao-seedance-1-5-pro"];
+  const lines = ["id,prompt,model,seconds,size,resolution"];
+  for (let i = 0; i < jobs; i++) {
+    lines.push(
+      `clip-${String(i).padStart(5, "0")},"${prompt(i)}",${models[i % 2]},${4 + (i % 6)},16:9,720p`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}

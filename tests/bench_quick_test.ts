@@ -1,0 +1,160 @@
+/**
+ * `deno task bench --quick` runs every benchmark at tiny sizes, so the
+ * benchmarks cannot rot: each must still produce its figures. No timing is
+ * asserted (the machine may be loaded); only that the figures exist and
+ * that the checks the benchmarks make of correctness hold.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { findProgram, testWith } from "./helpers/optional_program.ts";
+
+const CURL = await findProgram("curl");
+const JQ = await findProgram("jq");
+const ROOT = new URL("..", import.meta.url).pathname;
+
+// deno-lint-ignore no-explicit-any
+type Json = Record<string, any>;
+
+interface QuickRun {
+  code: number;
+  stderr: string;
+  markdown: string;
+  json: Json;
+}
+
+let quickRun: Promise<QuickRun> | undefined;
+
+/** Run the quick mode once for the whole module. */
+function runQuick(): Promise<QuickRun> {
+  quickRun ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "seedance-bench-quick-" });
+    try {
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", join(ROOT, "bench/run.ts"), "--quick", "--out", dir],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(output.stderr);
+      if (!output.success) return { code: output.code, stderr, markdown: "", json: {} };
+      return {
+        code: output.code,
+        stderr,
+        markdown: await Deno.readTextFile(join(dir, "RESULTS.md")),
+        json: JSON.parse(await Deno.readTextFile(join(dir, "results.json"))),
+      };
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  })();
+  return quickRun;
+}
+
+function assertFinite(value: unknown, what: string): void {
+  assert.ok(typeof value === "number" && Number.isFinite(value), `${what} is ${value}`);
+}
+
+Deno.test("bench --quick produces every benchmark's figures, curl and jq rows measured or saying why not", async () => {
+  const run = await runQuick();
+  assert.equal(run.code, 0, run.stderr.slice(-3000));
+  const { results } = run.json;
+  assert.deepEqual(Object.keys(results), [
+    "validate",
+    "fanout",
+    "run",
+    "physical",
+    "download",
+    "naive",
+    "verify",
+  ]);
+  // fan-out and verify: the same jobs both ways, and every hash policy timed.
+  assert.equal(results.fanout.flat.jobs, results.fanout.fanout.jobs);
+  assert.deepEqual(results.verify.rows.map((r: Json) => r.policy), ["never", "changed", "always"]);
+  assert.equal(run.json.quick, true);
+  assert.ok(run.json.machine.cpus >= 1);
+
+  // physical: four runs of the whole batch, every figure present.
+  const physical = results.physical;
+  assert.deepEqual(
+    physical.runs.map((r: Json) => `${r.renders}/${r.progress}/${r.polling}`),
+    ["fixed/linear/fixed", "spread/linear/fixed", "spread/coarse/fixed", "spread/none/fixed"],
+  );
+  for (const r of physical.runs) {
+    assert.equal(r.exitCode, 0);
+    assert.equal(r.tasks, physical.sizes.jobs);
+    for (
+      const field of [
+        "makespanMs",
+        "idealMs",
+        "lagMeanIntervals",
+        "lagP95Intervals",
+        "maxPollGapIntervals",
+      ]
+    ) {
+      assertFinite(r[field], field);
+    }
+    assert.ok(r.idealMs > 0 && r.makespanMs >= r.idealMs, "no run beats its ideal");
+    assert.ok(r.getsPerTask >= 1, "every task was polled");
+    assert.ok(r.lagMeanMs >= 0 && r.cpuPerJobMs > 0);
+  }
+  assert.ok(physical.profile.totalMs > 0 && physical.profile.functions.length > 0);
+  assert.match(run.markdown, /adaptive \| linear \/ coarse \/ none \| not built yet/);
+
+  // download: the runner's side always; curl's when curl runs, else the reason.
+  for (const row of results.download.rows) {
+    assert.ok(row.runnerMBps > 0 && row.runnerPeakKb >= 0);
+    if (CURL.available) {
+      assert.equal(row.identical, true);
+      assertFinite(row.throughputRatio, "throughputRatio");
+    } else assert.equal(row.curlMs, null);
+  }
+  assert.equal(results.download.curlMissing === "", CURL.available);
+
+  // naive: seedance-batch always; the naive runner when bash, curl and jq run, else the reason.
+  const [seedance, recovery, naive] = results.naive.rows;
+  const jobs = results.naive.sizes.jobs;
+  assert.equal(seedance.runner, "seedance-batch");
+  assert.equal(seedance.correct + seedance.missing + seedance.corrupted, jobs);
+  assert.equal(seedance.duplicates, 0, "seedance-batch never submits a job twice on its own");
+  assert.equal(seedance.missing, seedance.reportedProblems, "every missing video is reported");
+  for (const row of [seedance, recovery]) {
+    assert.equal(row.corrupted, 0, "seedance-batch keeps no corrupted video");
+  }
+  assert.match(recovery.runner, /--resubmit-uncertain/);
+  assert.ok(recovery.correct >= seedance.correct);
+  assert.equal(naive.runner, "naive (curl + jq + xargs -P)");
+  if (CURL.available && JQ.available) assert.equal(naive.skipped, "");
+  else assert.match(naive.skipped, /not installed|cannot be started|exited/);
+
+  for (
+    const title of [
+      "validate:",
+      "run:",
+      "physical limit",
+      "large download",
+      "against a naive runner",
+    ]
+  ) {
+    assert.ok(run.markdown.includes(`## ${title}`), `RESULTS.md has the "${title}" section`);
+  }
+});
+
+testWith(CURL, "bench --quick measures curl on the runner's download URL", async () => {
+  const { results } = (await runQuick()).json;
+  for (const row of results.download.rows) {
+    assert.ok(row.curlMBps > 0);
+    assert.equal(row.identical, true);
+  }
+});
+
+testWith(
+  JQ,
+  "bench --quick runs the naive runner on the same batch and judges its videos",
+  async () => {
+    const { results } = (await runQuick()).json;
+    const naive = results.naive.rows[2];
+    assert.equal(naive.skipped, "");
+    assert.equal(naive.correct + naive.missing + naive.corrupted, results.naive.sizes.jobs);
+    assert.ok(naive.totalRequests > 0 && naive.cpuMs > 0);
+  },
+);
