@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Terminal } from "./tty.ts";
 
 /** Output streams and environment of one CLI invocation. */
 export interface CliIO {
@@ -15,6 +16,16 @@ export interface CliIO {
   env(name: string): string | undefined;
   /** Aborts on the first SIGINT/SIGTERM (a graceful stop); absent in tests that need none. */
   interrupt?: AbortSignal;
+  /**
+   * Standard error when it is a terminal: `run` redraws its live status
+   * block there. Absent off a terminal and in tests, which see plain lines.
+   */
+  terminal?: Terminal;
+  /**
+   * How the tool was invoked (`seedance-batch`, `deno run -A mod.ts`), for
+   * the commands it prints back. @default "seedance-batch"
+   */
+  program?: string;
 }
 
 /** The real process streams and environment. */

@@ -1,0 +1,72 @@
+/**
+ * The process's terminal, when standard error is one: raw writes (for the
+ * live view's escape sequences) and its width; and how the tool was invoked,
+ * for the commands it prints back.
+ *
+ * @module
+ */
+import { basename, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { shellQuote } from "./next_steps.ts";
+
+/** A terminal the live view may redraw on. */
+export interface Terminal {
+  /** Write text as it is (escape sequences included), in one write. */
+  write(text: string): void;
+  /** Its width in columns, when known. */
+  columns(): number | undefined;
+}
+
+/**
+ * Standard error as a {@linkcode Terminal}, or undefined when it is not a
+ * terminal (a pipe, a file, cron, CI).
+ *
+ * @returns The terminal, or undefined.
+ */
+export function stderrTerminal(): Terminal | undefined {
+  if (!Deno.stderr.isTerminal()) return undefined;
+  const encoder = new TextEncoder();
+  return {
+    write: (text) => {
+      const bytes = encoder.encode(text);
+      let written = 0;
+      while (written < bytes.length) {
+        try {
+          written += Deno.stderr.writeSync(bytes.subarray(written));
+        } catch {
+          return; // a closed terminal must not crash the run
+        }
+      }
+    },
+    columns: () => {
+      try {
+        return Deno.consoleSize().columns;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/**
+ * How this process was started, as a command a person can type again:
+ * `deno run -A mod.ts` under Deno (the main module relative to the working
+ * folder), else the compiled binary's name (`dist/seedance-batch` when it
+ * lies under the working folder).
+ *
+ * @returns The program part of a command line.
+ */
+export function invokedProgram(): string {
+  const exec = Deno.execPath();
+  const name = basename(exec).replace(/\.exe$/, "");
+  const cwd = Deno.cwd();
+  if (name === "deno") {
+    const main = Deno.mainModule.startsWith("file:")
+      ? relative(cwd, fileURLToPath(Deno.mainModule))
+      : Deno.mainModule;
+    return `deno run -A ${shellQuote(main)}`;
+  }
+  const local = relative(cwd, exec);
+  if (local.startsWith("..")) return shellQuote(name);
+  return shellQuote(local.includes("/") ? local : `./${local}`);
+}
