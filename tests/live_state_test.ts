@@ -94,19 +94,29 @@ Deno.test("`reduceLive()` counts tasks an earlier run left as running until thei
   let state = stateOf([
     [0, { type: "run_started", jobs: 4, toSubmit: 1, toPoll: 2, toDownload: 1, skipped: 0 }],
   ]);
-  assert.equal(inFlight(state), 3);
+  assert.equal(inFlight(state), 2, "the finished task to download is not in flight");
   state = reduceLive(
     state,
     { type: "status_changed", job: "old", task: "t-old", status: "in_progress", progress: 80 },
     1000,
   );
-  assert.equal(inFlight(state), 3, "the same task, now by name");
+  assert.equal(inFlight(state), 2, "the same task, now by name");
   state = reduceLive(
     state,
     { type: "job_failed", job: "old2", task: "t-old2", error: failure },
     2000,
   );
-  assert.equal(inFlight(state), 2);
+  assert.equal(inFlight(state), 2, "the failure was the download's");
+  state = reduceLive(
+    state,
+    { type: "job_failed", job: "old3", task: "t-old3", error: failure },
+    2500,
+  );
+  assert.equal(inFlight(state), 1, "then a render's");
+  assert.match(
+    renderStatusBlock(state, { now: 2500, width: 200, concurrency: 5 })[0],
+    / 0\/4 done · 1 running · 1 pending · 2 failed /,
+  );
   // A render time is only learnt from tasks this run submitted.
   state = reduceLive(state, {
     type: "status_changed",

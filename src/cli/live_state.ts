@@ -34,8 +34,10 @@ export interface LiveState {
   skipped: number;
   /** Jobs still to submit in this run. */
   toSubmit: number;
-  /** Tasks an earlier run left that this run has not heard of yet. */
+  /** Tasks an earlier run left rendering that this run has not heard of yet. */
   unseenRunning: number;
+  /** Finished tasks an earlier run left to download that this run has not heard of yet. */
+  unseenDownloads: number;
   /** Tasks alive (or downloading), by job, oldest first. */
   live: Map<string, LiveTask>;
   done: number;
@@ -61,6 +63,7 @@ export function initialLiveState(): LiveState {
     skipped: 0,
     toSubmit: 0,
     unseenRunning: 0,
+    unseenDownloads: 0,
     live: new Map(),
     done: 0,
     failed: 0,
@@ -104,7 +107,8 @@ export function reduceLive(state: LiveState, event: RunEvent, now: number): Live
       next.jobs = event.jobs;
       next.skipped = event.skipped;
       next.toSubmit = event.toSubmit;
-      next.unseenRunning = event.toPoll + event.toDownload;
+      next.unseenRunning = event.toPoll;
+      next.unseenDownloads = event.toDownload;
       break;
     case "job_submitted":
       next.toSubmit = Math.max(0, next.toSubmit - 1);
@@ -136,12 +140,17 @@ export function reduceLive(state: LiveState, event: RunEvent, now: number): Live
       next.live.set(event.job, { ...see(event.job, event.task), status: "unknown" });
       break;
     case "download_finished":
-      if (leave(event.job) === undefined) next.unseenRunning = Math.max(0, next.unseenRunning - 1);
+      if (leave(event.job) === undefined) {
+        next.unseenDownloads = Math.max(0, next.unseenDownloads - 1);
+      }
       next.done++;
       break;
     case "job_failed":
       if (leave(event.job) === undefined) {
+        // A job never heard of: a submission refused, else a task of an earlier
+        // run whose download (or, failing that, whose render) failed.
         if (event.task === undefined) next.toSubmit = Math.max(0, next.toSubmit - 1);
+        else if (next.unseenDownloads > 0) next.unseenDownloads--;
         else next.unseenRunning = Math.max(0, next.unseenRunning - 1);
       }
       next.failed++;
@@ -180,7 +189,8 @@ export function inFlight(state: LiveState): number {
 
 /** Jobs this run still has to carry to the end: to submit, rendering or downloading. */
 function jobsLeft(state: LiveState): number {
-  return (state.stopping ? 0 : state.toSubmit) + state.unseenRunning + state.live.size;
+  return (state.stopping ? 0 : state.toSubmit) + state.unseenRunning + state.unseenDownloads +
+    state.live.size;
 }
 
 /** Mean render time of the tasks this run saw finish, or undefined before the first. */
@@ -246,7 +256,7 @@ export interface RenderOptions {
 /** The jobs-by-state part of the block. */
 function countsText(state: LiveState): string {
   const active = state.jobs - state.skipped;
-  const running = state.unseenRunning + state.live.size;
+  const running = state.unseenRunning + state.unseenDownloads + state.live.size;
   const parts = [
     `${state.done}/${active} done`,
     `${running} running`,
