@@ -57,9 +57,15 @@ export function stderrTerminal(): Terminal | undefined {
  * @returns The program part of a command line.
  */
 export function invokedProgram(): string {
-  const exec = Deno.execPath();
+  try {
+    return programOf(Deno.execPath(), Deno.cwd());
+  } catch {
+    return "seedance-batch"; // a working folder gone, or no permission to ask
+  }
+}
+
+function programOf(exec: string, cwd: string): string {
   const name = basename(exec).replace(/\.exe$/, "");
-  const cwd = Deno.cwd();
   if (name === "deno") {
     const main = Deno.mainModule.startsWith("file:")
       ? relative(cwd, fileURLToPath(Deno.mainModule))
