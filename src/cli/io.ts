@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { Terminal } from "./tty.ts";
 
 /** Output streams and environment of one CLI invocation. */
 export interface CliIO {
@@ -20,7 +19,12 @@ export interface CliIO {
    * Standard error when it is a terminal: `run` redraws its live status
    * block there. Absent off a terminal and in tests, which see plain lines.
    */
-  terminal?: Terminal;
+  terminal?: {
+    /** Write text as it is (escape sequences included), in one write. */
+    write(text: string): void;
+    /** Its width in columns, when known. */
+    columns(): number | undefined;
+  };
   /**
    * How the tool was invoked (`seedance-batch`, `deno run -A mod.ts`), for
    * the commands it prints back. @default "seedance-batch"

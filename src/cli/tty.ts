@@ -8,14 +8,10 @@
 import { basename, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { shellQuote } from "./next_steps.ts";
+import type { CliIO } from "./io.ts";
 
-/** A terminal the live view may redraw on. */
-export interface Terminal {
-  /** Write text as it is (escape sequences included), in one write. */
-  write(text: string): void;
-  /** Its width in columns, when known. */
-  columns(): number | undefined;
-}
+/** A terminal the live view may redraw on (see {@linkcode CliIO}'s `terminal`). */
+export type Terminal = NonNullable<CliIO["terminal"]>;
 
 /**
  * Standard error as a {@linkcode Terminal}, or undefined when it is not a
