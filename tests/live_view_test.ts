@@ -141,3 +141,23 @@ Deno.test("with --quiet, the live view draws no block and prints no status line"
   assert.deepEqual(timer.intervals, []);
   assert.deepEqual(printed, ["a: FAILED: x"]);
 });
+
+Deno.test("the live view erases the whole block after the terminal was made narrower and wrapped it", () => {
+  const screen = new Screen(60);
+  let columns = 60;
+  const timer = manualTicker();
+  const view = new LiveView({
+    terminal: { write: (text) => screen.write(text), columns: () => columns },
+    print: () => {},
+    concurrency: 2,
+    now: () => 0,
+    ticker: timer.ticker,
+  });
+  view.event(STARTED);
+  view.print("run: 3 jobs");
+  columns = 25;
+  screen.resize(25);
+  view.print("a: FAILED: x");
+  view.finish();
+  assert.deepEqual(screen.lines, ["run: 3 jobs", "a: FAILED: x"]);
+});

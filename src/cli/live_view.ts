@@ -57,7 +57,8 @@ function eraseLines(count: number): string {
 /** The run's live view: feed it events and lines; `finish()` at the end. */
 export class LiveView {
   #state: LiveState = initialLiveState();
-  #shown = 0;
+  /** Widths of the block's lines on the screen (empty: no block shown). */
+  #shown: number[] = [];
   #lastFrame = "";
   #stop: (() => void) | undefined;
   readonly #o: LiveViewOptions;
@@ -100,9 +101,9 @@ export class LiveView {
     }
     const block = this.#block();
     terminal.write(
-      eraseLines(this.#shown) + escapeControlsKeepingLines(line) + "\n" + block.text,
+      eraseLines(this.#rowsShown()) + escapeControlsKeepingLines(line) + "\n" + block.text,
     );
-    this.#shown = block.lines;
+    this.#shown = block.widths;
     this.#lastFrame = block.text;
   }
 
@@ -110,10 +111,10 @@ export class LiveView {
   finish(): void {
     this.#stop?.();
     this.#stop = undefined;
-    if (this.#o.terminal !== undefined && this.#shown > 0) {
-      this.#o.terminal.write(eraseLines(this.#shown));
+    if (this.#o.terminal !== undefined && this.#shown.length > 0) {
+      this.#o.terminal.write(eraseLines(this.#rowsShown()));
     }
-    this.#shown = 0;
+    this.#shown = [];
     this.#lastFrame = "";
   }
 
@@ -131,9 +132,22 @@ export class LiveView {
     }
   }
 
-  /** The block as text ending in a line feed, and its line count. */
-  #block(): { text: string; lines: number } {
-    const columns = this.#o.terminal?.columns() ?? this.#o.defaultWidth ?? 80;
+  /**
+   * The rows the block shown takes now: a terminal made narrower since it
+   * was drawn wraps its lines.
+   */
+  #rowsShown(): number {
+    const columns = this.#columns();
+    return this.#shown.reduce((rows, width) => rows + Math.max(1, Math.ceil(width / columns)), 0);
+  }
+
+  #columns(): number {
+    return Math.max(2, this.#o.terminal?.columns() ?? this.#o.defaultWidth ?? 80);
+  }
+
+  /** The block as text ending in a line feed, and the width of each line. */
+  #block(): { text: string; widths: number[] } {
+    const columns = this.#columns();
     // One column spare: a full-width line would leave the cursor in the
     // terminal's pending-wrap state, and some terminals then skip a line.
     const lines = renderStatusBlock(this.#state, {
@@ -141,7 +155,10 @@ export class LiveView {
       width: Math.max(1, columns - 1),
       concurrency: this.#o.concurrency,
     });
-    return { text: lines.map((line) => line + "\n").join(""), lines: lines.length };
+    return {
+      text: lines.map((line) => line + "\n").join(""),
+      widths: lines.map((line) => [...line].length),
+    };
   }
 
   /** Redraw the block when it changed: one write, erase and draw together. */
@@ -150,8 +167,8 @@ export class LiveView {
     if (terminal === undefined) return;
     const block = this.#block();
     if (block.text === this.#lastFrame) return;
-    terminal.write(eraseLines(this.#shown) + block.text);
-    this.#shown = block.lines;
+    terminal.write(eraseLines(this.#rowsShown()) + block.text);
+    this.#shown = block.widths;
     this.#lastFrame = block.text;
   }
 }

@@ -11,8 +11,31 @@ export class Screen {
   #lines: string[] = [""];
   #row = 0;
   #col = 0;
+  #columns: number;
   /** Every write, as it came. */
   readonly writes: string[] = [];
+
+  /** @param columns Lines longer than this wrap onto the next row. */
+  constructor(columns = Infinity) {
+    this.#columns = columns;
+  }
+
+  /**
+   * Make the screen narrower, wrapping its lines as most terminals do; the
+   * cursor must be at the start of the last row.
+   */
+  resize(columns: number): void {
+    if (this.#col !== 0 || this.#row !== this.#lines.length - 1) {
+      throw new Error("resize() expects the cursor at the start of the last row");
+    }
+    this.#columns = columns;
+    this.#lines = this.#lines.flatMap((line) => {
+      const rows: string[] = [];
+      for (let i = 0; i < line.length; i += columns) rows.push(line.slice(i, i + columns));
+      return rows.length === 0 ? [""] : rows;
+    });
+    this.#row = this.#lines.length - 1;
+  }
 
   /** Apply one write. */
   write(text: string): void {
@@ -39,6 +62,11 @@ export class Screen {
         while (this.#lines.length <= this.#row) this.#lines.push("");
       } else if (char === "\r") this.#col = 0;
       else {
+        if (this.#col >= this.#columns) {
+          this.#row++;
+          this.#col = 0;
+          while (this.#lines.length <= this.#row) this.#lines.push("");
+        }
         const line = this.#lines[this.#row].padEnd(this.#col);
         this.#lines[this.#row] = line.slice(0, this.#col) + char + line.slice(this.#col + 1);
         this.#col++;
