@@ -79,7 +79,7 @@ Deno.test("run ends with the report.html path and the command for the failed job
   });
 });
 
-Deno.test("run prints the sizes of downloaded videos in KiB", async () => {
+Deno.test("run off a terminal prints the sizes of downloaded videos in KiB, no escape sequence, and no status line in a run shorter than its interval", async () => {
   await withTempDir(async (dir) => {
     const service = await startService({ renderMs: 10 });
     try {
@@ -90,6 +90,8 @@ Deno.test("run prints the sizes of downloaded videos in KiB", async () => {
       assert.equal(result.code, 0, result.stderr.join("\n"));
       const done = result.stderr.find((line) => line.startsWith("clip-001: done: "));
       assert.match(done ?? "", /^clip-001: done: videos\/clip-001\.mp4 \(\d+(\.\d)? KiB\)$/);
+      assert.deepEqual(result.stderr.filter((line) => line.startsWith("status:")), []);
+      assert.ok(result.stderr.every((line) => !line.includes("\x1b")), result.stderr.join("\n"));
     } finally {
       await service.close();
     }
