@@ -12,9 +12,6 @@ import { ConfigError, type ExitCode } from "../../errors.ts";
 import { loadJobs, outDirOf, printIssues, refuseProblems, totalsLine } from "../workspace.ts";
 import { runBatch } from "../../batch/run.ts";
 import { REPORT_FILES } from "../../out_dir.ts";
-
-/** The report a person opens (report.html). */
-const REPORT_HTML = REPORT_FILES.find((name) => name.endsWith(".html")) ?? "report.html";
 import { progressPrinter } from "../progress.ts";
 import { LiveView } from "../live_view.ts";
 import { inFlight } from "../live_state.ts";
@@ -23,6 +20,9 @@ import { keyProblem } from "../../api/key.ts";
 import { startSimulator } from "../../simulator/server.ts";
 import { FAST_DEMO_OPTIONS } from "../../simulator/options.ts";
 import { pricesOf } from "../prices.ts";
+
+/** The report a person opens (report.html). */
+const REPORT_HTML = REPORT_FILES.find((name) => name.endsWith(".html")) ?? "report.html";
 
 /** The service's default base URL. */
 const DEFAULT_BASE_URL = "https://api.cometapi.com";
