@@ -34,5 +34,5 @@ export {
   startSimulator,
   type StatusDialect,
 } from "./src/simulator/server.ts";
-export type { SlowFault } from "./src/simulator/options.ts";
-export type { RequestKind } from "./src/simulator/stats.ts";
+export type { ProgressMode, SlowFault } from "./src/simulator/options.ts";
+export type { RequestKind, TaskTimeline } from "./src/simulator/stats.ts";

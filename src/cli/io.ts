@@ -15,6 +15,21 @@ export interface CliIO {
   env(name: string): string | undefined;
   /** Aborts on the first SIGINT/SIGTERM (a graceful stop); absent in tests that need none. */
   interrupt?: AbortSignal;
+  /**
+   * Standard error when it is a terminal: `run` redraws its live status
+   * block there. Absent off a terminal and in tests, which see plain lines.
+   */
+  terminal?: {
+    /** Write text as it is (escape sequences included), in one write. */
+    write(text: string): void;
+    /** Its width in columns, when known. */
+    columns(): number | undefined;
+  };
+  /**
+   * How the tool was invoked (`seedance-batch`, `deno run -A mod.ts`), for
+   * the commands it prints back. @default "seedance-batch"
+   */
+  program?: string;
 }
 
 /** The real process streams and environment. */

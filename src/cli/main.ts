@@ -15,6 +15,7 @@ import { statusCommand } from "./commands/status.ts";
 import { reportCommand } from "./commands/report.ts";
 import { simulateCommand } from "./commands/simulate.ts";
 import { VERSION } from "../version.ts";
+import { invokedProgram, stderrTerminal } from "./tty.ts";
 
 export { VERSION };
 
@@ -31,7 +32,7 @@ export async function main(
 ): Promise<number> {
   const io = terminalSafe(outside);
   const command = parse(argv, io);
-  return typeof command === "number" ? command : await execute(command, io);
+  return typeof command === "number" ? command : await execute(command, io, argv);
 }
 
 /** The parsed command, or the exit code of a command line that cannot be parsed. */
@@ -43,15 +44,15 @@ function parse(argv: readonly string[], io: CliIO): Command | number {
   }
 }
 
-async function execute(command: Command, io: CliIO): Promise<number> {
+async function execute(command: Command, io: CliIO, argv: readonly string[]): Promise<number> {
   try {
-    return await dispatch(command, io);
+    return await dispatch(command, io, argv);
   } catch (error) {
     return reportFailure(error, io, command.name === "run" && command.verbose);
   }
 }
 
-function dispatch(command: Command, io: CliIO): Promise<number> {
+function dispatch(command: Command, io: CliIO, argv: readonly string[]): Promise<number> {
   switch (command.name) {
     case "help":
       io.stdout(USAGE);
@@ -64,7 +65,7 @@ function dispatch(command: Command, io: CliIO): Promise<number> {
     case "plan":
       return planCommand(command, io);
     case "run":
-      return runCommand(command, io);
+      return runCommand(command, io, argv);
     case "status":
       return statusCommand(command, io);
     case "report":
@@ -119,5 +120,10 @@ export async function runCli(): Promise<never> {
     interrupt.abort(new DOMException("interrupted", "AbortError"));
   };
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-  Deno.exit(await execute(command, terminalSafe(processIO(interrupt.signal))));
+  const io: CliIO = {
+    ...processIO(interrupt.signal),
+    program: invokedProgram(),
+    ...(command.name === "run" ? { terminal: stderrTerminal() } : {}),
+  };
+  Deno.exit(await execute(command, terminalSafe(io), Deno.args));
 }

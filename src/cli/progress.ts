@@ -8,7 +8,7 @@
 import type { RunEvent } from "../runner/events.ts";
 import type { JournalEvent } from "../journal/events.ts";
 import { eventLine, safeText } from "../batch/recovery_notice.ts";
-import { escapeControls } from "../text.ts";
+import { escapeControls, formatBytes, plural } from "../text.ts";
 
 /** How events are rendered. */
 export interface ProgressOptions {
@@ -17,6 +17,11 @@ export interface ProgressOptions {
   quiet: boolean;
   /** Clock for the JSON `time` field. */
   now?: () => Date;
+  /**
+   * What a stop by Ctrl-C leaves: the tasks in flight at that moment and the
+   * command that collects them. Without it, the stop line says neither.
+   */
+  onInterrupt?: () => { inFlight: number; command: string };
 }
 
 /**
@@ -39,7 +44,10 @@ export function progressPrinter(
     }
     // Ids, status words, task ids and messages come from the manifest and the
     // service: their control characters are shown, never sent to the terminal.
-    const line = describeEvent(event);
+    const line = event.type === "run_stopping" && event.reason === "interrupted" &&
+        options.onInterrupt !== undefined
+      ? interruptedLine(options.onInterrupt())
+      : describeEvent(event);
     if (line !== undefined) write(escapeControls(line));
   };
 }
@@ -66,6 +74,20 @@ function unjournaledLine(event: JournalEvent, keptIn: string | undefined): strin
   return keptIn === undefined
     ? `${what}, and it could not be kept: ${eventLine(event)}`
     : `${what}; kept in ${safeText(keptIn)}, which the next run adds to the journal`;
+}
+
+/**
+ * What Ctrl-C leaves behind: the tasks in flight go on rendering, and
+ * billing, at the service; the same command collects them.
+ */
+function interruptedLine(left: { inFlight: number; command: string }): string {
+  const stop = "stopping: no new submissions; saving state";
+  if (left.inFlight === 0) return `${stop}; nothing is in flight. To continue: ${left.command}`;
+  const tasks = plural(left.inFlight, "task");
+  return `${stop}. ${tasks} in flight keep${left.inFlight === 1 ? "s" : ""} rendering ` +
+    `(and billing) at the service; this command collects ${
+      left.inFlight === 1 ? "it" : "them"
+    }: ${left.command}`;
 }
 
 /** One line of text for an event, or undefined for events a person need not see. */
@@ -97,7 +119,7 @@ function describeEvent(event: RunEvent): string | undefined {
         Math.round(event.waitedMs / 1000)
       }s; task ${event.task} is kept for the next run`;
     case "download_finished":
-      return `${event.job}: done: ${event.output} (${event.bytes} bytes)`;
+      return `${event.job}: done: ${event.output} (${formatBytes(event.bytes)})`;
     case "download_held":
       return `${event.job}: video not saved: ${event.error.message}; task ${event.task} ` +
         `succeeded and is kept: the next run downloads it`;

@@ -60,8 +60,9 @@ export interface TaskTimeline {
   polls: number;
   /** GETs answered before it was terminal. */
   pollsBeforeTerminal: number;
-  /** The first and the last GET of it; null until one came. */
+  /** The first GET of it; null until one came. */
   firstPollAt: number | null;
+  /** The last GET of it; null until one came. */
   lastPollAt: number | null;
   /**
    * The longest wait between two consecutive GETs of it, or from its creation

@@ -13,10 +13,16 @@ import { loadJobs, outDirOf, printIssues, refuseProblems, totalsLine } from "../
 import { runBatch } from "../../batch/run.ts";
 import { REPORT_FILES } from "../../out_dir.ts";
 import { progressPrinter } from "../progress.ts";
+import { LiveView } from "../live_view.ts";
+import { inFlight } from "../live_state.ts";
+import { commandLine, nextSteps } from "../next_steps.ts";
 import { keyProblem } from "../../api/key.ts";
 import { startSimulator } from "../../simulator/server.ts";
 import { FAST_DEMO_OPTIONS } from "../../simulator/options.ts";
 import { pricesOf } from "../prices.ts";
+
+/** The report a person opens (report.html). */
+const REPORT_HTML = REPORT_FILES.find((name) => name.endsWith(".html")) ?? "report.html";
 
 /** The service's default base URL. */
 const DEFAULT_BASE_URL = "https://api.cometapi.com";
@@ -26,9 +32,14 @@ const DEFAULT_BASE_URL = "https://api.cometapi.com";
  *
  * @param command The parsed command.
  * @param io Output, environment and the interrupt signal.
+ * @param argv The command line's arguments (for the commands printed back).
  * @returns The exit code.
  */
-export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCode> {
+export async function runCommand(
+  command: RunCommand,
+  io: CliIO,
+  argv: readonly string[] = ["run", command.manifest],
+): Promise<ExitCode> {
   const validation = await loadJobs(command);
   refuseProblems(io, validation, {
     manifest: command.manifest,
@@ -44,8 +55,25 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
   const priced = await pricesOf(command);
   for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
   const service = await connect(command, io);
+  const program = io.program ?? "seedance-batch";
+  const json = command.logFormat === "json";
+  // The live view: a block redrawn on a terminal, a status line now and then
+  // off one; nothing of it in JSON mode.
+  const view = new LiveView({
+    ...(json || io.terminal === undefined ? {} : { terminal: io.terminal }),
+    print: io.stderr,
+    concurrency: command.concurrency,
+    quiet: command.quiet || json,
+  });
+  const printEvent = progressPrinter(json ? io.stdout : (line) => view.print(line), {
+    format: command.logFormat,
+    quiet: command.quiet,
+    onInterrupt: () => ({
+      inFlight: inFlight(view.state),
+      command: commandLine(program, argv),
+    }),
+  });
   try {
-    const print = command.logFormat === "json" ? io.stdout : io.stderr;
     const result = await runBatch(validation, {
       baseUrl: service.baseUrl,
       apiKey: service.apiKey,
@@ -62,21 +90,33 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
       retryFailed: command.retryFailed,
       resubmitUncertain: command.resubmitUncertain,
       skipInvalid: command.skipInvalid,
-      onEvent: progressPrinter(print, { format: command.logFormat, quiet: command.quiet }),
-      onNotice: io.stderr,
+      onEvent: (event) => {
+        view.event(event);
+        printEvent(event);
+      },
+      onNotice: (line) => view.print(line),
       ...(priced ? { prices: priced.prices } : {}),
       ...(command.maxSpend !== undefined ? { maxSpend: command.maxSpend } : {}),
       ...(io.interrupt ? { signal: io.interrupt } : {}),
     });
+    view.finish();
     const t = result.report.totals;
-    if (command.logFormat === "json") {
+    if (json) {
       io.stdout(
         JSON.stringify({ time: new Date().toISOString(), type: "summary", ...t, outDir }),
       );
     } else {
-      io.stderr(
-        `${totalsLine(t)}; report: ${result.reportError ? "not written" : reportPath(outDir)}`,
-      );
+      io.stderr(totalsLine(t));
+      const steps = nextSteps({
+        totals: t,
+        changed: result.report.jobs.filter((job) =>
+          job.status === "failed" && job.error?.code === "job_changed"
+        ).length,
+        reportHtml: result.reportError ? undefined : join(outDir, REPORT_HTML),
+        program,
+        argv,
+      });
+      for (const line of steps) io.stderr(line);
     }
     if (result.reportError) io.stderr(`error: ${result.reportError.message}`);
     if (result.unauthorized) {
@@ -84,6 +124,7 @@ export async function runCommand(command: RunCommand, io: CliIO): Promise<ExitCo
     }
     return result.exitCode;
   } finally {
+    view.finish();
     await service.close();
   }
 }
@@ -119,9 +160,4 @@ async function connect(command: RunCommand, io: CliIO): Promise<Service> {
   const baseUrl = command.baseUrl ??
     (fromEnv === undefined ? DEFAULT_BASE_URL : checkBaseUrl(fromEnv, "COMETAPI_BASE_URL"));
   return { baseUrl, apiKey, close: () => Promise.resolve() };
-}
-
-/** Where report.json is, for the summary line. */
-function reportPath(outDir: string): string {
-  return join(outDir, REPORT_FILES[0]);
 }

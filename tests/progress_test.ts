@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { progressPrinter } from "../src/cli/progress.ts";
+
+const STOP = { type: "run_stopping", reason: "interrupted" } as const;
+
+Deno.test("the Ctrl-C line says how many tasks keep rendering (and billing) and the command that collects them", async (t) => {
+  const cases: Array<[number, string]> = [
+    [
+      1,
+      "stopping: no new submissions; saving state. 1 task in flight keeps rendering (and " +
+      "billing) at the service; this command collects it: seedance-batch run b.yaml",
+    ],
+    [
+      4,
+      "stopping: no new submissions; saving state. 4 tasks in flight keep rendering (and " +
+      "billing) at the service; this command collects them: seedance-batch run b.yaml",
+    ],
+    [
+      0,
+      "stopping: no new submissions; saving state; nothing is in flight. " +
+      "To continue: seedance-batch run b.yaml",
+    ],
+  ];
+  for (const [inFlight, line] of cases) {
+    await t.step(`${inFlight} in flight`, () => {
+      const lines: string[] = [];
+      const print = progressPrinter((l) => lines.push(l), {
+        format: "text",
+        quiet: true,
+        onInterrupt: () => ({ inFlight, command: "seedance-batch run b.yaml" }),
+      });
+      print(STOP);
+      assert.deepEqual(lines, [line]);
+    });
+  }
+});
+
+Deno.test("the Ctrl-C line escapes control characters of the command, and JSON lines keep the event as it is", () => {
+  const lines: string[] = [];
+  const onInterrupt = () => ({ inFlight: 2, command: "seedance-batch run 'a\x1bb.yaml'" });
+  progressPrinter((l) => lines.push(l), { format: "text", quiet: false, onInterrupt })(STOP);
+  assert.ok(lines[0].endsWith("seedance-batch run 'a\\x1bb.yaml'"), lines[0]);
+  const json: string[] = [];
+  progressPrinter((l) => json.push(l), {
+    format: "json",
+    quiet: false,
+    onInterrupt,
+    now: () => new Date(0),
+  })(STOP);
+  assert.deepEqual(json, [
+    JSON.stringify({
+      time: "1970-01-01T00:00:00.000Z",
+      type: "run_stopping",
+      reason: "interrupted",
+    }),
+  ]);
+});
+
+Deno.test("a download's line gives its size in KiB or MiB", () => {
+  const lines: string[] = [];
+  const print = progressPrinter((l) => lines.push(l), { format: "text", quiet: false });
+  for (const bytes of [5334, 12_345_678]) {
+    print({ type: "download_finished", job: "a", output: "videos/a.mp4", bytes, sha256: "x" });
+  }
+  assert.deepEqual(lines, ["a: done: videos/a.mp4 (5.2 KiB)", "a: done: videos/a.mp4 (11.8 MiB)"]);
+});
