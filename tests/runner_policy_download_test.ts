@@ -30,7 +30,10 @@ function api(
 
 Deno.test("afterDownloadError() decides what follows each failure", async (t) => {
   const rows: [string, unknown, Partial<DownloadTries>, DownloadNext, Partial<DownloadTries>][] = [
-    ["401: the run stops", api(401), {}, { kind: "stop_run" }, {}],
+    (() => {
+      const refused = api(401);
+      return ["401: the run stops", refused, {}, { kind: "stop_run", error: refused }, {}];
+    })(),
     [
       "the URL cannot be renewed: the job fails",
       new UrlNotRenewable("url_not_renewable", "gone"),
@@ -100,6 +103,39 @@ Deno.test("afterDownloadError() decides what follows each failure", async (t) =>
         attempts: 2,
         failuresOnUrl: 2,
         lastError: { code: "download_truncated", message: "download_truncated" },
+      },
+    ],
+    [
+      "an interrupted transfer: the same URL again",
+      transfer("download_interrupted"),
+      {},
+      { kind: "retry", delayMs: 750, attempt: 1, reason: "download_interrupted", renewUrl: false },
+      {
+        attempts: 1,
+        failuresOnUrl: 1,
+        lastError: { code: "download_interrupted", message: "download_interrupted" },
+      },
+    ],
+    [
+      "a body longer than announced: the same URL again",
+      transfer("download_too_long"),
+      {},
+      { kind: "retry", delayMs: 750, attempt: 1, reason: "download_too_long", renewUrl: false },
+      {
+        attempts: 1,
+        failuresOnUrl: 1,
+        lastError: { code: "download_too_long", message: "download_too_long" },
+      },
+    ],
+    [
+      "a transfer below the minimum rate: a fresh URL after the backoff",
+      transfer("download_slow"),
+      {},
+      { kind: "retry", delayMs: 750, attempt: 1, reason: "download_slow", renewUrl: true },
+      {
+        attempts: 1,
+        failuresOnUrl: 1,
+        lastError: { code: "download_slow", message: "download_slow" },
       },
     ],
     [

@@ -124,7 +124,7 @@ export class Downloader {
       const next = decided.next;
       switch (next.kind) {
         case "stop_run":
-          return run.rejectKey(error as ApiError);
+          return run.rejectKey(next.error);
         case "fail":
           if (run.halted) return;
           await run.journal.record(job, {

@@ -71,14 +71,9 @@ export class Poller {
     let unknownWordLogged = false;
     let delayMs = first.delayMs;
     /** Stop waiting: `false`, the task left alive (timed out: said so). */
-    const leave = (stop: StopWaiting | { kind: "timed_out" }): false => {
+    const leave = (stop: StopWaiting): false => {
       if (stop.kind === "timed_out") {
-        run.emit({
-          type: "task_timed_out",
-          job: job.id,
-          task: taskId,
-          waitedMs: run.clock.now() - history.startedAt,
-        });
+        run.emit({ type: "task_timed_out", job: job.id, task: taskId, waitedMs: stop.waitedMs });
       }
       return false;
     };
@@ -89,7 +84,10 @@ export class Poller {
           until: Math.min(deadline, run.passEnd),
           job: job.id,
         });
-        if (!slept) return run.halted ? false : leave({ kind: "timed_out" });
+        if (run.halted) return false;
+        if (!slept) {
+          return leave({ kind: "timed_out", waitedMs: run.clock.now() - history.startedAt });
+        }
       }
       if (run.halted) return false;
       let task: Task;

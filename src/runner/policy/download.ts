@@ -67,7 +67,7 @@ export function urlRenewed(tries: DownloadTries): DownloadTries {
 /** What a download does after a failure. */
 export type DownloadNext =
   /** The key was refused: the whole run stops. */
-  | { kind: "stop_run" }
+  | { kind: "stop_run"; error: ApiError }
   /** The job failed with `error`. */
   | { kind: "fail"; error: JobError }
   /** Our disk failed: the job stays running and the next run downloads it. */
@@ -103,7 +103,7 @@ export function afterDownloadError(
   context: DownloadContext,
 ): { next: DownloadNext; tries: DownloadTries } {
   if (error instanceof ApiError && error.status === 401) {
-    return { next: { kind: "stop_run" }, tries };
+    return { next: { kind: "stop_run", error }, tries };
   }
   if (error instanceof UrlNotRenewable) {
     const lastError = { code: error.code, message: error.message };
