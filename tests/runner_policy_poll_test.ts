@@ -11,6 +11,7 @@ import {
   type PollErrorContext,
   type PollErrorNext,
   type PollNext,
+  reportUnknownWord,
   statusEvent,
 } from "../src/runner/policy/poll.ts";
 
@@ -198,4 +199,26 @@ Deno.test("statusEvent() journals a status only when it changed", async (t) => {
       undefined,
     );
   });
+});
+
+Deno.test("reportUnknownWord() reports a status word it does not know once per task", async (t) => {
+  const history = { startedAt: NOW, polls: 1, failures: 0 };
+  const rows: [string, Task, boolean | undefined, boolean][] = [
+    [
+      "an unknown word, first seen: reported",
+      task("unknown", { rawStatus: "PONDERING" }),
+      undefined,
+      true,
+    ],
+    ["an unknown word, reported before: not again", task("unknown"), true, false],
+    ["a known word: nothing", task("queued"), undefined, false],
+  ];
+  for (const [name, answer, reported, expected] of rows) {
+    await t.step(name, () => {
+      assert.equal(
+        reportUnknownWord(answer, { ...history, unknownWordReported: reported }),
+        expected,
+      );
+    });
+  }
 });

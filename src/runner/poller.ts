@@ -16,6 +16,7 @@ import {
   afterPollError,
   firstPoll,
   type PollHistory,
+  reportUnknownWord,
   statusEvent,
   type StopWaiting,
 } from "./policy/poll.ts";
@@ -68,7 +69,6 @@ export class Poller {
     const first = firstPoll(fresh, once, history, run.pollTiming);
     if (first.kind === "leave") return false;
     const deadline = o.maxWaitMs === undefined ? Infinity : history.startedAt + o.maxWaitMs;
-    let unknownWordLogged = false;
     let delayMs = first.delayMs;
     /** Stop waiting: `false`, the task left alive (timed out: said so). */
     const leave = (stop: StopWaiting): false => {
@@ -142,8 +142,8 @@ export class Poller {
           progress: task.progress,
         });
       }
-      if (task.status === "unknown" && !unknownWordLogged) {
-        unknownWordLogged = true;
+      if (reportUnknownWord(task, history)) {
+        history.unknownWordReported = true;
         run.emit({ type: "unknown_status", job: job.id, task: taskId, word: task.rawStatus });
       }
       const next = afterPollAnswer(task, {

@@ -21,6 +21,8 @@ export interface PollHistory {
   failures: number;
   /** The last status journaled by this run. */
   lastStatus?: TaskStatus;
+  /** Whether a status word this program does not know was reported already. */
+  unknownWordReported?: boolean;
 }
 
 /** Poll timing: the mean interval and the jitter source. */
@@ -95,6 +97,18 @@ export function statusEvent(
     status: task.status,
     ...(task.progress === undefined ? {} : { progress: task.progress }),
   };
+}
+
+/**
+ * Whether an answer's status word is one this program does not know and has
+ * not reported for this task yet (it is reported once; the task is polled on).
+ *
+ * @param task The answer.
+ * @param history What the run has seen of the task.
+ * @returns `true` when the word is to be reported now.
+ */
+export function reportUnknownWord(task: Task, history: PollHistory): boolean {
+  return task.status === "unknown" && !history.unknownWordReported;
 }
 
 /** Stop waiting for a task that is still alive: one pass only, or `--max-wait` reached. */
