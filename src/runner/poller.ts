@@ -1,0 +1,177 @@
+/**
+ * The poll loop of one task: GET it on its own jittered timer, journal each
+ * new status, and do what the poll policy says (start the download, fail the
+ * job, retry after an error, or stop waiting with the task kept alive).
+ *
+ * @module
+ */
+import { ApiError } from "../errors.ts";
+import type { JobError } from "../journal/events.ts";
+import type { Job } from "../manifest/job.ts";
+import type { Task } from "../api/wire.ts";
+import type { RunContext } from "./context.ts";
+import type { Downloader } from "./downloader.ts";
+import {
+  afterPollAnswer,
+  afterPollError,
+  firstPoll,
+  type PollHistory,
+  reportUnknownWord,
+  statusEvent,
+  type StopWaiting,
+} from "./policy/poll.ts";
+
+/** Polls the tasks of one run. */
+export class Poller {
+  readonly #run: RunContext;
+  readonly #downloader: Downloader;
+
+  /**
+   * @param run The run's shared state.
+   * @param downloader Downloads the videos of the tasks that succeed.
+   */
+  constructor(run: RunContext, downloader: Downloader) {
+    this.#run = run;
+    this.#downloader = downloader;
+  }
+
+  /**
+   * Poll one task (whose slot the caller holds) until it is terminal, then
+   * give the slot back; or keep the slot (`--once`, `--max-wait`, stop).
+   *
+   * @param job The task's job.
+   * @param taskId The task.
+   * @param createdAtMs When the task was created, in clock milliseconds.
+   * @param fresh Whether this run created it.
+   */
+  async track(job: Job, taskId: string, createdAtMs: number, fresh: boolean): Promise<void> {
+    if (await this.#pollUntilTerminal(job, taskId, createdAtMs, fresh)) this.#run.bound.release();
+    else await this.#run.bound.hold();
+  }
+
+  /**
+   * Poll one task until it is terminal (journaled, its download started) or
+   * this run stops waiting for it.
+   *
+   * @returns `true` when the task ended, `false` when it is left alive at the
+   *   service (`--once`, `--max-wait`, a stop, a refused key).
+   */
+  async #pollUntilTerminal(
+    job: Job,
+    taskId: string,
+    createdAtMs: number,
+    fresh: boolean,
+  ): Promise<boolean> {
+    const run = this.#run;
+    const o = run.options;
+    const once = o.once ?? false;
+    const history: PollHistory = { startedAt: run.clock.now(), polls: 0, failures: 0 };
+    const first = firstPoll(fresh, once, history, run.pollTiming);
+    if (first.kind === "leave") return false;
+    const deadline = o.maxWaitMs === undefined ? Infinity : history.startedAt + o.maxWaitMs;
+    let delayMs = first.delayMs;
+    /** Stop waiting: `false`, the task left alive (timed out: said so). */
+    const leave = (stop: StopWaiting): false => {
+      if (stop.kind === "timed_out") {
+        run.emit({ type: "task_timed_out", job: job.id, task: taskId, waitedMs: stop.waitedMs });
+      }
+      return false;
+    };
+    for (;;) {
+      if (delayMs > 0) {
+        // A wait past --max-wait or the end of the pass ends the wait for this task now.
+        const slept = await run.sleep(delayMs, {
+          until: Math.min(deadline, run.passEnd),
+          job: job.id,
+        });
+        if (run.halted) return false;
+        if (!slept) {
+          return leave({ kind: "timed_out", waitedMs: run.clock.now() - history.startedAt });
+        }
+      }
+      if (run.halted) return false;
+      let task: Task;
+      try {
+        task = await o.client.getTask(taskId, run.signal);
+        history.failures = 0;
+      } catch (error) {
+        if (run.halted) return false;
+        if (!(error instanceof ApiError)) throw error;
+        const next = afterPollError(error, {
+          taskId,
+          createdAtMs,
+          taskNotExistGraceMs: o.taskNotExistGraceMs ?? 60_000,
+          once,
+          now: run.clock.now(),
+          deadline,
+          history,
+          timing: run.pollTiming,
+          backoff: run.retryTiming.backoff,
+        });
+        if (next.kind === "stop_run") {
+          run.rejectKey(error);
+          return false;
+        }
+        if (next.kind === "failed") {
+          await this.#failTask(job, taskId, next.error);
+          return true;
+        }
+        history.failures = next.attempt;
+        delayMs = next.delayMs;
+        run.emit({
+          type: "retry_scheduled",
+          job: job.id,
+          operation: "poll",
+          reason: next.reason,
+          delayMs,
+          attempt: next.attempt,
+        });
+        if (next.stop !== undefined) return leave(next.stop);
+        continue;
+      }
+      history.polls++;
+      const changed = statusEvent(taskId, task, history.lastStatus);
+      if (changed !== undefined) {
+        history.lastStatus = task.status;
+        await run.journal.record(job, changed);
+        run.emit({
+          type: "status_changed",
+          job: job.id,
+          task: taskId,
+          status: task.status,
+          progress: task.progress,
+        });
+      }
+      if (reportUnknownWord(task, history)) {
+        history.unknownWordReported = true;
+        run.emit({ type: "unknown_status", job: job.id, task: taskId, word: task.rawStatus });
+      }
+      const next = afterPollAnswer(task, {
+        once,
+        now: run.clock.now(),
+        deadline,
+        history,
+        timing: run.pollTiming,
+      });
+      switch (next.kind) {
+        case "succeeded":
+          await run.journal.record(job, { type: "task_succeeded", task: taskId });
+          this.#downloader.start(job, taskId, next.videoUrl);
+          return true;
+        case "failed":
+          await this.#failTask(job, taskId, next.error);
+          return true;
+        case "leave":
+        case "timed_out":
+          return leave(next);
+        case "wait":
+          delayMs = next.delayMs;
+      }
+    }
+  }
+
+  async #failTask(job: Job, taskId: string, error: JobError): Promise<void> {
+    await this.#run.journal.record(job, { type: "task_failed", task: taskId, error });
+    this.#run.emit({ type: "job_failed", job: job.id, task: taskId, error });
+  }
+}
