@@ -67,6 +67,7 @@ export async function runVerifyBench(): Promise<VerifyBench> {
         phase: "done",
         attempts: 1,
         task: `task-${i}`,
+        createdAt: downloadedAt.toISOString(),
         output,
         bytes: VIDEO_BYTES,
         sha256: createHash("sha256").update(bytes).digest("hex"),

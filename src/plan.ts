@@ -5,7 +5,8 @@
  * @module
  */
 import type { Job } from "./manifest/job.ts";
-import type { JobError, JobState } from "./journal/events.ts";
+import type { JobError } from "./domain/job_error.ts";
+import type { JobState } from "./journal/events.ts";
 
 /** Why a job is submitted. */
 export type SubmitReason =
@@ -150,17 +151,17 @@ function planJob(job: Job, journalState: JobState | undefined, options: PlanOpti
       return {
         kind: "poll",
         job,
-        task: state.task!,
-        createdAt: state.createdAt ?? state.submittedAt,
+        task: state.task,
+        createdAt: state.createdAt,
       };
     case "succeeded":
-      return { kind: "download", job, task: state.task! };
+      return { kind: "download", job, task: state.task };
     case "done":
       return { kind: "skip", job, reason: "done" };
     case "failed":
       if (!options.retryFailed) return { kind: "skip", job, reason: "failed", error: state.error };
       // A download that failed keeps its task: fetch a fresh URL rather than paying again.
-      if (state.failure === "download" && state.task !== undefined) {
+      if (state.failure === "download") {
         return { kind: "download", job, task: state.task };
       }
       return fresh("retry_failed");
