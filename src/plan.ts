@@ -119,9 +119,7 @@ function planJob(job: Job, journalState: JobState | undefined, options: PlanOpti
     reason,
   });
   const { standing, state } = standingOf(job, journalState);
-  if (state === undefined || (state.phase === "pending" && state.openKey === undefined)) {
-    return fresh("new");
-  }
+  if (state === undefined) return fresh("new");
   if (standing === "changed") {
     // A new submission is a new bill: only on the user's explicit choice.
     if (options.retryFailed) return fresh("changed");
@@ -129,15 +127,17 @@ function planJob(job: Job, journalState: JobState | undefined, options: PlanOpti
   }
   switch (state.phase) {
     case "pending":
+      if (state.openKey === undefined) return fresh("new");
+      // The send created nothing: send again under its key, as the same attempt.
       return {
         kind: "submit",
         job,
-        key: state.openKey ?? options.newKey(),
-        newSubmission: state.openKey === undefined,
+        key: state.openKey,
+        newSubmission: false,
         reason: "not_created",
       };
     case "uncertain":
-      if (options.resubmitUncertain && state.openKey !== undefined) {
+      if (options.resubmitUncertain) {
         return {
           kind: "submit",
           job,

@@ -243,33 +243,16 @@ export type JobPhase = "pending" | "uncertain" | "running" | "succeeded" | "done
 /** Why a job failed: the submission was rejected, the task failed, or its download. */
 export type FailureKind = "rejected" | "task" | "download";
 
-/** Every field a job's state can have beside its id, phase and counts, with its type. */
-interface StateFields {
-  openKey: string;
-  error: JobError;
-  task: string;
-  createdAt: string;
-  status: TaskStatus;
-  progress: number;
-  completedAt: string;
-  output: string;
-  bytes: number;
-  sha256: string;
-  downloadedAt: string;
-  held: JobError;
-  failure: FailureKind;
-}
-
 /**
  * Fields a phase never has: writing one is a type error, reading one gives
  * `undefined`, so code can still ask any state for its `task`.
  */
-type Absent<K extends keyof StateFields> = { [P in K]?: undefined };
+export type AbsentFields<K extends string> = { [P in K]?: undefined };
 
 /** The fields about a task. */
-type TaskKeys = "task" | "createdAt" | "status" | "progress" | "completedAt";
+export type TaskFieldName = "task" | "createdAt" | "status" | "progress" | "completedAt";
 /** The fields about a downloaded video. */
-type VideoKeys = "output" | "bytes" | "sha256" | "downloadedAt";
+export type VideoFieldName = "output" | "bytes" | "sha256" | "downloadedAt";
 
 /** What every job's state has, whatever its phase. */
 export interface StateBase {
@@ -317,7 +300,8 @@ export interface VideoFacts {
  * No task exists: never submitted, or the last send is known to have created
  * nothing (`not_created`).
  */
-export interface PendingState extends StateBase, Absent<TaskKeys | VideoKeys | "held" | "failure"> {
+export interface PendingState
+  extends StateBase, AbsentFields<TaskFieldName | VideoFieldName | "held" | "failure"> {
   /** Where the job stands. */
   phase: "pending";
   /** The idempotency key of a send that created nothing, to send again with. */
@@ -331,7 +315,7 @@ export interface PendingState extends StateBase, Absent<TaskKeys | VideoKeys | "
 
 /** A submission was sent (or may have been) and its outcome is unknown: a task may exist. */
 export interface UncertainState
-  extends StateBase, Absent<"error" | TaskKeys | VideoKeys | "held" | "failure"> {
+  extends StateBase, AbsentFields<"error" | TaskFieldName | VideoFieldName | "held" | "failure"> {
   /** Where the job stands. */
   phase: "uncertain";
   /** The submission's idempotency key: the one to send again with. */
@@ -345,14 +329,14 @@ export interface RunningState
   extends
     StateBase,
     TaskFacts,
-    Absent<"openKey" | "error" | "completedAt" | VideoKeys | "held" | "failure"> {
+    AbsentFields<"openKey" | "error" | "completedAt" | VideoFieldName | "held" | "failure"> {
   /** Where the job stands. */
   phase: "running";
 }
 
 /** The task succeeded and its video is not on disk (yet, or any more): the job counts as running. */
 export interface SucceededState
-  extends StateBase, TaskFacts, Absent<"openKey" | "error" | VideoKeys | "failure"> {
+  extends StateBase, TaskFacts, AbsentFields<"openKey" | "error" | VideoFieldName | "failure"> {
   /** Where the job stands. */
   phase: "succeeded";
   /** When the task reached its terminal status, when a poll saw it. */
@@ -367,7 +351,7 @@ export interface SucceededState
 
 /** The video is downloaded. */
 export interface DoneState
-  extends StateBase, TaskFacts, VideoFacts, Absent<"openKey" | "error" | "held" | "failure"> {
+  extends StateBase, TaskFacts, VideoFacts, AbsentFields<"openKey" | "error" | "held" | "failure"> {
   /** Where the job stands. */
   phase: "done";
   /** When the task reached its terminal status, when a poll saw it. */
@@ -375,7 +359,8 @@ export interface DoneState
 }
 
 /** What every failed job has. */
-interface FailedBase extends StateBase, Absent<"openKey" | VideoKeys | "held"> {
+export interface FailedStateBase
+  extends StateBase, AbsentFields<"openKey" | VideoFieldName | "held"> {
   /** Where the job stands. */
   phase: "failed";
   /** Why the job failed. */
@@ -383,13 +368,13 @@ interface FailedBase extends StateBase, Absent<"openKey" | VideoKeys | "held"> {
 }
 
 /** The service rejected the submission: no task exists. */
-export interface RejectedState extends FailedBase, Absent<TaskKeys> {
+export interface RejectedState extends FailedStateBase, AbsentFields<TaskFieldName> {
   /** Why the job failed. */
   failure: "rejected";
 }
 
 /** The task ended FAILED or ERROR. */
-export interface TaskFailedState extends FailedBase, TaskFacts {
+export interface TaskFailedState extends FailedStateBase, TaskFacts {
   /** Why the job failed. */
   failure: "task";
   /** When the task reached its terminal status. */
@@ -397,7 +382,7 @@ export interface TaskFailedState extends FailedBase, TaskFacts {
 }
 
 /** The task's video could not be downloaded and its URL could not be renewed. */
-export interface DownloadFailedState extends FailedBase, TaskFacts {
+export interface DownloadFailedState extends FailedStateBase, TaskFacts {
   /** Why the job failed. */
   failure: "download";
   /** When the task reached its terminal status, when a poll saw it. */
