@@ -19,8 +19,7 @@
 import { type Catalog, DEFAULT_CATALOG } from "../catalog.ts";
 import { realClock } from "../runner/clock.ts";
 import { FaultModel } from "./faults.ts";
-import { sha256Hex } from "../hash.ts";
-import { toHex } from "./hex.ts";
+import { sha256Hex, toHex } from "./hex.ts";
 import {
   DEFAULT_SIMULATOR_OPTIONS,
   type SimulatorClock,
@@ -425,7 +424,7 @@ class SeedanceSimulator implements Simulator {
         message: `Video "${taskId}" has no content: it has not succeeded`,
       });
     }
-    return this.#serveVideo(request, task);
+    return await this.#serveVideo(request, task);
   }
 
   async #file(request: Request, url: URL, taskId: string): Promise<Response> {
@@ -444,15 +443,15 @@ class SeedanceSimulator implements Simulator {
     if (task === undefined || taskPhase(task, this.#clock.now()).phase !== "success") {
       return htmlPage(404, "404 Not Found");
     }
-    return this.#serveVideo(request, task);
+    return await this.#serveVideo(request, task);
   }
 
-  #serveVideo(request: Request, task: Task): Response {
+  async #serveVideo(request: Request, task: Task): Promise<Response> {
     let video = this.#videos.get(task.id);
     if (video === undefined) {
       video = videoForTask(task);
       this.#videos.set(task.id, video);
-      this.#stats.servedSha256[task.id] = sha256Hex(video);
+      this.#stats.servedSha256[task.id] = await sha256Hex(video);
     }
     const size = video.length;
     const range = interpretRange(request.headers.get("range"), size);

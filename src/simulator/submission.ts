@@ -8,7 +8,7 @@
  * @module
  */
 import { type Catalog, JOB_DEFAULTS, modelRule, SIZES } from "../catalog.ts";
-import { sha256Hex } from "../hash.ts";
+import { sha256Hex } from "./hex.ts";
 import type { ServiceErrorBody } from "./responses.ts";
 import type { ReceivedImage } from "./stats.ts";
 
@@ -79,7 +79,7 @@ export async function readSubmissionForm(
       filename: part.name,
       contentType: part.type,
       bytes: bytes.length,
-      sha256: sha256Hex(bytes),
+      sha256: await sha256Hex(bytes),
       head: bytes.slice(0, 16),
     });
   }
