@@ -59,7 +59,6 @@ export type {
   DownloadedEvent,
   DownloadFailedEvent,
   DownloadHeldEvent,
-  JobError,
   JournalEvent,
   NotCreatedEvent,
   RejectedEvent,
@@ -68,11 +67,12 @@ export type {
   SubmittedEvent,
   SubmittingEvent,
   TaskFailedEvent,
-  TaskStatus,
   TaskSucceededEvent,
   UnknownOutcomeEvent,
   VideoLostEvent,
 } from "./src/journal/events.ts";
+export type { JobError } from "./src/domain/job_error.ts";
+export type { TaskStatus } from "./src/domain/task_status.ts";
 export type { UnjournaledEvent } from "./src/runner/executor.ts";
 export {
   type InvalidJobRow,

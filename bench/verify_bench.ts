@@ -70,6 +70,7 @@ export async function runVerifyBench(jobs: number = VERIFY_JOBS): Promise<Verify
         phase: "done",
         attempts: 1,
         task: `task-${i}`,
+        createdAt: downloadedAt.toISOString(),
         output,
         bytes: VIDEO_BYTES,
         sha256: createHash("sha256").update(bytes).digest("hex"),

@@ -11,7 +11,8 @@
  *
  * @module
  */
-import type { JobError, JobState, VideoLostEvent } from "./journal/events.ts";
+import type { JobError } from "./domain/job_error.ts";
+import type { JobState, VideoLostEvent } from "./journal/events.ts";
 import { loseVideo } from "./journal/replay.ts";
 
 /** A video the journal records as done. */
@@ -26,7 +27,7 @@ export interface RecordedVideo {
   bytes: number;
   /** The recorded hex SHA-256. */
   sha256: string;
-  /** When the download was recorded, in epoch milliseconds (NaN when unknown). */
+  /** When the download was recorded, in epoch milliseconds (NaN when the record is unreadable). */
   downloadedAtMs: number;
 }
 
@@ -52,20 +53,19 @@ export interface VideoFinding {
  * The done videos a journal's states record.
  *
  * @param states The journal's states by job id.
- * @returns One entry per done job with a recorded video.
+ * @returns One entry per done job.
  */
 export function recordedVideos(states: ReadonlyMap<string, JobState>): RecordedVideo[] {
   const videos: RecordedVideo[] = [];
   for (const state of states.values()) {
-    if (state.phase !== "done" || state.task === undefined || state.output === undefined) continue;
-    if (state.bytes === undefined || state.sha256 === undefined) continue;
+    if (state.phase !== "done") continue;
     videos.push({
       job: state.job,
       task: state.task,
       output: state.output,
       bytes: state.bytes,
       sha256: state.sha256,
-      downloadedAtMs: state.downloadedAt ? Date.parse(state.downloadedAt) : NaN,
+      downloadedAtMs: Date.parse(state.downloadedAt),
     });
   }
   return videos;
@@ -141,9 +141,7 @@ export function withVideoFindings(
   for (const found of findings) {
     const state = result.get(found.job);
     if (state?.phase !== "done" || state.task !== found.task) continue;
-    const copy = { ...state };
-    loseVideo(copy, found.error);
-    result.set(found.job, copy);
+    result.set(found.job, loseVideo(state, found.error));
   }
   return result;
 }

@@ -9,7 +9,7 @@
  */
 import { IMAGE_LIMITS } from "./catalog.ts";
 import { messageOf } from "./errors.ts";
-import { createHash } from "node:crypto";
+import { sha256 } from "./hash.ts";
 import { formatBytes } from "./text.ts";
 
 /** A content type the service accepts for `input_reference`. */
@@ -188,7 +188,7 @@ export async function readImage(
     if (!inspection.accepted) {
       return { ok: false, resolved, reason: "format", detail: inspection.format };
     }
-    const hash = createHash("sha256").update(head);
+    const hash = sha256().update(head);
     let bytes = head.length;
     const chunk = new Uint8Array(CHUNK_BYTES);
     for (;;) {
@@ -205,7 +205,7 @@ export async function readImage(
       contentType: inspection.contentType,
       format: inspection.format,
       bytes,
-      sha256: hash.digest("hex"),
+      sha256: hash.hex(),
       width: inspection.width,
       height: inspection.height,
     };

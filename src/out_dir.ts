@@ -311,9 +311,9 @@ export function recordedOutputs(
 ): Map<string, { owner: string; output: string; at: string }> {
   const owners = new Map<string, { owner: string; output: string; at: string }>();
   for (const state of states.values()) {
-    if (state.phase !== "done" || state.output === undefined) continue;
+    if (state.phase !== "done") continue;
     const key = state.output.toLowerCase();
-    const at = state.downloadedAt ?? "";
+    const at = state.downloadedAt;
     const current = owners.get(key);
     if (current === undefined || current.at <= at) {
       owners.set(key, { owner: state.job, output: state.output, at });

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Job } from "./manifest/job.ts";
-import type { JobError, JobState } from "./journal/events.ts";
+import type { JobError } from "./domain/job_error.ts";
+import type { JobState } from "./journal/events.ts";
 
 /** Why a job is submitted. */
 export type SubmitReason =
@@ -118,9 +119,7 @@ function planJob(job: Job, journalState: JobState | undefined, options: PlanOpti
     reason,
   });
   const { standing, state } = standingOf(job, journalState);
-  if (state === undefined || (state.phase === "pending" && state.openKey === undefined)) {
-    return fresh("new");
-  }
+  if (state === undefined) return fresh("new");
   if (standing === "changed") {
     // A new submission is a new bill: only on the user's explicit choice.
     if (options.retryFailed) return fresh("changed");
@@ -128,15 +127,17 @@ function planJob(job: Job, journalState: JobState | undefined, options: PlanOpti
   }
   switch (state.phase) {
     case "pending":
+      if (state.openKey === undefined) return fresh("new");
+      // The send created nothing: send again under its key, as the same attempt.
       return {
         kind: "submit",
         job,
-        key: state.openKey ?? options.newKey(),
-        newSubmission: state.openKey === undefined,
+        key: state.openKey,
+        newSubmission: false,
         reason: "not_created",
       };
     case "uncertain":
-      if (options.resubmitUncertain && state.openKey !== undefined) {
+      if (options.resubmitUncertain) {
         return {
           kind: "submit",
           job,
@@ -150,17 +151,17 @@ function planJob(job: Job, journalState: JobState | undefined, options: PlanOpti
       return {
         kind: "poll",
         job,
-        task: state.task!,
-        createdAt: state.createdAt ?? state.submittedAt,
+        task: state.task,
+        createdAt: state.createdAt,
       };
     case "succeeded":
-      return { kind: "download", job, task: state.task! };
+      return { kind: "download", job, task: state.task };
     case "done":
       return { kind: "skip", job, reason: "done" };
     case "failed":
       if (!options.retryFailed) return { kind: "skip", job, reason: "failed", error: state.error };
       // A download that failed keeps its task: fetch a fresh URL rather than paying again.
-      if (state.failure === "download" && state.task !== undefined) {
+      if (state.failure === "download") {
         return { kind: "download", job, task: state.task };
       }
       return fresh("retry_failed");

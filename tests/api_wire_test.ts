@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isTerminal, normaliseStatus, parseErrorBody, parseTask } from "../src/api/wire.ts";
-import type { TaskStatus } from "../src/journal/events.ts";
+import type { TaskStatus } from "../src/domain/task_status.ts";
 
 Deno.test("`normaliseStatus()` reads both dialects case-insensitively", async (t) => {
   const cases: [string, TaskStatus][] = [

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { JobState } from "../src/journal/events.ts";
+import type { DoneState, JobState } from "../src/journal/events.ts";
 import {
   judgeHash,
   judgeLook,
@@ -11,11 +11,12 @@ import {
 } from "../src/done_videos.ts";
 
 const AT = "2025-01-01T00:00:10.000Z";
-const DONE: JobState = {
+const DONE: DoneState = {
   job: "a",
   phase: "done",
   attempts: 1,
   task: "t1",
+  createdAt: AT,
   output: "videos/a.mp4",
   bytes: 100,
   sha256: "ab".repeat(32),
@@ -40,7 +41,7 @@ Deno.test("judgeLook() compares the size always and the hash only for a file cha
   assert.equal(judgeLook(VIDEO, { kind: "file", size: 100, mtimeMs: null }), "hash");
   assert.equal(judgeLook(VIDEO, { kind: "file", size: 100, mtimeMs: at }, "always"), "hash");
   assert.equal(judgeLook(VIDEO, { kind: "file", size: 100, mtimeMs: at + 1 }, "never"), "ok");
-  assert.equal(judgeHash(VIDEO, DONE.sha256!), "ok");
+  assert.equal(judgeHash(VIDEO, DONE.sha256), "ok");
   assert.equal(
     (judgeHash(VIDEO, "cd".repeat(32)) as { error: { code: string } }).error.code,
     "video_altered",

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BatchError } from "../src/errors.ts";
 import { encodeEvent } from "../src/journal/codec.ts";
-import type { JobError, JobState, JournalEvent } from "../src/journal/events.ts";
+import type { JobError } from "../src/domain/job_error.ts";
+import type { JobState, JournalEvent } from "../src/journal/events.ts";
 import {
   JournalReplay,
   readJournal,

@@ -132,7 +132,8 @@ Deno.test("outputCollisions() names jobs that would write where the journal reco
   await t.step("only done jobs claim a name", () => {
     const states = new Map([
       ["A", makeState({ job: "A", phase: "running", task: "t" })],
-      ["C", makeState({ job: "C", phase: "failed", output: "videos/x.mp4" })],
+      // A failed job records no video, whatever it downloaded before.
+      ["C", makeState({ job: "C", phase: "failed", task: "t" })],
     ]);
     assert.deepEqual(outputCollisions([makeJob({ id: "B", output: "videos/x.mp4" })], states), []);
   });

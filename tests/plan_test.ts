@@ -58,14 +58,16 @@ Deno.test("planRun() polls a running task and downloads a succeeded one", () => 
 });
 
 Deno.test("planRun() gives failed jobs a new attempt only with --retry-failed", async (t) => {
-  const failed = makeState({
-    job: "a",
-    phase: "failed",
-    fingerprint: "F",
-    task: "T",
-    failure: "task",
-    error: { code: "x", message: "boom" },
-  });
+  const failedAs = (failure: "task" | "download") =>
+    makeState({
+      job: "a",
+      phase: "failed",
+      fingerprint: "F",
+      task: "T",
+      failure,
+      error: { code: "x", message: "boom" },
+    });
+  const failed = failedAs("task");
   await t.step("plain run skips it with its error", () => {
     const action = planOne(failed);
     assert.deepEqual(action.kind, "skip");
@@ -78,8 +80,7 @@ Deno.test("planRun() gives failed jobs a new attempt only with --retry-failed", 
     assert.deepEqual([action.key, action.newSubmission], ["key-1", true]);
   });
   await t.step("a failed download fetches a fresh URL instead of paying again", () => {
-    const download = { ...failed, failure: "download" as const };
-    assert.deepEqual(planOne(download, { ...plain, retryFailed: true }), {
+    assert.deepEqual(planOne(failedAs("download"), { ...plain, retryFailed: true }), {
       kind: "download",
       job,
       task: "T",
@@ -88,16 +89,22 @@ Deno.test("planRun() gives failed jobs a new attempt only with --retry-failed", 
 });
 
 Deno.test("planRun() never reuses or re-bills a job edited after submission", async (t) => {
-  for (const phase of ["running", "succeeded", "done", "failed", "uncertain"] as const) {
+  const edited: JobState[] = [
+    makeState({ job: "a", phase: "running", fingerprint: "OLD", task: "T" }),
+    makeState({ job: "a", phase: "succeeded", fingerprint: "OLD", task: "T" }),
+    makeState({ job: "a", phase: "done", fingerprint: "OLD", task: "T" }),
+    makeState({ job: "a", phase: "failed", fingerprint: "OLD", task: "T" }),
+    makeState({ job: "a", phase: "uncertain", fingerprint: "OLD", openKey: "K" }),
+  ];
+  for (const state of edited) {
+    const { phase } = state;
     await t.step(`${phase}: skipped as changed on a plain run`, () => {
-      const state = makeState({ job: "a", phase, fingerprint: "OLD", task: "T", openKey: "K" });
       const action = planOne(state, { ...plain, resubmitUncertain: true });
       assert(action.kind === "skip");
       assert.deepEqual(action.reason, "changed");
       assert.deepEqual(action.error?.code, "job_changed");
     });
     await t.step(`${phase}: submitted with a new key under --retry-failed`, () => {
-      const state = makeState({ job: "a", phase, fingerprint: "OLD", task: "T", openKey: "K" });
       const action = planOne(state, { ...plain, retryFailed: true });
       assert(action.kind === "submit");
       assert.deepEqual([action.key, action.reason], ["key-1", "changed"]);

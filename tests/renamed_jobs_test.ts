@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { findRenamedJobs } from "../src/renamed_jobs.ts";
 import type { JobState } from "../src/journal/events.ts";
-import { makeJob } from "./helpers/jobs.ts";
+import { makeJob, makeState } from "./helpers/jobs.ts";
 import { runCli, withTempDir } from "./helpers/cli.ts";
 import { runAgainst, startService } from "./e2e/harness.ts";
 
-function state(job: string, fingerprint: string, phase: JobState["phase"]): JobState {
-  return { job, phase, fingerprint, attempts: 1, task: `task-${job}` };
+function state(job: string, fingerprint: string, phase: "done" | "failed"): JobState {
+  const fields = { job, fingerprint, attempts: 1, task: `task-${job}` };
+  return phase === "done"
+    ? makeState({ ...fields, phase: "done" })
+    : makeState({ ...fields, phase: "failed" });
 }
 
 Deno.test("`findRenamedJobs()` names a new job that sends what a vanished, paid job sent", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ApiError } from "../src/errors.ts";
 import type { Task } from "../src/api/wire.ts";
-import type { TaskStatus } from "../src/journal/events.ts";
+import type { TaskStatus } from "../src/domain/task_status.ts";
 import {
   afterPollAnswer,
   afterPollError,

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { JobError, TaskStatus } from "../journal/events.ts";
+import type { JobError } from "../domain/job_error.ts";
+import type { TaskStatus } from "../domain/task_status.ts";
 import { isRecord } from "../text.ts";
 
 /** A video task as the service describes it, normalised. */

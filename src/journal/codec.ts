@@ -7,7 +7,8 @@
  */
 
 import { isRecord } from "../text.ts";
-import type { JournalEvent, TaskStatus } from "./events.ts";
+import type { TaskStatus } from "../domain/task_status.ts";
+import type { JournalEvent } from "./events.ts";
 
 /** What a field must hold: a primitive type, a job error, or a task status word. */
 type FieldKind = "string" | "number" | "error" | "status";

@@ -5,17 +5,8 @@
  *
  * @module
  */
-
-/** An error as kept in the journal and the report. */
-export interface JobError {
-  /** Stable machine-readable code, e.g. `content_policy`. */
-  code: string;
-  /** What happened, in words a user can act on. */
-  message: string;
-}
-
-/** A task status normalised from either of the service's dialects. */
-export type TaskStatus = "queued" | "in_progress" | "succeeded" | "failed" | "error" | "unknown";
+import type { JobError } from "../domain/job_error.ts";
+import type { TaskStatus } from "../domain/task_status.ts";
 
 /** A run started (informational; helps reading the journal). */
 export interface RunStartedEvent {
@@ -249,58 +240,175 @@ export type JournalEvent =
  */
 export type JobPhase = "pending" | "uncertain" | "running" | "succeeded" | "done" | "failed";
 
-/** The replayed state of one job id. */
-export interface JobState {
+/** Why a job failed: the submission was rejected, the task failed, or its download. */
+export type FailureKind = "rejected" | "task" | "download";
+
+/**
+ * Fields a phase never has: writing one is a type error, reading one gives
+ * `undefined`, so code can still ask any state for its `task`.
+ */
+export type AbsentFields<K extends string> = { [P in K]?: undefined };
+
+/** The fields about a task. */
+export type TaskFieldName = "task" | "createdAt" | "status" | "progress" | "completedAt";
+/** The fields about a downloaded video. */
+export type VideoFieldName = "output" | "bytes" | "sha256" | "downloadedAt";
+
+/** What every job's state has, whatever its phase. */
+export interface StateBase {
   /** The job's id. */
   job: string;
-  /** Where the job stands. */
-  phase: JobPhase;
-  /** Fingerprint of the latest submission (what was sent). */
-  fingerprint?: string;
-  /**
-   * Idempotency key to use for the next send: set while the latest
-   * submission's outcome is not known (pending after `not_created`, or
-   * uncertain), cleared once a task exists or the job is rejected.
-   */
-  openKey?: string;
   /** Distinct submissions (idempotency keys) made for this job. */
   attempts: number;
-  /** The service's task id, once a task exists. */
-  task?: string;
-  /** Last normalised status seen by a poll. */
-  status?: TaskStatus;
-  /** The progress the latest poll saw, 0..100. */
-  progress?: number;
+  /**
+   * Fingerprint of the latest submission (what was sent); absent when the
+   * journal holds only the submission's outcome.
+   */
+  fingerprint?: string;
   /** When the latest submission was (first) sent. */
   submittedAt?: string;
+}
+
+/** What the journal knows about the task of a job that has one. */
+export interface TaskFacts {
+  /** The service's task id. */
+  task: string;
   /**
    * When the service answered with the task (the `submitted` event's time):
    * the start of the first minute in which `task_not_exist` is transient.
    */
-  createdAt?: string;
-  /** When the task reached a terminal status. */
-  completedAt?: string;
+  createdAt: string;
+  /** Last normalised status seen by a poll. */
+  status?: TaskStatus;
+  /** The progress the latest poll saw, 0..100. */
+  progress?: number;
+}
+
+/** What the journal records about a downloaded video. */
+export interface VideoFacts {
+  /** The video's path relative to the output folder. */
+  output: string;
+  /** The video's size in bytes. */
+  bytes: number;
+  /** Hex SHA-256 of the video. */
+  sha256: string;
   /** When the video was downloaded. */
-  downloadedAt?: string;
-  /** The video's path relative to the output folder, once downloaded. */
-  output?: string;
-  /** The video's size in bytes, once downloaded. */
-  bytes?: number;
-  /** Hex SHA-256 of the video, once downloaded. */
-  sha256?: string;
+  downloadedAt: string;
+}
+
+/**
+ * No task exists: never submitted, or the last send is known to have created
+ * nothing (`not_created`).
+ */
+export interface PendingState
+  extends StateBase, AbsentFields<TaskFieldName | VideoFieldName | "held" | "failure"> {
+  /** Where the job stands. */
+  phase: "pending";
+  /** The idempotency key of a send that created nothing, to send again with. */
+  openKey?: string;
   /**
-   * Why the job failed, or, while it is pending after a `not_created`, why
-   * its last send created nothing (code `http_<status>`, or `not_created`
-   * when nothing was sent).
+   * Why the last send created nothing (code `http_<status>`, or
+   * `not_created` when nothing was sent).
    */
   error?: JobError;
+}
+
+/** A submission was sent (or may have been) and its outcome is unknown: a task may exist. */
+export interface UncertainState
+  extends StateBase, AbsentFields<"error" | TaskFieldName | VideoFieldName | "held" | "failure"> {
+  /** Where the job stands. */
+  phase: "uncertain";
+  /** The submission's idempotency key: the one to send again with. */
+  openKey: string;
+  /** When the submission was first sent. */
+  submittedAt: string;
+}
+
+/** A task exists and no poll has seen it end. */
+export interface RunningState
+  extends
+    StateBase,
+    TaskFacts,
+    AbsentFields<"openKey" | "error" | "completedAt" | VideoFieldName | "held" | "failure"> {
+  /** Where the job stands. */
+  phase: "running";
+}
+
+/** The task succeeded and its video is not on disk (yet, or any more): the job counts as running. */
+export interface SucceededState
+  extends StateBase, TaskFacts, AbsentFields<"openKey" | "error" | VideoFieldName | "failure"> {
+  /** Where the job stands. */
+  phase: "succeeded";
+  /** When the task reached its terminal status, when a poll saw it. */
+  completedAt?: string;
   /**
-   * Why a succeeded task's video is not on disk although the service did its
-   * part: a local problem (disk full, folder not writable), or a video that
-   * was done and is now missing or altered. Set only while the phase is
-   * `succeeded` (the job counts as running and its video is fetched again).
+   * Why the video is not on disk although the service did its part: a local
+   * problem (disk full, folder not writable), or a video that was done and
+   * is now missing or altered. The next run fetches it again.
    */
   held?: JobError;
-  /** Why the job failed: the submission was rejected, the task failed, or its download. */
-  failure?: "rejected" | "task" | "download";
 }
+
+/** The video is downloaded. */
+export interface DoneState
+  extends StateBase, TaskFacts, VideoFacts, AbsentFields<"openKey" | "error" | "held" | "failure"> {
+  /** Where the job stands. */
+  phase: "done";
+  /** When the task reached its terminal status, when a poll saw it. */
+  completedAt?: string;
+}
+
+/** What every failed job has. */
+export interface FailedStateBase
+  extends StateBase, AbsentFields<"openKey" | VideoFieldName | "held"> {
+  /** Where the job stands. */
+  phase: "failed";
+  /** Why the job failed. */
+  error: JobError;
+}
+
+/** The service rejected the submission: no task exists. */
+export interface RejectedState extends FailedStateBase, AbsentFields<TaskFieldName> {
+  /** Why the job failed. */
+  failure: "rejected";
+}
+
+/** The task ended FAILED or ERROR. */
+export interface TaskFailedState extends FailedStateBase, TaskFacts {
+  /** Why the job failed. */
+  failure: "task";
+  /** When the task reached its terminal status. */
+  completedAt: string;
+}
+
+/** The task's video could not be downloaded and its URL could not be renewed. */
+export interface DownloadFailedState extends FailedStateBase, TaskFacts {
+  /** Why the job failed. */
+  failure: "download";
+  /** When the task reached its terminal status, when a poll saw it. */
+  completedAt?: string;
+}
+
+/** A failed job, by what failed. */
+export type FailedState = RejectedState | TaskFailedState | DownloadFailedState;
+
+/** The state of a job that has a task. */
+export type TaskState =
+  | RunningState
+  | SucceededState
+  | DoneState
+  | TaskFailedState
+  | DownloadFailedState;
+
+/**
+ * The replayed state of one job id: each phase holds exactly the fields it
+ * has (a running job its task, a done job its video, a failed job its error).
+ * Narrow by `phase` (and a failed job by `failure`) to read them.
+ */
+export type JobState =
+  | PendingState
+  | UncertainState
+  | RunningState
+  | SucceededState
+  | DoneState
+  | FailedState;

@@ -3,14 +3,18 @@
  * is pure except {@linkcode readJournal}, which only streams the file's lines
  * through the same replay.
  *
- * Rules worth knowing:
+ * Each event moves a job by one of the transitions at the end of this file;
+ * each builds the next {@linkcode JobState} from the fields that still hold,
+ * so a state never keeps a field of a phase it left (a failed job keeps no
+ * video, an uncertain one no task). Rules worth knowing:
  * - `failure` is set exactly while a job's phase is `failed`; `error` too,
  *   and also while it is `pending` after a `not_created` (why nothing was
  *   created). A send clears it.
  * - A `submitting` with a new key starts a fresh state: only `attempts`
  *   carries over; the previous submission's task, status, failure and video
  *   (`output`, `bytes`, `sha256`, `downloadedAt`) no longer describe the job.
- *   A resend with the same key keeps everything and the first send's time.
+ *   A resend with the same key makes the job uncertain again with the same
+ *   attempt and the first send's time.
  * - An event about a task that is not the job's current task is stale and
  *   ignored; so is a submission outcome whose key is not the key of the job's
  *   latest submission.
@@ -34,7 +38,32 @@
 
 import { BatchError, ExitCode, messageOf } from "../errors.ts";
 import { decodeLine } from "./codec.ts";
-import type { JobError, JobState, JournalEvent } from "./events.ts";
+import type { JobError } from "../domain/job_error.ts";
+import type {
+  DoneState,
+  DownloadedEvent,
+  DownloadFailedEvent,
+  DownloadFailedState,
+  JobState,
+  JournalEvent,
+  NotCreatedEvent,
+  PendingState,
+  RejectedEvent,
+  RejectedState,
+  RunningState,
+  StateBase,
+  StatusEvent,
+  SubmittedEvent,
+  SubmittingEvent,
+  SucceededState,
+  TaskFacts,
+  TaskFailedEvent,
+  TaskFailedState,
+  TaskState,
+  TaskSucceededEvent,
+  UncertainState,
+  UnknownOutcomeEvent,
+} from "./events.ts";
 
 /** What replaying a journal's text found. */
 export interface ReplayResult {
@@ -99,166 +128,244 @@ export class JournalReplay {
         return;
       case "submitting": {
         const previous = this.#states.get(event.job);
-        const sameKey = this.#lastKeys.get(event.job) === event.key;
+        const resend = this.#lastKeys.get(event.job) === event.key ? previous : undefined;
         this.#lastKeys.set(event.job, event.key);
         this.#settled.delete(event.job);
-        // A new key is a new submission: nothing of the previous one's task,
-        // result or failure describes it. A resend keeps the first send's time.
-        const state: JobState = sameKey && previous ? { ...previous } : {
-          job: event.job,
-          phase: "uncertain",
-          attempts: (previous?.attempts ?? 0) + 1,
-          submittedAt: event.at,
-        };
-        state.phase = "uncertain";
-        state.fingerprint = event.fingerprint;
-        state.openKey = event.key;
-        delete state.error;
-        this.#states.set(event.job, state);
+        this.#states.set(event.job, sending(event, previous, resend));
         return;
       }
       case "not_created":
-        return this.#applyOutcome(event, (state) => {
-          state.phase = "pending";
-          state.openKey = event.key;
-          state.error = {
-            code: event.status > 0 ? `http_${event.status}` : "not_created",
-            message: event.message,
-          };
-        });
+        return this.#applyOutcome(event, (base) => notCreated(base, event));
       case "submitted":
-        return this.#applyOutcome(event, (state) => {
+        return this.#applyOutcome(event, (base) => {
           this.#settled.add(event.job);
-          state.phase = "running";
-          state.task = event.task;
-          state.createdAt = event.at;
-          delete state.openKey;
-          clearFailure(state);
+          return taskCreated(base, event);
         });
       case "rejected":
-        return this.#applyOutcome(event, (state) => {
+        return this.#applyOutcome(event, (base) => {
           this.#settled.add(event.job);
-          state.phase = "failed";
-          state.failure = "rejected";
-          state.error = event.error;
-          delete state.openKey;
+          return rejected(base, event);
         });
       case "outcome_unknown":
-        return this.#applyOutcome(event, (state) => {
-          state.phase = "uncertain";
-          state.openKey = event.key;
-        });
+        return this.#applyOutcome(event, (base) => outcomeUnknown(base, event));
       case "status":
-        if (this.#states.get(event.job)?.phase !== "running") return;
-        return this.#applyToTask(event, (state) => {
-          state.status = event.status;
-          if (event.progress !== undefined) state.progress = event.progress;
-        });
+        return this.#applyToTask(
+          event,
+          (state) => state.phase === "running" ? polled(state, event) : state,
+        );
       case "task_failed":
-        return this.#applyToTask(event, (state) => {
-          state.phase = "failed";
-          delete state.held;
-          state.failure = "task";
-          state.error = event.error;
-          state.completedAt = event.at;
-        });
+        return this.#applyToTask(event, (state) => taskFailed(state, event));
       case "task_succeeded":
-        if (this.#states.get(event.job)?.phase === "done") return;
-        return this.#applyToTask(event, (state) => {
-          state.phase = "succeeded";
-          state.completedAt = event.at;
-          clearFailure(state);
-        });
+        // A copy read after the download does not undo it.
+        return this.#applyToTask(
+          event,
+          (state) => state.phase === "done" ? state : taskSucceeded(state, event),
+        );
       case "downloaded":
-        return this.#applyToTask(event, (state) => {
-          state.phase = "done";
-          state.output = event.output;
-          state.bytes = event.bytes;
-          state.sha256 = event.sha256;
-          state.downloadedAt = event.at;
-          clearFailure(state);
-        });
+        return this.#applyToTask(event, (state) => downloaded(state, event));
       case "download_held":
         return this.#applyToTask(event, (state) => {
           // A task that succeeded (even one whose download failed before) is paid.
-          if (state.phase === "failed" && state.failure === "download") {
-            state.phase = "succeeded";
-            clearFailure(state);
-          }
-          if (state.phase === "succeeded") state.held = event.error;
+          const paid = state.phase === "succeeded" ||
+            (state.phase === "failed" && state.failure === "download");
+          return paid ? held(state, event.error) : state;
         });
       case "video_lost":
-        return this.#applyToTask(event, (state) => {
-          if (state.phase === "done") loseVideo(state, event.error);
-        });
+        return this.#applyToTask(
+          event,
+          (state) => state.phase === "done" ? loseVideo(state, event.error) : state,
+        );
       case "download_failed":
-        return this.#applyToTask(event, (state) => {
-          if (LOCAL_DOWNLOAD_CODES.has(event.error.code)) {
-            state.phase = "succeeded";
-            clearFailure(state);
-            state.held = event.error;
-            return;
-          }
-          state.phase = "failed";
-          delete state.held;
-          state.failure = "download";
-          state.error = event.error;
-        });
+        return this.#applyToTask(
+          event,
+          (state) =>
+            LOCAL_DOWNLOAD_CODES.has(event.error.code)
+              ? held(state, event.error)
+              : downloadFailed(state, event),
+        );
     }
   }
 
-  /** Applies the outcome of a submission, unless a later submission superseded it. */
+  /**
+   * Applies the outcome of a submission, unless a later submission
+   * superseded it or it is a copy of an outcome already applied.
+   */
   #applyOutcome(
     event: { job: string; key: string; at: string },
-    change: (state: JobState) => void,
+    change: (base: StateBase) => JobState,
   ): void {
     const lastKey = this.#lastKeys.get(event.job);
     if (lastKey !== undefined && lastKey !== event.key) return;
     if (lastKey !== undefined && this.#settled.has(event.job)) return;
-    let state = this.#states.get(event.job);
+    const state = this.#states.get(event.job);
     if (lastKey === undefined || state === undefined) {
       // No `submitting` for this outcome: adopt it as a submission.
       this.#lastKeys.set(event.job, event.key);
-      state = {
+      const adopted = {
         job: event.job,
-        phase: "pending",
         attempts: (state?.attempts ?? 0) + 1,
         submittedAt: event.at,
       };
-    } else {
-      state = { ...state };
+      this.#states.set(event.job, change(adopted));
+      return;
     }
-    change(state);
-    this.#states.set(event.job, state);
+    this.#states.set(event.job, change(state));
   }
 
   /** Applies an event about a task, if that task is the job's current one. */
-  #applyToTask(event: { job: string; task: string }, change: (state: JobState) => void): void {
+  #applyToTask(event: { job: string; task: string }, change: (state: TaskState) => JobState): void {
     const current = this.#states.get(event.job);
-    if (current?.task !== event.task) return;
-    const state = { ...current };
-    change(state);
-    this.#states.set(event.job, state);
+    if (current === undefined || !hasTask(current) || current.task !== event.task) return;
+    this.#states.set(event.job, change(current));
   }
+}
+
+// ---- the transitions: each builds the next state from the fields that still hold ----
+
+/**
+ * Whether a state has a task.
+ *
+ * @param state A job's state.
+ * @returns `true` for the phases that hold a task id.
+ */
+export function hasTask(state: JobState): state is TaskState {
+  return state.task !== undefined;
+}
+
+/**
+ * A send: a new key is a new submission (nothing of the previous one's task,
+ * result or failure describes it, only `attempts` carries over); a resend
+ * with the key of the latest submission keeps its attempt and first time.
+ */
+function sending(
+  event: SubmittingEvent,
+  previous: JobState | undefined,
+  resend: JobState | undefined,
+): UncertainState {
+  return {
+    job: event.job,
+    phase: "uncertain",
+    attempts: resend?.attempts ?? (previous?.attempts ?? 0) + 1,
+    fingerprint: event.fingerprint,
+    openKey: event.key,
+    submittedAt: resend?.submittedAt ?? event.at,
+  };
+}
+
+/** The submission's fields: what every phase keeps of the state before. */
+function submission(state: StateBase): StateBase {
+  return compact({
+    job: state.job,
+    attempts: state.attempts,
+    fingerprint: state.fingerprint,
+    submittedAt: state.submittedAt,
+  });
+}
+
+/** The task's fields: what every phase with a task keeps of the state before. */
+function taskOf(state: TaskState): StateBase & TaskFacts & { completedAt?: string } {
+  return compact({
+    ...submission(state),
+    task: state.task,
+    createdAt: state.createdAt,
+    status: state.status,
+    progress: state.progress,
+    completedAt: state.completedAt,
+  });
+}
+
+/** Nothing was created: pending, with the key to send again and why. */
+function notCreated(state: StateBase, event: NotCreatedEvent): PendingState {
+  return {
+    ...submission(state),
+    phase: "pending",
+    openKey: event.key,
+    error: {
+      code: event.status > 0 ? `http_${event.status}` : "not_created",
+      message: event.message,
+    },
+  };
+}
+
+/** The service created a task: running, and the key is closed. */
+function taskCreated(state: StateBase, event: SubmittedEvent): RunningState {
+  return { ...submission(state), phase: "running", task: event.task, createdAt: event.at };
+}
+
+/** The service rejected the submission: failed, and the key is closed. */
+function rejected(state: StateBase, event: RejectedEvent): RejectedState {
+  return { ...submission(state), phase: "failed", failure: "rejected", error: event.error };
+}
+
+/** Nobody knows whether the send created a task: uncertain, with its key open. */
+function outcomeUnknown(state: StateBase, event: UnknownOutcomeEvent): UncertainState {
+  return {
+    ...submission(state),
+    phase: "uncertain",
+    openKey: event.key,
+    submittedAt: state.submittedAt ?? event.at,
+  };
+}
+
+/** A poll saw a status (and maybe progress) of a running task. */
+function polled(state: RunningState, event: StatusEvent): RunningState {
+  const progress = event.progress ?? state.progress;
+  return { ...state, status: event.status, ...(progress === undefined ? {} : { progress }) };
+}
+
+/** The task ended FAILED or ERROR. */
+function taskFailed(state: TaskState, event: TaskFailedEvent): TaskFailedState {
+  return {
+    ...taskOf(state),
+    phase: "failed",
+    failure: "task",
+    error: event.error,
+    completedAt: event.at,
+  };
+}
+
+/** The task succeeded: its video is to be downloaded. */
+function taskSucceeded(state: TaskState, event: TaskSucceededEvent): SucceededState {
+  return { ...taskOf(state), phase: "succeeded", completedAt: event.at };
+}
+
+/** The video is on disk. */
+function downloaded(state: TaskState, event: DownloadedEvent): DoneState {
+  return {
+    ...taskOf(state),
+    phase: "done",
+    output: event.output,
+    bytes: event.bytes,
+    sha256: event.sha256,
+    downloadedAt: event.at,
+  };
+}
+
+/** The service's verdict on the download (no URL after renewal): failed, the task kept. */
+function downloadFailed(state: TaskState, event: DownloadFailedEvent): DownloadFailedState {
+  return { ...taskOf(state), phase: "failed", failure: "download", error: event.error };
+}
+
+/**
+ * The task succeeded and is paid, but its video is not on disk for a reason
+ * that is not the job's: running (`succeeded`), with the reason in `held`.
+ */
+function held(state: TaskState, reason: JobError): SucceededState {
+  return { ...taskOf(state), phase: "succeeded", held: reason };
 }
 
 /**
  * A done job whose video is missing or altered on disk: running again (its
- * task succeeded), with the reason in `held` and no video on record. Mutates
- * `state`; {@linkcode JournalReplay} applies it for a `video_lost` event, and
- * a reader that only looks (status, report) applies it to a copy.
+ * task succeeded), with the reason in `held` and no video on record.
+ * {@linkcode JournalReplay} applies it for a `video_lost` event, and a reader
+ * that only looks (status, report) applies it to the states it shows.
  *
- * @param state A done job's state (changed in place).
+ * @param state A done job's state (left as it is).
  * @param reason What was found on disk.
+ * @returns The job's state without its video.
  */
-export function loseVideo(state: JobState, reason: JobError): void {
-  state.phase = "succeeded";
-  delete state.output;
-  delete state.bytes;
-  delete state.sha256;
-  delete state.downloadedAt;
-  clearFailure(state);
-  state.held = reason;
+export function loseVideo(state: DoneState, reason: JobError): SucceededState {
+  return held(state, reason);
 }
 
 /**
@@ -267,10 +374,12 @@ export function loseVideo(state: JobState, reason: JobError): void {
  */
 export const LOCAL_DOWNLOAD_CODES: ReadonlySet<string> = new Set(["download_write", "disk_space"]);
 
-function clearFailure(state: JobState): void {
-  delete state.failure;
-  delete state.error;
-  delete state.held;
+/** `fields` without the keys whose value is undefined: a state never holds an undefined field. */
+function compact<T extends object>(fields: T): T {
+  for (const key of Object.keys(fields) as (keyof T)[]) {
+    if (fields[key] === undefined) delete fields[key];
+  }
+  return fields;
 }
 
 /**

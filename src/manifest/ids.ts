@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../hash.ts";
 
 /** The content a derived id is made from; values as validated, or as written when invalid. */
 export interface IdContent {
@@ -45,16 +45,6 @@ const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
 
 /** Longest safe file name (UTF-8 bytes) before the suffix; leaves room for `.mp4` and temp suffixes. */
 const MAX_NAME_BYTES = 150;
-
-/**
- * Hex SHA-256 of text (UTF-8) or bytes.
- *
- * @param data What to hash.
- * @returns 64 lowercase hex digits.
- */
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
 
 /**
  * Derive a job id from its content: `job-` and 12 hex digits.

@@ -6,7 +6,8 @@
  */
 import type { Job } from "../manifest/job.ts";
 import type { InvalidJob, Issue } from "../manifest/issues.ts";
-import type { JobError, JobState } from "../journal/events.ts";
+import type { JobError } from "../domain/job_error.ts";
+import type { JobState } from "../journal/events.ts";
 import { changedError, standingOf } from "../plan.ts";
 import type { EstimateJson } from "../estimate.ts";
 
@@ -166,23 +167,25 @@ function jobRow(job: Job, journalState: JobState | undefined): ReportJob {
   const { standing, state } = standingOf(job, journalState);
   if (state === undefined) return base;
   const submitted = { ...base, submitted_at: state.submittedAt ?? null };
-  switch (standing) {
-    case "changed":
-      return {
-        ...submitted,
-        status: "failed",
-        task_id: state.task ?? null,
-        error: changedError(job, state),
-      };
+  if (standing === "changed") {
+    return {
+      ...submitted,
+      status: "failed",
+      task_id: state.task ?? null,
+      error: changedError(job, state),
+    };
+  }
+  switch (state.phase) {
     case "pending":
       return { ...submitted, error: state.error ?? null };
     case "uncertain":
       return { ...submitted, status: "uncertain" };
     case "running":
+    case "succeeded":
       return {
         ...submitted,
         status: "running",
-        task_id: state.task ?? null,
+        task_id: state.task,
         completed_at: state.completedAt ?? null,
         // Why a succeeded task's video is not on disk yet (a local problem, a lost video).
         error: state.held ?? null,
@@ -191,12 +194,12 @@ function jobRow(job: Job, journalState: JobState | undefined): ReportJob {
       return {
         ...submitted,
         status: "done",
-        task_id: state.task ?? null,
-        output: state.output ?? job.output,
-        bytes: state.bytes ?? null,
-        sha256: state.sha256 ?? null,
+        task_id: state.task,
+        output: state.output,
+        bytes: state.bytes,
+        sha256: state.sha256,
         completed_at: state.completedAt ?? null,
-        downloaded_at: state.downloadedAt ?? null,
+        downloaded_at: state.downloadedAt,
       };
     case "failed":
       return {
@@ -204,7 +207,7 @@ function jobRow(job: Job, journalState: JobState | undefined): ReportJob {
         status: "failed",
         task_id: state.task ?? null,
         completed_at: state.completedAt ?? null,
-        error: state.error ?? { code: "failed", message: "The job failed" },
+        error: state.error,
       };
   }
 }

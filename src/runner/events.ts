@@ -4,7 +4,9 @@
  *
  * @module
  */
-import type { JobError, JournalEvent, TaskStatus } from "../journal/events.ts";
+import type { JobError } from "../domain/job_error.ts";
+import type { TaskStatus } from "../domain/task_status.ts";
+import type { JournalEvent } from "../journal/events.ts";
 
 /** Every event the executor emits. */
 export type RunEvent =

@@ -6,7 +6,7 @@
  * @module
  */
 import type { JobImage } from "../manifest/job.ts";
-import { sha256Hex } from "../manifest/ids.ts";
+import { sha256Hex } from "../hash.ts";
 
 /** An image's bytes as read for upload, with their hash. */
 export interface ImageRead {

@@ -6,7 +6,7 @@
  * @module
  */
 import { ApiError } from "../errors.ts";
-import type { JobError } from "../journal/events.ts";
+import type { JobError } from "../domain/job_error.ts";
 import type { Job } from "../manifest/job.ts";
 import type { Task } from "../api/wire.ts";
 import type { RunContext } from "./context.ts";

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { sha256File } from "../hash.ts";
 import type { JobState } from "../journal/events.ts";
 import {
   type DiskLook,
@@ -94,15 +94,7 @@ async function look(path: string): Promise<DiskLook> {
 /** Stream a file through SHA-256; undefined when it cannot be read. */
 async function hashFile(path: string): Promise<string | undefined> {
   try {
-    using file = await Deno.open(path, { read: true });
-    const hash = createHash("sha256");
-    const buffer = new Uint8Array(256 * 1024);
-    for (;;) {
-      const n = await file.read(buffer);
-      if (n === null) break;
-      hash.update(buffer.subarray(0, n));
-    }
-    return hash.digest("hex");
+    return await sha256File(path);
   } catch {
     return undefined;
   }

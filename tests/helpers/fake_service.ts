@@ -10,7 +10,7 @@
 import { ApiError } from "../../src/errors.ts";
 import type { SubmitOutcome, SubmitRequest } from "../../src/api/client.ts";
 import { isTerminal, parseTask, type Task } from "../../src/api/wire.ts";
-import type { JobError } from "../../src/journal/events.ts";
+import type { JobError } from "../../src/domain/job_error.ts";
 import type { ServiceClient } from "../../src/runner/executor.ts";
 import type { FakeClock } from "./fake_clock.ts";
 

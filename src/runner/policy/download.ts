@@ -6,7 +6,7 @@
  * @module
  */
 import { ApiError, messageOf } from "../../errors.ts";
-import type { JobError } from "../../journal/events.ts";
+import type { JobError } from "../../domain/job_error.ts";
 import { LOCAL_DOWNLOAD_CODES } from "../../journal/replay.ts";
 import { DownloadError } from "../download.ts";
 import { backoff, type RetryTiming } from "./timing.ts";

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { JobError, TaskStatus } from "../../journal/events.ts";
+import type { JobError } from "../../domain/job_error.ts";
+import type { TaskStatus } from "../../domain/task_status.ts";
 import { isTerminal, type Task } from "../../api/wire.ts";
 import type { ApiError } from "../../errors.ts";
 import type { JournalEventBody } from "../journal_guard.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { JobError } from "../../journal/events.ts";
+import type { JobError } from "../../domain/job_error.ts";
 import type { SubmitOutcome } from "../../api/client.ts";
 import type { ApiError } from "../../errors.ts";
 import type { JournalEventBody } from "../journal_guard.ts";
