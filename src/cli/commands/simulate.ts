@@ -14,12 +14,17 @@ import { startSimulator } from "../../simulator/server.ts";
  * aborts (the CLI aborts it on the first SIGINT or SIGTERM), then shut down.
  * Without `io.interrupt` it serves until the process ends.
  *
- * @param command The parsed command (`--port`, `--host`, `--key`).
+ * @param command The parsed command (`--port`, `--host`, `--key` and the simulator's options).
  * @param io Output, environment and the interrupt signal.
  * @returns 0 once stopped.
  */
 export async function simulateCommand(command: SimulateCommand, io: CliIO): Promise<ExitCode> {
-  const simulator = startSimulator({ port: command.port, host: command.host, key: command.key });
+  const simulator = startSimulator({
+    ...command.simulator,
+    port: command.port,
+    host: command.host,
+    key: command.key,
+  });
   io.stdout(simulator.url);
   io.stderr(
     `simulator: serving POST ${simulator.url}/v1/videos and GET ${simulator.url}/v1/videos/{id}; ` +
