@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ManifestError } from "../errors.ts";
 import {
   JOB_FIELDS,
   type JobField,
@@ -30,6 +31,7 @@ export function parseCsvManifest(text: string, file: string): RawManifest {
   let jobs: RawJob[] = [];
   const addRecord = (cells: string[], line: number): void => {
     if (header === undefined) {
+      refuseOtherSeparator(cells, line, file);
       header = readCsvHeader(cells, line);
       return;
     }
@@ -58,6 +60,26 @@ export function parseCsvManifest(text: string, file: string): RawManifest {
     refuseManifest(file, "it has a header but no jobs", "manifest_empty", undefined, header.line);
   }
   return { file, format: "csv", jobs, problems };
+}
+
+/**
+ * Refuse a header written with `;` or tabs between its names (a spreadsheet
+ * saved with another separator): read as CSV it is one unknown column.
+ */
+function refuseOtherSeparator(cells: string[], line: number, file: string): void {
+  if (cells.length !== 1) return;
+  const [cell] = cells;
+  for (const [separator, name] of [[";", '";"'], ["\t", "tabs"]] as const) {
+    const names = cell.split(separator).map((part) => part.trim());
+    if (names.length < 2) continue;
+    if (!names.some((part) => (JOB_FIELDS as readonly string[]).includes(part))) continue;
+    throw new ManifestError(
+      `Cannot read manifest ${file}:${line}: the header separates its columns with ${name}` +
+        `${separator === ";" ? ` ("${cell}")` : ""}, but a CSV manifest needs ","; ` +
+        `save it again with comma as the separator`,
+      { file, line, code: "manifest_separator" },
+    );
+  }
 }
 
 /** What the header row says about each column. */
