@@ -116,3 +116,18 @@ Deno.test("the same flag given twice with the same value is accepted", async () 
   assert.equal(result.code, 2);
   assert.doesNotMatch(result.stderr.join("\n"), /given twice|Unknown option/);
 });
+
+Deno.test("a simulate --key is never repeated in a command-line error", async () => {
+  const secret = "sk-SECRET-flag";
+  for (
+    const argv of [
+      ["simulate", "--key", secret, "--key", "sk-other"],
+      ["simulate", "--key", `-${secret}`],
+    ]
+  ) {
+    const result = await runCli(argv);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr[0], /--key/);
+    assert.equal(result.stderr.join("\n").includes("SECRET"), false, argv.join(" "));
+  }
+});

@@ -194,9 +194,14 @@ function scan(argv: readonly string[]): Scanned {
       const given = token.value;
       // Without `=`, a following option is not a value: `--out --json` lacks the folder.
       if (given === undefined || (!token.inlineValue && /^-[^\d.]/.test(given))) {
+        const option = given !== undefined && isOptionName(given);
         scanned.mistakes.push(() =>
           `${raw} needs a value (${raw} ${flag.arg ?? "VALUE"})` +
-          (given === undefined ? "" : `, got the option ${given}`)
+          (given === undefined
+            ? ""
+            : option
+            ? `, got the option ${given}`
+            : `; a value that begins with "-" is written ${raw}=VALUE`)
         );
         continue;
       }
@@ -204,14 +209,21 @@ function scan(argv: readonly string[]): Scanned {
     }
     const earlier = scanned.values.get(flag.name);
     if (earlier !== undefined && earlier !== value) {
+      const values = flag.secret ? "" : ` ("${earlier}" and "${value}")`;
       scanned.mistakes.push(() =>
-        `${raw} is given twice with different values ("${earlier}" and "${value}"); give it once`
+        `${raw} is given twice with different values${values}; give it once`
       );
       continue;
     }
     scanned.values.set(flag.name, value);
   }
   return scanned;
+}
+
+/** Whether `text` names an option this CLI knows (`--json`, `-h`), as opposed to a value. */
+function isOptionName(text: string): boolean {
+  const name = text.replace(/^--?/, "").replace(/=.*$/s, "");
+  return flagNamed(name) !== undefined || ["help", "h", "version"].includes(name);
 }
 
 /** `Unknown option --concurency for run; did you mean --concurrency? (...)`. */

@@ -48,6 +48,8 @@ export interface FlagSpec {
   readonly default?: string;
   /** The commands that accept it. */
   readonly commands: readonly CommandName[];
+  /** Its value is a secret (a key): never repeated in a message. */
+  readonly secret?: boolean;
 }
 
 const MANIFEST_COMMANDS: readonly CommandName[] = ["validate", "plan", "run", "status", "report"];
@@ -220,6 +222,7 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "accept only this bearer key",
     default: "any non-empty key",
     commands: ["simulate"],
+    secret: true,
   },
   {
     name: "seed",
