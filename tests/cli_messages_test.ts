@@ -64,6 +64,12 @@ Deno.test("validate and run say a CSV header separated by ';' or tabs needs comm
     );
     const result = await runCli(["validate", semicolons]);
     assert.doesNotMatch(result.stderr.join("\n"), /did you mean/);
+    const trailing = join(dir, "trailing.csv");
+    await Deno.writeTextFile(trailing, `prompt;model;,\na cat;${MODEL};,\n`);
+    await bothRefuse(
+      trailing,
+      new RegExp(`${trailing}:1: the header separates its columns with ";"`),
+    );
     const tabs = join(dir, "tabs.csv");
     await Deno.writeTextFile(tabs, `prompt\tmodel\na cat\t${MODEL}\n`);
     await bothRefuse(

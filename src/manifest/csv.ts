@@ -67,8 +67,10 @@ export function parseCsvManifest(text: string, file: string): RawManifest {
  * saved with another separator): read as CSV it is one unknown column.
  */
 function refuseOtherSeparator(cells: string[], line: number, file: string): void {
-  if (cells.length !== 1) return;
-  const [cell] = cells;
+  // One named column (a trailing separator may add empty ones).
+  const named = cells.filter((cell) => cell.trim() !== "");
+  if (named.length !== 1) return;
+  const [cell] = named;
   for (const [separator, name] of [[";", '";"'], ["\t", "tabs"]] as const) {
     const names = cell.split(separator).map((part) => part.trim());
     if (names.length < 2) continue;
