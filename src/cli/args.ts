@@ -1,6 +1,14 @@
 /**
  * Command-line parsing: argv to a typed command. Pure; throws UsageError.
  *
+ * Which flags exist, their types and the commands that take them come from
+ * the table in `flags.ts` (which help is built from too). `node:util`'s
+ * `parseArgs` only cuts the line into tokens (non-strict); every mistake is
+ * worded here, naming the command: an unknown option with the nearest one
+ * ("did you mean"), an option of another command, a missing value, a value
+ * given to a switch, and an option given twice with different values (refused:
+ * neither silently wins; the same value twice is accepted).
+ *
  * @module
  */
 import { parseArgs } from "node:util";
