@@ -113,3 +113,14 @@ Deno.test("status and run count one job as `1 job`", async () => {
     assert.doesNotMatch(result.stdout.join("\n") + result.stderr.join("\n"), /\b1 jobs\b/);
   });
 });
+
+Deno.test("validate counts a one-column header as `1 column`", async () => {
+  await withTempDir(async (dir) => {
+    const manifest = join(dir, "narrow.csv");
+    await Deno.writeTextFile(manifest, `prompt\n"a cat",${MODEL}\n`);
+    const result = await runCli(["validate", manifest]);
+    assert.equal(result.code, 2);
+    assert.match(result.stdout.join("\n"), /the row has 2 cells but the header has 1 column\b/);
+    assert.doesNotMatch(result.stdout.join("\n"), /1 columns/);
+  });
+});

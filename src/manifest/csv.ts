@@ -5,6 +5,7 @@
  * @module
  */
 import { ManifestError } from "../errors.ts";
+import { plural } from "../text.ts";
 import {
   JOB_FIELDS,
   type JobField,
@@ -153,7 +154,9 @@ function csvJob(
       problems = [{
         code: "extra_cells",
         field: null,
-        message: `the row has ${cells.length} cells but the header has ${columns.length} columns`,
+        message: `the row has ${plural(cells.length, "cell")} but the header has ${
+          plural(columns.length, "column")
+        }`,
       }];
       break;
     }
