@@ -140,7 +140,10 @@ Deno.test("`simulate` with knobs on the command line speaks the dialect, caps ta
   }
   assert.equal((await child.status).code, 0);
   await stdout.rest();
-  await stderr;
+  assert.match(
+    await stderr,
+    /^simulator: render time 3000-3600 s; lower dialect; seed 11; Retry-After 7 s; at most 1 task in flight per key$/m,
+  );
 });
 
 Deno.test("simulateCommand() applies the parsed --failure-rate, --error-share and --render-time", async () => {
