@@ -158,15 +158,113 @@ Deno.test("parseCommand() refuses mistakes with a UsageError that names them", a
     [["run", "a.yaml", "--max-video-size", "10"], /at least 1KiB/],
     [["run", "a.yaml", "--max-video-size=-5MB"], /--max-video-size must be a size/],
     [["run", "a.yaml", "--max-video-size", "1e400GB"], /--max-video-size must be a size/],
-    [["status", "a.yaml", "--max-video-size", "1GB"], /Cannot use --max-video-size/],
+    [["status", "a.yaml", "--max-video-size", "1GB"], /--max-video-size is an option of run/],
     [["run", "a.yaml", "--base-url", "ftp://x"], /--base-url must be an http\(s\) URL/],
-    [["run", "a.yaml", "--frobnicate"], /Cannot parse the command line/],
-    [["validate", "a.yaml", "--once"], /Cannot use --once with "validate"/],
+    [["run", "a.yaml", "--frobnicate"], /Unknown option --frobnicate for run/],
+    [["validate", "a.yaml", "--once"], /--once is an option of run, not of validate/],
     [["simulate", "--port", "70000"], /--port must be a whole number/],
   ];
   for (const [argv, message] of cases) {
     await t.step(argv.join(" "), () => {
       assert.throws(() => parseCommand(argv), (error: unknown) => {
+        assert.ok(error instanceof UsageError);
+        assert.equal(error.exitCode, 2);
+        assert.match(error.message, message);
+        return true;
+      });
+    });
+  }
+});
+
+Deno.test("parseCommand() accepts every flag of the contract's command list as written", async (t) => {
+  const lines = [
+    "validate m.yaml --json --models f.yaml",
+    "plan m.yaml --json --out d --models f.yaml --prices p.yaml",
+    "run m.yaml --out d --concurrency 3 --poll-interval 2 --max-wait 60 --base-url http://x " +
+    "--simulate --once --retry-failed --resubmit-uncertain --skip-invalid --log-format json " +
+    "--quiet --models f.yaml --prices p.yaml --max-spend 10 --pass-time 30 " +
+    "--max-video-size 1GB --verbose",
+    "status m.yaml --out d --json --models f.yaml",
+    "report m.yaml --out d --prices p.yaml --models f.yaml",
+    "simulate --port 0 --host 127.0.0.1 --key k",
+  ];
+  for (const line of lines) {
+    await t.step(line.split(" ")[0], () => {
+      const argv = line.split(" ");
+      assert.equal(parseCommand(argv).name, argv[0]);
+    });
+  }
+});
+
+Deno.test("parseCommand() maps each simulate flag to the simulator's option", async (t) => {
+  const cases: Array<[string[], Record<string, unknown>]> = [
+    [[], {}],
+    [["--render-time", "40-60"], { renderMs: { min: 40_000, max: 60_000 } }],
+    [["--render-time", "45"], { renderMs: 45_000 }],
+    [["--render-time", "0.5 - 1.5"], { renderMs: { min: 500, max: 1500 } }],
+    [["--failure-rate", "0.1"], { failureRate: 0.1 }],
+    [["--error-share", "1"], { errorShare: 1 }],
+    [["--mismatch-rate", "0.25"], { mismatchRate: 0.25 }],
+    [["--dialect", "lower"], { dialect: "lower" }],
+    [["--url-ttl", "30"], { urlTtlMs: 30_000 }],
+    [["--seed", "42"], { seed: 42 }],
+    [["--honour-idempotency"], { honourIdempotency: true }],
+    [["--rate-limit", "0.02"], { faults: { submitRateLimited: 0.02, pollRateLimited: 0.02 } }],
+    [["--server-errors", "0.1"], { faults: { submitServerError: 0.1, pollServerError: 0.1 } }],
+    [["--lost-answers", "0.05"], { faults: { submitAnswerLost: 0.05 } }],
+    [["--resets", "0.01"], {
+      faults: { submitReset: 0.01, pollReset: 0.01, downloadReset: 0.01 },
+    }],
+    [["--truncated-downloads", "0.3"], { faults: { downloadTruncated: 0.3 } }],
+    [["--slow-answers", "0.5"], { faults: { slow: { probability: 0.5, delayMs: 5000 } } }],
+    [["--slow-answers", "1", "--slow-delay", "0.2"], {
+      faults: { slow: { probability: 1, delayMs: 200 } },
+    }],
+    [["--retry-after", "7"], { faults: { retryAfterSeconds: 7 } }],
+    [["--max-in-flight", "3"], { faults: { maxTasksInFlightPerKey: 3 } }],
+  ];
+  for (const [flags, simulator] of cases) {
+    await t.step(flags.join(" ") || "(no flags)", () => {
+      const command = parseCommand(["simulate", ...flags]);
+      assert.ok(command.name === "simulate");
+      assert.deepEqual(command.simulator, simulator);
+    });
+  }
+});
+
+Deno.test("parseCommand() refuses out-of-range simulate flags, naming the flag and its range", async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [["--render-time", "60-40"], /--render-time must be seconds .* MIN not above MAX, got "60-40"/],
+    [["--render-time", "soon"], /--render-time must be seconds/],
+    [["--render-time", "-5"], /--render-time must be seconds/],
+    [["--render-time", "100000"], /from 0 to 86400/],
+    [["--failure-rate", "1.5"], /--failure-rate must be a probability from 0 to 1/],
+    [["--failure-rate", "10%"], /--failure-rate must be a probability/],
+    [["--error-share", "-0.1"], /--error-share must be a probability/],
+    [["--mismatch-rate", ""], /--mismatch-rate must be a probability/],
+    [["--rate-limit", "2"], /--rate-limit must be a probability/],
+    [["--server-errors", "x"], /--server-errors must be a probability/],
+    [["--lost-answers", "NaN"], /--lost-answers must be a probability/],
+    [["--resets", "Infinity"], /--resets must be a probability/],
+    [["--truncated-downloads", "1.01"], /--truncated-downloads must be a probability/],
+    [["--slow-answers", "3"], /--slow-answers must be a probability/],
+    [["--slow-delay", "2"], /--slow-delay needs --slow-answers/],
+    [["--slow-answers", "0.1", "--slow-delay", "0"], /--slow-delay must be a positive number/],
+    [["--dialect", "UPPER"], /--dialect must be upper or lower/],
+    [["--url-ttl", "0"], /--url-ttl must be a positive number/],
+    [["--url-ttl", "90000"], /--url-ttl must be at most 86400/],
+    [["--seed", "1.5"], /--seed must be a whole number from 0 to 4294967295/],
+    [["--retry-after", "4000"], /--retry-after must be a whole number from 0 to 3600/],
+    [["--max-in-flight", "0"], /--max-in-flight must be a whole number from 1 to 10000/],
+    [["--honour-idempotency=no"], /--honour-idempotency takes no value/],
+    [
+      ["--rendertime", "5"],
+      /Unknown option --rendertime for simulate; did you mean --render-time\?/,
+    ],
+  ];
+  for (const [flags, message] of cases) {
+    await t.step(flags.join(" "), () => {
+      assert.throws(() => parseCommand(["simulate", ...flags]), (error: unknown) => {
         assert.ok(error instanceof UsageError);
         assert.equal(error.exitCode, 2);
         assert.match(error.message, message);

@@ -57,7 +57,7 @@ Deno.test("status warns on standard error when the journal had corrupt lines", a
     const result = await runCli(["status", manifest], { env: {} });
     assert.equal(result.code, 1, "the job is uncertain, as a run would end");
     assert.match(result.stderr.join("\n"), /1 corrupt line skipped/);
-    assert.match(result.stdout.at(-1) ?? "", /^1 jobs: /);
+    assert.match(result.stdout.at(-1) ?? "", /^1 job: /);
   });
 });
 

@@ -99,7 +99,7 @@ Deno.test("loadManifest() refuses missing, unreadable, misnamed and oversized fi
       await assertRefused(
         () => loadManifest(join(dir, "folder.yaml")),
         "manifest_unreadable",
-        /not a file/,
+        /it is a folder, not a manifest file/,
       );
     });
     await t.step(

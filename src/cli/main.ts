@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type Command, parseCommand, USAGE } from "./args.ts";
+import { type Command, parseCommand } from "./args.ts";
+import { commandHelp, overviewHelp } from "./help.ts";
 import { type CliIO, processIO } from "./io.ts";
 import { BatchError, ExitCode, messageOf } from "../errors.ts";
 import { escapeControls, escapeControlsKeepingLines } from "../text.ts";
@@ -55,7 +56,7 @@ async function execute(command: Command, io: CliIO, argv: readonly string[]): Pr
 function dispatch(command: Command, io: CliIO, argv: readonly string[]): Promise<number> {
   switch (command.name) {
     case "help":
-      io.stdout(USAGE);
+      io.stdout(command.topic === undefined ? overviewHelp() : commandHelp(command.topic));
       return Promise.resolve(ExitCode.Ok);
     case "version":
       io.stdout(`seedance-batch ${VERSION}`);

@@ -221,7 +221,7 @@ export async function currentReport(
  * @returns E.g. `6 jobs: 4 done, 1 running, 1 pending, 0 uncertain, 0 failed, 0 invalid`.
  */
 export function totalsLine(totals: ReportTotals): string {
-  return `${totals.jobs} jobs: ${totals.done} done, ${totals.running} running, ` +
+  return `${plural(totals.jobs, "job")}: ${totals.done} done, ${totals.running} running, ` +
     `${totals.pending} pending, ${totals.uncertain} uncertain, ${totals.failed} failed, ` +
     `${totals.invalid} invalid`;
 }

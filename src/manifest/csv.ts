@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { ManifestError } from "../errors.ts";
+import { plural } from "../text.ts";
 import {
   JOB_FIELDS,
   type JobField,
@@ -30,6 +32,7 @@ export function parseCsvManifest(text: string, file: string): RawManifest {
   let jobs: RawJob[] = [];
   const addRecord = (cells: string[], line: number): void => {
     if (header === undefined) {
+      refuseOtherSeparator(cells, line, file);
       header = readCsvHeader(cells, line);
       return;
     }
@@ -58,6 +61,28 @@ export function parseCsvManifest(text: string, file: string): RawManifest {
     refuseManifest(file, "it has a header but no jobs", "manifest_empty", undefined, header.line);
   }
   return { file, format: "csv", jobs, problems };
+}
+
+/**
+ * Refuse a header written with `;` or tabs between its names (a spreadsheet
+ * saved with another separator): read as CSV it is one unknown column.
+ */
+function refuseOtherSeparator(cells: string[], line: number, file: string): void {
+  // One named column (a trailing separator may add empty ones).
+  const named = cells.filter((cell) => cell.trim() !== "");
+  if (named.length !== 1) return;
+  const [cell] = named;
+  for (const [separator, name] of [[";", '";"'], ["\t", "tabs"]] as const) {
+    const names = cell.split(separator).map((part) => part.trim());
+    if (names.length < 2) continue;
+    if (!names.some((part) => (JOB_FIELDS as readonly string[]).includes(part))) continue;
+    throw new ManifestError(
+      `Cannot read manifest ${file}:${line}: the header separates its columns with ${name}` +
+        `${separator === ";" ? ` ("${cell}")` : ""}, but a CSV manifest needs ","; ` +
+        `save it again with comma as the separator`,
+      { file, line, code: "manifest_separator" },
+    );
+  }
 }
 
 /** What the header row says about each column. */
@@ -129,7 +154,9 @@ function csvJob(
       problems = [{
         code: "extra_cells",
         field: null,
-        message: `the row has ${cells.length} cells but the header has ${columns.length} columns`,
+        message: `the row has ${plural(cells.length, "cell")} but the header has ${
+          plural(columns.length, "column")
+        }`,
       }];
       break;
     }

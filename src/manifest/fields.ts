@@ -12,7 +12,7 @@ import { imageLimitWarnings, type ImageProbe } from "../image.ts";
 import type { JobImage } from "./job.ts";
 import { outputNameProblem } from "./ids.ts";
 import { JOB_FIELDS, type RawProblem } from "./raw.ts";
-import { isRecord } from "../text.ts";
+import { isRecord, plural } from "../text.ts";
 import { nearest, unknownFieldMessage } from "./suggest.ts";
 
 /** What the field rules check against, the same for every job of a manifest. */
@@ -111,7 +111,7 @@ export function modelProblems(
     problems.push({
       code: "too_many",
       field: imageField,
-      message: `${count} images given; ${model} accepts at most ${rule.maxImages}`,
+      message: `${plural(count, "image")} given; ${model} accepts at most ${rule.maxImages}`,
     });
   }
   return problems;

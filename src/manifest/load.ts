@@ -21,6 +21,7 @@
  * @module
  */
 import { isUtf8 } from "node:buffer";
+import { join } from "node:path";
 import { ManifestError, messageOf } from "../errors.ts";
 import { formatBytes } from "../text.ts";
 import {
@@ -63,6 +64,7 @@ export function manifestFormat(file: string): ManifestFormat {
  * @throws {ManifestError} When the file cannot be read as a manifest.
  */
 export async function loadManifest(file: string): Promise<RawManifest> {
+  await refuseFolder(file);
   const format = manifestFormat(file);
   try {
     const info = await Deno.stat(file);
@@ -85,6 +87,52 @@ export async function loadManifest(file: string): Promise<RawManifest> {
   // once they are decoded (an argument would stay referenced by the caller's frame).
   const source: ManifestSource = { bytes: await readBytes(file) };
   return parseSource(source, { file, format });
+}
+
+/** How many manifests found in a folder given as the manifest are named. */
+const FOLDER_NAMES_SHOWN = 5;
+
+/**
+ * Refuse a folder given as the manifest, naming the manifest files in it.
+ * Anything else (a file, a missing path) passes, for the checks that follow.
+ */
+async function refuseFolder(path: string): Promise<void> {
+  let isFolder = false;
+  try {
+    isFolder = (await Deno.stat(path)).isDirectory;
+  } catch {
+    return;
+  }
+  if (!isFolder) return;
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(path)) {
+      if (entry.isFile && /\.(ya?ml|csv)$/i.test(entry.name)) names.push(entry.name);
+    }
+  } catch {
+    // Unreadable: say only that it is a folder.
+  }
+  names.sort();
+  refuseManifest(path, manifestsInFolder(path, names), "manifest_unreadable");
+}
+
+/**
+ * The reason given for a folder passed as the manifest (pure).
+ *
+ * @param folder The folder as given.
+ * @param names The names of the .yaml, .yml and .csv files in it, sorted.
+ * @returns E.g. `it is a folder, not a manifest file; did you mean batch/a.yaml?`.
+ */
+export function manifestsInFolder(folder: string, names: readonly string[]): string {
+  const base = "it is a folder, not a manifest file";
+  if (names.length === 0) return `${base}, and it holds no .yaml, .yml or .csv file`;
+  const paths = names.map((name) => join(folder, name));
+  if (paths.length === 1) return `${base}; did you mean ${paths[0]}?`;
+  const shown = paths.slice(0, FOLDER_NAMES_SHOWN).join(", ");
+  const more = paths.length > FOLDER_NAMES_SHOWN
+    ? ` and ${paths.length - FOLDER_NAMES_SHOWN} more`
+    : "";
+  return `${base}; the manifests in it: ${shown}${more}`;
 }
 
 async function readBytes(file: string): Promise<Uint8Array> {

@@ -167,9 +167,15 @@ export function parseYamlDocument(text: string, file: string, items?: YamlItems)
   const jobs = items ? items.values : document.jobs;
   if (jobs === undefined || jobs === null) {
     const looksLikeJob = "prompt" in document || "model" in document;
+    const misspelt = Object.keys(document).find((key) =>
+      key !== "defaults" && nearest(key, ["defaults", "jobs", ...JOB_FIELDS]) === "jobs"
+    );
     refuseManifest(
       file,
-      looksLikeJob
+      misspelt !== undefined
+        ? `it has no "jobs:" list; "${misspelt}:" at line ${keyLine(misspelt)}: ` +
+          `did you mean "jobs:"?`
+        : looksLikeJob
         ? 'it holds one job, not a list; write each job as a list item ("- prompt: ...")'
         : 'it has no "jobs:" list',
       jobs === null ? "manifest_empty" : "manifest_structure",
