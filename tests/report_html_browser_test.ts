@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { renderReportHtml } from "../src/report/html.ts";
+import { GALLERY_SCRIPT, galleryOrder, renderReportHtml } from "../src/report/html.ts";
 import { CLIP_MP4 } from "../src/simulator/assets/clip_mp4.ts";
 import { REPORT_FIXTURE } from "./fixtures/report_model.ts";
 import { findAll, hasClass, type HtmlElement, parseHtml, textOf } from "./helpers/html_tree.ts";
@@ -94,15 +94,18 @@ async function chromium(profile: string, mode: string[], url: string): Promise<s
   }
 }
 
-/** Check a page's cards against the fixture: ids, statuses, videos, and no script anywhere. */
+/** Check a page's cards against the fixture: ids, statuses, videos, and only its own script. */
 function assertGallery(page: HtmlElement): void {
-  assert.deepEqual(findAll(page, (e) => e.name === "script"), []);
+  const scripts = findAll(page, (e) => e.name === "script");
+  assert.deepEqual(scripts.map((script) => [script.attributes.src, textOf(script)]), [
+    [undefined, GALLERY_SCRIPT],
+  ]);
   const cards = findAll(page, (e) => e.name === "article" && hasClass(e, "card"));
   assert.deepEqual(
     cards.map((
       card,
     ) => [textOf(findAll(card, (e) => e.name === "h2")[0]), card.attributes["data-status"]]),
-    REPORT_FIXTURE.jobs.map((job) => [job.id, job.status]),
+    galleryOrder(REPORT_FIXTURE.jobs).map((job) => [job.id, job.status]),
   );
   const videos = findAll(page, (e) => e.name === "video");
   assert.deepEqual(
@@ -110,8 +113,8 @@ function assertGallery(page: HtmlElement): void {
       video,
     ) => [video.attributes.src, video.attributes.preload, "controls" in video.attributes]),
     [
-      ["videos/intro.mp4", "metadata", true],
-      ["videos/a%20b%231%20%C3%A9%3F.mp4", "metadata", true],
+      ["videos/intro.mp4", "none", true],
+      ["videos/a%20b%231%20%C3%A9%3F.mp4", "none", true],
     ],
   );
   const totals = findAll(page, (e) => hasClass(e, "total")).map((tile) =>
@@ -163,7 +166,7 @@ testWith(CHROMIUM, "headless Chromium loads report.html from an output folder", 
   const profile = await Deno.makeTempDir({ prefix: "report_chromium_" });
   try {
     await t.step(
-      "headless Chromium builds the same gallery, with no script element",
+      "headless Chromium builds the same gallery, with only its own script",
       async () => {
         const dom = await chromium(profile, ["--dump-dom"], folder.url);
         assertGallery(parseHtml(dom));

@@ -32,6 +32,7 @@ export const REPORT_CSV_COLUMNS: readonly string[] = [
   "downloaded_at",
   "error_code",
   "error_message",
+  "prompt",
 ];
 
 /** How csv-stringify writes report.csv's records: CRLF after every one. */
@@ -88,6 +89,7 @@ function csvRow(job: ReportJob): string[] {
     cell(job.downloaded_at),
     cell(job.error?.code ?? null),
     cell(job.error?.message ?? null),
+    cell(job.prompt),
   ];
 }
 
