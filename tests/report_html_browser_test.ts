@@ -94,8 +94,12 @@ async function chromium(profile: string, mode: string[], url: string): Promise<s
   }
 }
 
-/** Check a page's cards against the fixture: ids, statuses, videos, and only its own script. */
-function assertGallery(page: HtmlElement): void {
+/**
+ * Check a page's cards against the fixture: ids, statuses, videos, and only
+ * its own script. A video starts with `preload="none"`; in the browser the
+ * script raises it to `metadata` once its card nears the screen.
+ */
+function assertGallery(page: HtmlElement, preload: readonly string[] = ["none"]): void {
   const scripts = findAll(page, (e) => e.name === "script");
   assert.deepEqual(scripts.map((script) => [script.attributes.src, textOf(script)]), [
     [undefined, GALLERY_SCRIPT],
@@ -111,23 +115,24 @@ function assertGallery(page: HtmlElement): void {
   assert.deepEqual(
     videos.map((
       video,
-    ) => [video.attributes.src, video.attributes.preload, "controls" in video.attributes]),
+    ) => [video.attributes.src, "controls" in video.attributes]),
     [
-      ["videos/intro.mp4", "none", true],
-      ["videos/a%20b%231%20%C3%A9%3F.mp4", "none", true],
+      ["videos/intro.mp4", true],
+      ["videos/a%20b%231%20%C3%A9%3F.mp4", true],
     ],
   );
+  for (const video of videos) assert(preload.includes(video.attributes.preload));
   const totals = findAll(page, (e) => hasClass(e, "total")).map((tile) =>
     findAll(tile, (e) => e.name === "dt" || e.name === "dd").map(textOf)
   );
   assert.deepEqual(totals, [
     ["jobs", "7"],
-    ["done", "2"],
     ["failed", "1"],
-    ["invalid", "1"],
-    ["pending", "1"],
-    ["running", "1"],
     ["uncertain", "1"],
+    ["invalid", "1"],
+    ["running", "1"],
+    ["pending", "1"],
+    ["done", "2"],
   ]);
 }
 
@@ -169,7 +174,7 @@ testWith(CHROMIUM, "headless Chromium loads report.html from an output folder", 
       "headless Chromium builds the same gallery, with only its own script",
       async () => {
         const dom = await chromium(profile, ["--dump-dom"], folder.url);
-        assertGallery(parseHtml(dom));
+        assertGallery(parseHtml(dom), ["none", "metadata"]);
         assert(folder.requests.includes("/report.html"));
       },
     );

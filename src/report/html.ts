@@ -22,13 +22,7 @@
  */
 import { createHash } from "node:crypto";
 import { relative } from "node:path";
-import {
-  REPORT_STATUSES,
-  type ReportJob,
-  type ReportModel,
-  type ReportStatus,
-  type ReportTotals,
-} from "./summary.ts";
+import type { ReportJob, ReportModel, ReportStatus, ReportTotals } from "./summary.ts";
 import { jobMessage, manifestName, videoHref } from "./format.ts";
 import { formatBytes } from "../text.ts";
 import { estimateHtml } from "./estimate.ts";
@@ -186,7 +180,7 @@ h1 { margin: 0 0 .25rem; font-size: 1.5rem; overflow-wrap: anywhere; }
 .shown { color: var(--muted); }
 html:not(.js) .js-only { display: none; }
 .gallery {
-  display: grid; gap: .75rem; grid-template-columns: repeat(auto-fill, minmax(min(100%, 16rem), 1fr));
+  display: grid; gap: .75rem; grid-template-columns: repeat(auto-fill, minmax(min(100%, 13rem), 1fr));
 }
 .card[hidden] { display: none; }
 .card {
@@ -199,7 +193,8 @@ html:not(.js) .js-only { display: none; }
 }
 .media video { width: 100%; height: 100%; object-fit: contain; }
 .media.placeholder {
-  color: var(--status); background: color-mix(in srgb, var(--status) 10%, var(--card));
+  aspect-ratio: auto; min-height: 2.5rem; color: var(--status);
+  background: color-mix(in srgb, var(--status) 10%, var(--card));
 }
 .card-body { padding: .5rem .7rem .7rem; font-size: .9rem; }
 .card-head { display: flex; gap: .5rem; align-items: flex-start; justify-content: space-between; }
@@ -284,6 +279,8 @@ export function* renderReportHtmlChunks(
     `<meta name="viewport" content="width=device-width, initial-scale=1">`,
     `<meta name="color-scheme" content="light dark">`,
     `<meta http-equiv="Content-Security-Policy" content="${CSP}">`,
+    // No favicon request: the page fetches nothing but its videos and images.
+    `<link rel="icon" href="data:,">`,
     `<title>${escapeHtml(title)}</title>`,
     `<style>${STYLE}</style>`,
     "</head>",
@@ -390,7 +387,7 @@ function totalsList(totals: ReportTotals): string {
     return `<div ${attributes}><dt><button type="button">${name}</button></dt>` +
       `<dd>${count}</dd></div>`;
   };
-  const tiles = [tile(null, totals.jobs), ...REPORT_STATUSES.map((s) => tile(s, totals[s]))];
+  const tiles = [tile(null, totals.jobs), ...GALLERY_ORDER.map((s) => tile(s, totals[s]))];
   return `<dl class="totals" aria-label="Totals">\n${tiles.join("\n")}\n</dl>`;
 }
 
