@@ -119,9 +119,16 @@ class Cdp {
   #next = 1;
   #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   #listeners: Array<(message: CdpMessage) => void> = [];
+  #closed = false;
 
   private constructor(socket: WebSocket) {
     this.#socket = socket;
+    socket.onclose = () => {
+      this.#closed = true;
+      for (const waiter of this.#pending.values()) waiter.reject(new Error("Chromium went away"));
+      this.#pending.clear();
+      for (const listener of [...this.#listeners]) listener({ method: "#closed" });
+    };
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data) as CdpMessage;
       if (message.id !== undefined) {
@@ -150,6 +157,9 @@ class Cdp {
     sessionId?: string,
   ): Promise<T> {
     const id = this.#next++;
+    if (this.#closed || this.#socket.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new Error("Chromium went away"));
+    }
     this.#socket.send(JSON.stringify({ id, method, params, sessionId }));
     return new Promise((resolve, reject) =>
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
@@ -161,13 +171,16 @@ class Cdp {
     this.#listeners.push(listener);
   }
 
-  /** The next event named `method`. */
+  /** The next event named `method`; rejected if the browser goes away first. */
   next(method: string, sessionId?: string): Promise<CdpMessage> {
-    return new Promise((resolve) => {
+    if (this.#closed) return Promise.reject(new Error("Chromium went away"));
+    return new Promise((resolve, reject) => {
       const listener = (message: CdpMessage): void => {
-        if (message.method !== method || message.sessionId !== sessionId) return;
+        const closed = message.method === "#closed";
+        if (!closed && (message.method !== method || message.sessionId !== sessionId)) return;
         this.#listeners.splice(this.#listeners.indexOf(listener), 1);
-        resolve(message);
+        if (closed) reject(new Error("Chromium went away"));
+        else resolve(message);
       };
       this.#listeners.push(listener);
     });
@@ -312,7 +325,15 @@ testWith(
     const served = await serveBatch(report);
     const profile = await Deno.makeTempDir({ prefix: "report_gallery_chromium_" });
     const browser = await launchChromium(profile);
-    const limit = setTimeout(() => browser.stop(), CHROMIUM_LIMIT_MS);
+    let limit: ReturnType<typeof setTimeout> | undefined;
+    // Fails a wait for the browser that never ends (and stops the browser).
+    const expired = new Promise<never>((_, reject) => {
+      limit = setTimeout(() => {
+        reject(new Error(`Chromium did not answer within ${CHROMIUM_LIMIT_MS} ms`));
+        browser.stop();
+      }, CHROMIUM_LIMIT_MS);
+    });
+    expired.catch(() => {});
     const byStatus = (status: string) => report.jobs.filter((job) => job.status === status);
     try {
       const page = await openPage(browser.cdp, served.url);
@@ -429,7 +450,7 @@ testWith(
           document.querySelector('.total:not([data-status]) button').click();
           window.scrollTo(0, document.documentElement.scrollHeight);
         })()`);
-        await served.firstRequest("/out/videos/");
+        await Promise.race([served.firstRequest("/out/videos/"), expired]);
         await page.evaluate(SETTLED);
         const preload = await page.evaluate<string[]>(
           `[...document.querySelectorAll("video")].map((video) => video.preload)`,
