@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
-import { renderReportCsv, REPORT_CSV_COLUMNS } from "../src/report/csv.ts";
+import { csvTextCell, renderReportCsv, REPORT_CSV_COLUMNS } from "../src/report/csv.ts";
 import { buildReport, type ReportJob, type ReportModel } from "../src/report/summary.ts";
 import { makeJob } from "./helpers/jobs.ts";
 import { REPORT_FIXTURE } from "./fixtures/report_model.ts";
@@ -27,6 +27,8 @@ function expectedRecord(job: ReportJob): Record<string, string> {
     downloaded_at: text(job.downloaded_at),
     error_code: text(job.error?.code ?? null),
     error_message: text(job.error?.message ?? null),
+    // User text that a spreadsheet would run as a formula gets a leading quote.
+    prompt: csvTextCell(text(job.prompt)),
   };
 }
 
@@ -74,7 +76,7 @@ Deno.test("renderReportCsv() quotes commas, quotes and line breaks as RFC 4180 s
     assert(csv.endsWith("\r\n"));
   });
   await t.step("a field with a quote or comma is quoted, its quotes doubled", () => {
-    assert(csv.includes(`,"say ""hi"", then leave"\r\n`));
+    assert(csv.includes(`,"say ""hi"", then leave",`));
   });
   await t.step("every message parses back unchanged, a formula behind a quote mark", () => {
     const records = parse(csv, { columns: true }) as Record<string, string>[];
@@ -83,6 +85,22 @@ Deno.test("renderReportCsv() quotes commas, quotes and line breaks as RFC 4180 s
       hostile.map((text) => text.startsWith("=") ? `'${text}` : text),
     );
   });
+});
+
+Deno.test("renderReportCsv() has each job's prompt in an added prompt column", () => {
+  const records = parse(renderReportCsv(REPORT_FIXTURE), { columns: true }) as Record<
+    string,
+    string
+  >[];
+  assert.deepEqual(records.map((record) => record.prompt), [
+    'A paper lantern drifts over a "still" lake at dusk & <b>fades</b>',
+    `'=HYPERLINK("http://x") | a pipe, a comma\nand a second line`,
+    "prompt of rejected",
+    "",
+    "prompt of later",
+    "prompt of rendering",
+    "prompt of lost",
+  ]);
 });
 
 Deno.test("renderReportCsv() writes only the header when there are no jobs", () => {

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { escapeHtml, renderReportHtml } from "../src/report/html.ts";
+import {
+  escapeHtml,
+  GALLERY_SCRIPT,
+  galleryOrder,
+  jobAnchor,
+  renderReportHtml,
+} from "../src/report/html.ts";
 import type { ReportModel } from "../src/report/summary.ts";
 import { REPORT_FIXTURE } from "./fixtures/report_model.ts";
 import { findAll, hasClass, type HtmlElement, parseHtml, textOf } from "./helpers/html_tree.ts";
@@ -21,21 +27,33 @@ Deno.test("renderReportHtml() matches the golden page for the fixed report", asy
   assert.equal(GOLDEN_HEADER + html, await Deno.readTextFile(GOLDEN));
 });
 
-Deno.test("renderReportHtml() shows one card per job with its id, status and facts", () => {
+/** The fixture's jobs in the order the gallery shows them. */
+const SHOWN = ["rejected", "lost", "too-long", "rendering", "later", "intro"]
+  .map((id) => REPORT_FIXTURE.jobs.find((job) => job.id === id)!)
+  .concat(REPORT_FIXTURE.jobs[1]);
+
+Deno.test("renderReportHtml() shows failures first: failed, uncertain, invalid, running, pending, done", () => {
   const cards = cardsOf(renderReportHtml(REPORT_FIXTURE));
   assert.deepEqual(cards.map((card) => card.attributes["data-status"]), [
-    "done",
-    "done",
     "failed",
-    "invalid",
-    "pending",
-    "running",
     "uncertain",
+    "invalid",
+    "running",
+    "pending",
+    "done",
+    "done",
   ]);
+  assert.deepEqual(cards.map((card) => card.attributes["data-id"]), SHOWN.map((job) => job.id));
+  assert.deepEqual(galleryOrder(REPORT_FIXTURE.jobs), SHOWN);
+});
+
+Deno.test("renderReportHtml() shows one card per job with its id, status and facts", () => {
+  const cards = cardsOf(renderReportHtml(REPORT_FIXTURE));
   cards.forEach((card, index) => {
-    const job = REPORT_FIXTURE.jobs[index];
+    const job = SHOWN[index];
     assert.equal(textOf(findAll(card, (e) => e.name === "h2")[0]), job.id);
     assert.equal(textOf(findAll(card, (e) => hasClass(e, "badge"))[0]), job.status);
+    assert.equal(card.attributes["data-model"], job.model ?? "");
     const facts = textOf(findAll(card, (e) => hasClass(e, "facts"))[0]);
     for (const value of [job.model, job.size, job.resolution, job.task_id]) {
       if (value !== null) assert(facts.includes(value), `card ${index} lacks ${value}`);
@@ -43,16 +61,74 @@ Deno.test("renderReportHtml() shows one card per job with its id, status and fac
   });
 });
 
-Deno.test("renderReportHtml() gives done jobs a video linked relative to the report", () => {
+Deno.test("renderReportHtml() gives each card an anchor #job-<id> made of safe characters", () => {
+  const cards = cardsOf(renderReportHtml(REPORT_FIXTURE));
+  const anchors = cards.map((card) => card.attributes.id);
+  assert.equal(anchors[5], "job-intro");
+  assert.equal(anchors[2], "job-too-long");
+  assert.equal(anchors[6], "job-a.20b.231.20.3Cscript.3Ealert.281.29.3C.2Fscript.3E");
+  for (const anchor of anchors) assert.match(anchor, /^job-[A-Za-z0-9_.-]+$/);
+  assert.equal(new Set(anchors).size, anchors.length);
+  cards.forEach((card, index) => {
+    const link = findAll(card, (e) => e.name === "h2")[0].children[0];
+    assert(typeof link !== "string" && link.name === "a");
+    assert.equal(link.attributes.href, `#${anchors[index]}`);
+  });
+  assert.equal(jobAnchor("é"), "job-.C3.A9");
+  assert.notEqual(jobAnchor("a.2E"), jobAnchor("a."));
+});
+
+Deno.test("renderReportHtml() numbers the anchors of jobs that share an id", () => {
+  const twice: ReportModel = { ...REPORT_FIXTURE, jobs: [SHOWN[0], SHOWN[0], SHOWN[0]] };
+  const anchors = cardsOf(renderReportHtml(twice)).map((card) => card.attributes.id);
+  assert.deepEqual(anchors, ["job-rejected", "job-rejected-2", "job-rejected-3"]);
+});
+
+Deno.test("renderReportHtml() offers status and model filters with their counts", () => {
+  const tree = parseHtml(renderReportHtml(REPORT_FIXTURE));
+  const options = (id: string) =>
+    findAll(findAll(tree, (e) => e.attributes.id === id)[0], (e) => e.name === "option")
+      .map((option) => [option.attributes["data-value"] ?? null, textOf(option)]);
+  assert.deepEqual(options("filter-status"), [
+    [null, "all statuses (7)"],
+    ["failed", "failed (1)"],
+    ["uncertain", "uncertain (1)"],
+    ["invalid", "invalid (1)"],
+    ["running", "running (1)"],
+    ["pending", "pending (1)"],
+    ["done", "done (2)"],
+  ]);
+  assert.deepEqual(options("filter-model"), [
+    [null, "all models"],
+    ["doubao-seedance-1-0-pro", "doubao-seedance-1-0-pro (1)"],
+    ["doubao-seedance-2-0", "doubao-seedance-2-0 (5)"],
+    ["doubao-seedance-2-0-fast", "doubao-seedance-2-0-fast (1)"],
+  ]);
+  const tiles = findAll(tree, (e) => hasClass(e, "total"));
+  assert.deepEqual(tiles.map((tile) => tile.attributes["data-status"] ?? null), [
+    null,
+    "failed",
+    "uncertain",
+    "invalid",
+    "running",
+    "pending",
+    "done",
+  ]);
+  assert(tiles.every((tile) => findAll(tile, (e) => e.name === "button").length === 1));
+  const nav = findAll(tree, (e) => e.name === "nav")[0];
+  assert(hasClass(nav, "js-only"), "the filters are hidden when no script runs");
+});
+
+Deno.test("renderReportHtml() gives done jobs a lazily loaded video linked relative to the report", () => {
   const cards = cardsOf(renderReportHtml(REPORT_FIXTURE));
   const videos = cards.map((card) => findAll(card, (e) => e.name === "video"));
-  assert.deepEqual(videos.map((found) => found.length), [1, 1, 0, 0, 0, 0, 0]);
-  assert.deepEqual(videos[0][0].attributes, {
+  assert.deepEqual(videos.map((found) => found.length), [0, 0, 0, 0, 0, 1, 1]);
+  assert.deepEqual(videos[5][0].attributes, {
     controls: "",
-    preload: "metadata",
+    preload: "none",
     src: "videos/intro.mp4",
   });
-  assert.equal(videos[1][0].attributes.src, "videos/a%20b%231%20%C3%A9%3F.mp4");
+  assert.equal(videos[6][0].attributes.src, "videos/a%20b%231%20%C3%A9%3F.mp4");
 });
 
 Deno.test("renderReportHtml() shows the message of failed, invalid and uncertain jobs", () => {
@@ -60,10 +136,10 @@ Deno.test("renderReportHtml() shows the message of failed, invalid and uncertain
   const messages = cards.map((card) =>
     findAll(card, (e) => hasClass(e, "message")).map(textOf).join("")
   );
-  assert.equal(messages[2], `content_policy: ${REPORT_FIXTURE.jobs[2].error!.message}`);
-  assert.equal(messages[3], `too_big: ${REPORT_FIXTURE.jobs[3].error!.message}`);
-  assert.match(messages[6], /2025-06-01T11:00:05\.000Z.*--resubmit-uncertain/);
-  assert.deepEqual([messages[0], messages[1], messages[4], messages[5]], ["", "", "", ""]);
+  assert.equal(messages[0], `content_policy: ${SHOWN[0].error!.message}`);
+  assert.equal(messages[2], `too_big: ${SHOWN[2].error!.message}`);
+  assert.match(messages[1], /2025-06-01T11:00:05\.000Z.*--resubmit-uncertain/);
+  assert.deepEqual([messages[3], messages[4], messages[5], messages[6]], ["", "", "", ""]);
 });
 
 Deno.test("renderReportHtml() escapes markup, quotes and ampersands in every value", () => {
@@ -82,17 +158,24 @@ Deno.test("renderReportHtml() escapes markup, quotes and ampersands in every val
       sha256: job.sha256 === null ? null : hostile,
       output: job.output === null ? null : `videos/${hostile}.mp4`,
       error: { code: hostile, message: hostile },
+      prompt: hostile,
     })),
   };
   const html = renderReportHtml(report);
-  assert(!/<script/i.test(html), "a <script> tag got through");
+  assert.equal(html.match(/<script/gi)?.length, 1, "a <script> tag got through");
   const tree = parseHtml(html);
-  assert.deepEqual(findAll(tree, (e) => e.name === "script"), []);
+  const scripts = findAll(tree, (e) => e.name === "script");
+  assert.deepEqual(scripts.map((script) => textOf(script)), [GALLERY_SCRIPT]);
   const cards = findAll(tree, (e) => hasClass(e, "card"));
   assert.equal(cards.length, report.jobs.length);
-  cards.forEach((card, index) => {
-    assert.equal(textOf(findAll(card, (e) => e.name === "h2")[0]), report.jobs[index].id);
-  });
+  const ids = new Set(report.jobs.map((job) => job.id));
+  for (const card of cards) {
+    const id = textOf(findAll(card, (e) => e.name === "h2")[0]);
+    assert(ids.has(id), id);
+    assert.equal(card.attributes["data-id"], id);
+    assert.equal(card.attributes["data-model"], hostile);
+    assert.equal(textOf(findAll(card, (e) => hasClass(e, "prompt"))[0]), hostile);
+  }
   const subtitle = findAll(tree, (e) => hasClass(e, "subtitle"))[0];
   assert.equal(textOf(findAll(subtitle, (e) => e.name === "code")[0]), hostile);
   const messages = findAll(tree, (e) => hasClass(e, "message")).map(textOf);
@@ -104,17 +187,35 @@ Deno.test("renderReportHtml() escapes markup, quotes and ampersands in every val
   );
 });
 
-Deno.test("renderReportHtml() loads nothing from elsewhere and runs no script", () => {
+Deno.test("renderReportHtml() loads nothing from elsewhere and allows only its own script", async () => {
   const html = renderReportHtml(REPORT_FIXTURE);
   const tree = parseHtml(html);
-  assert.deepEqual(findAll(tree, (e) => ["script", "link", "iframe", "img"].includes(e.name)), []);
+  assert.deepEqual(
+    findAll(tree, (e) => ["link", "iframe", "object", "embed"].includes(e.name)),
+    [{ name: "link", attributes: { rel: "icon", href: "data:," }, children: [] }],
+  );
   for (const element of findAll(tree, (e) => "src" in e.attributes || "href" in e.attributes)) {
     const url = element.attributes.src ?? element.attributes.href;
-    assert.match(url, /^videos\/[^/:]+$/, `${element.name} points outside: ${url}`);
+    assert.match(
+      url,
+      /^(videos\/[^/:]+|#job-[A-Za-z0-9_.-]+|data:,)$/,
+      `${element.name} points outside: ${url}`,
+    );
   }
-  assert(!/@import|url\(|https?:/i.test(html), "a style or link reaches out");
+  const code = findAll(tree, (e) => e.name === "style" || e.name === "script").map(textOf);
+  assert.equal(code.length, 2);
+  for (const text of code) {
+    assert(!/@import|url\(|https?:|\/\//i.test(text), "a style or the script reaches out");
+  }
+  assert(!/\bfetch\(|XMLHttpRequest|innerHTML|eval\(/.test(GALLERY_SCRIPT));
   const csp = findAll(tree, (e) => e.attributes["http-equiv"] === "Content-Security-Policy");
-  assert.match(csp[0].attributes.content, /default-src 'none'/);
+  const policy = csp[0].attributes.content;
+  assert.match(policy, /default-src 'none'/);
+  const script = findAll(tree, (e) => e.name === "script")[0];
+  assert.equal(script.attributes.src, undefined);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(textOf(script)));
+  const hash = btoa(String.fromCharCode(...new Uint8Array(digest)));
+  assert(policy.includes(`script-src 'sha256-${hash}';`), policy);
 });
 
 Deno.test("renderReportHtml() is readable in light and dark and lays cards out in a grid", () => {
@@ -143,15 +244,44 @@ Deno.test("escapeHtml() replaces the five significant characters", () => {
   );
 });
 
-Deno.test("renderReportHtml() shows each job's prompt, escaped, when it is given", () => {
-  const [first, second] = REPORT_FIXTURE.jobs;
-  const prompts = new Map([[first.id, `A <b>"lantern"</b> & a lake`]]);
-  const cards = cardsOf(renderReportHtml(REPORT_FIXTURE, { prompts }));
+Deno.test("renderReportHtml() shows each job's prompt, escaped, from the model or the extras", () => {
   const promptOf = (card: HtmlElement): string | undefined => {
     const found = findAll(card, (e) => hasClass(e, "prompt"));
     return found.length === 0 ? undefined : textOf(found[0]);
   };
-  assert.equal(promptOf(cards[0]), `A <b>"lantern"</b> & a lake`);
-  assert.equal(promptOf(cards[1]), undefined, `${second.id} has no prompt given`);
-  assert.equal(findAll(cards[0], (e) => e.name === "b").length, 0, "markup stays text");
+  const cards = cardsOf(renderReportHtml(REPORT_FIXTURE));
+  assert.equal(promptOf(cards[5]), SHOWN[5].prompt);
+  assert.equal(findAll(cards[5], (e) => e.name === "b").length, 0, "markup stays text");
+  assert.equal(promptOf(cards[2]), undefined, "an invalid job has no prompt");
+  const prompts = new Map([["too-long", `A <b>"lantern"</b> & a lake`]]);
+  const withExtras = cardsOf(renderReportHtml(REPORT_FIXTURE, { prompts }));
+  assert.equal(promptOf(withExtras[2]), `A <b>"lantern"</b> & a lake`);
+  assert.equal(promptOf(withExtras[5]), SHOWN[5].prompt, "the model's own prompt wins");
+});
+
+Deno.test("renderReportHtml() shows reference images as lazy thumbnails linked from the output folder", () => {
+  const imageFiles = new Map([["intro", ["/work/m/images/hero.png", "/work/m/out/a b.png"]]]);
+  const report = renderReportHtml(REPORT_FIXTURE, { imageFiles, outDir: "/work/m/out" });
+  const card = cardsOf(report)[5];
+  const images = findAll(card, (e) => e.name === "img");
+  assert.deepEqual(images.map((image) => image.attributes), [
+    {
+      src: "../images/hero.png",
+      alt: "Reference image images/hero.png",
+      title: "images/hero.png",
+      loading: "lazy",
+      width: "48",
+      height: "48",
+    },
+    {
+      src: "a%20b.png",
+      alt: "Reference image images/logo, v2.webp",
+      title: "images/logo, v2.webp",
+      loading: "lazy",
+      width: "48",
+      height: "48",
+    },
+  ]);
+  const without = cardsOf(renderReportHtml(REPORT_FIXTURE, { imageFiles }))[5];
+  assert.deepEqual(findAll(without, (e) => e.name === "img"), [], "no folder, no guessed links");
 });

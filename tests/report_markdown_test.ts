@@ -39,7 +39,7 @@ Deno.test("renderReportMarkdown() titles the report and tabulates the totals", (
   ]);
 });
 
-Deno.test("renderReportMarkdown() keeps one row of eight cells per job whatever the text", () => {
+Deno.test("renderReportMarkdown() keeps one row of nine cells per job whatever the text", () => {
   const rows = tableUnder(renderReportMarkdown(REPORT_FIXTURE), "## Jobs");
   assert.deepEqual(rows[0], [
     "id",
@@ -50,10 +50,11 @@ Deno.test("renderReportMarkdown() keeps one row of eight cells per job whatever 
     "resolution",
     "output",
     "error",
+    "prompt",
   ]);
   const jobs = rows.slice(2);
   assert.equal(jobs.length, REPORT_FIXTURE.jobs.length);
-  for (const cells of jobs) assert.equal(cells.length, 8, cells.join(" | "));
+  for (const cells of jobs) assert.equal(cells.length, 9, cells.join(" | "));
   assert.deepEqual(jobs.map((cells) => cells[1]), REPORT_FIXTURE.jobs.map((job) => job.status));
 });
 
@@ -64,6 +65,17 @@ Deno.test("renderReportMarkdown() escapes markup, pipes and line breaks in cells
     rows[2][7],
     'The prompt "x, y" was rejected:<br>it names \\<b\\>a brand\\</b\\> \\& a \\| pipe',
   );
+});
+
+Deno.test("renderReportMarkdown() shows each job's prompt, escaped, in its last cell", () => {
+  const rows = tableUnder(renderReportMarkdown(REPORT_FIXTURE), "## Jobs").slice(2);
+  assert.equal(
+    rows[0][8],
+    'A paper lantern drifts over a "still" lake at dusk \\& \\<b\\>fades\\</b\\>',
+  );
+  assert.equal(rows[1][8], '=HYPERLINK("http://x") \\| a pipe, a comma<br>and a second line');
+  assert.equal(rows[2][8], "prompt of rejected");
+  assert.equal(rows[3][8], "", "an invalid job has no prompt");
 });
 
 Deno.test("renderReportMarkdown() links done jobs to their video and explains uncertain ones", () => {

@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ReportWriteError, writeReports } from "../src/report/write.ts";
 import { renderReportJson, renderReportJsonChunks } from "../src/report/json.ts";
-import { renderReportCsv, renderReportCsvChunks } from "../src/report/csv.ts";
+import { csvTextCell, renderReportCsv, renderReportCsvChunks } from "../src/report/csv.ts";
 import { renderReportMarkdown, renderReportMarkdownChunks } from "../src/report/markdown.ts";
 import { renderReportHtml, renderReportHtmlChunks } from "../src/report/html.ts";
 import type { ReportModel } from "../src/report/summary.ts";
 import { REPORT_FIXTURE } from "./fixtures/report_model.ts";
 import { withTempDir } from "./helpers/temp_dir.ts";
+import { findAll, parseHtml } from "./helpers/html_tree.ts";
+import { parse } from "csv-parse/sync";
 
 /** Each report file with the string renderer its bytes must equal. */
 const FILES: Array<[string, (report: ReportModel) => string]> = [
@@ -117,8 +119,47 @@ Deno.test("report chunk renderers hold at most one job per chunk", async (t) => 
     await t.step(`${name}: the longest chunk does not grow with the jobs`, () => {
       const longest = (report: ReportModel): number =>
         Math.max(...Array.from(render(report), (chunk) => chunk.length));
-      // A few characters more at most: report.html numbers its cards.
-      assert(longest(many) <= longest(REPORT_FIXTURE) + 4, `${longest(many)} characters`);
+      // A few characters more at most: the counts in report.html's totals and
+      // filters have more digits, and a repeated id's anchor gets a number.
+      assert(longest(many) <= longest(REPORT_FIXTURE) + 64, `${longest(many)} characters`);
     });
   }
+});
+
+Deno.test("writeReports() puts each job's prompt in report.json, report.csv and report.md", async () => {
+  await withTempDir(async (dir) => {
+    await writeReports(dir, REPORT_FIXTURE);
+    const prompts = REPORT_FIXTURE.jobs.map((job) => job.prompt);
+    assert.equal(prompts[0], 'A paper lantern drifts over a "still" lake at dusk & <b>fades</b>');
+    assert.equal(prompts[3], null, "an invalid job has no prompt");
+    const json = JSON.parse(await Deno.readTextFile(join(dir, "report.json")));
+    assert.deepEqual(json.jobs.map((job: { prompt: string | null }) => job.prompt), prompts);
+    const csv = parse(await Deno.readTextFile(join(dir, "report.csv")), { columns: true });
+    assert.deepEqual(
+      (csv as Record<string, string>[]).map((row) => row.prompt),
+      // report.json keeps the raw text; report.csv neutralises a formula.
+      prompts.map((prompt) => csvTextCell(prompt ?? "")),
+    );
+    const markdown = await Deno.readTextFile(join(dir, "report.md"));
+    assert(markdown.includes("| prompt |"));
+    assert(markdown.includes('A paper lantern drifts over a "still" lake at dusk \\& \\<b\\>'));
+  });
+});
+
+Deno.test("writeReports() links reference images in report.html relative to the output folder", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "batch.out");
+    await Deno.mkdir(out);
+    const imageFiles = new Map([[REPORT_FIXTURE.jobs[0].id, [
+      join(dir, "images", "hero.png"),
+      join(out, "refs", "logo, v2.webp"),
+    ]]]);
+    await writeReports(out, REPORT_FIXTURE, { imageFiles });
+    const page = parseHtml(await Deno.readTextFile(join(out, "report.html")));
+    const images = findAll(page, (e) => e.name === "img");
+    assert.deepEqual(
+      images.map((image) => [image.attributes.src, image.attributes.loading]),
+      [["../images/hero.png", "lazy"], ["refs/logo%2C%20v2.webp", "lazy"]],
+    );
+  });
 });

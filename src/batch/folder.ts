@@ -176,11 +176,16 @@ export function buildBatchReport(
 }
 
 /**
- * What the HTML report shows beyond report.json: each valid job's prompt.
+ * What the HTML report shows beyond report.json: each valid job's reference
+ * images on disk (shown as thumbnails). The prompts are in the model itself.
  *
  * @param validation The validated manifest.
  * @returns The extras for `writeReports`.
  */
 export function reportExtrasOf(validation: ValidationResult): ReportExtras {
-  return { prompts: new Map(validation.jobs.map((job) => [job.id, job.prompt])) };
+  return {
+    imageFiles: new Map(
+      validation.jobs.map((job) => [job.id, job.images.map((image) => image.resolved)]),
+    ),
+  };
 }

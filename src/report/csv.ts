@@ -39,6 +39,7 @@ export const REPORT_CSV_COLUMNS: readonly string[] = [
   "downloaded_at",
   "error_code",
   "error_message",
+  "prompt",
 ];
 
 /** How csv-stringify writes report.csv's records: CRLF after every one. */
@@ -95,6 +96,7 @@ function csvRow(job: ReportJob): string[] {
     textCell(job.downloaded_at),
     textCell(job.error?.code ?? null),
     textCell(job.error?.message ?? null),
+    textCell(job.prompt),
   ];
 }
 

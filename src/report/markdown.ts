@@ -1,6 +1,6 @@
 /**
  * report.md: the report as Markdown (GitHub flavoured) for people: the totals,
- * then one table row per job. Pure.
+ * then one table row per job (its prompt in the last column). Pure.
  *
  * @module
  */
@@ -39,8 +39,8 @@ export function* renderReportMarkdownChunks(report: ReportModel): Generator<stri
   }
   yield lines([
     ...head,
-    row(["id", "status", "model", "seconds", "size", "resolution", "output", "error"]),
-    row(["---", "---", "---", "---:", "---", "---", "---", "---"]),
+    row(["id", "status", "model", "seconds", "size", "resolution", "output", "error", "prompt"]),
+    row(["---", "---", "---", "---:", "---", "---", "---", "---", "---"]),
   ]);
   for (const job of report.jobs) yield `${jobRow(job)}\n`;
 }
@@ -71,6 +71,7 @@ function jobRow(job: ReportJob): string {
     inline(job.resolution),
     output,
     inline(jobMessage(job)),
+    inline(job.prompt),
   ]);
 }
 

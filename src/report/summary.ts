@@ -60,6 +60,8 @@ export interface ReportJob {
   downloaded_at: string | null;
   /** Why the job failed or is invalid. */
   error: JobError | null;
+  /** Added field: the job's prompt as sent (trimmed); null for an invalid job. */
+  prompt: string | null;
   /**
    * Added with `--prices`: the job's estimated cost as decimal text in the
    * estimate's currency; null when it has no price. Absent without `--prices`.
@@ -163,6 +165,7 @@ function jobRow(job: Job, journalState: JobState | undefined): ReportJob {
     completed_at: null,
     downloaded_at: null,
     error: null,
+    prompt: job.prompt,
   };
   const { standing, state } = standingOf(job, journalState);
   if (state === undefined) return base;
@@ -235,5 +238,6 @@ function invalidRow(job: InvalidJobRow): ReportJob {
       code: first?.code ?? "invalid",
       message: job.issues.map((issue) => issue.message).join("; "),
     },
+    prompt: null,
   };
 }

@@ -68,7 +68,8 @@ export class ReportWriteError extends BatchError {
  *
  * @param outDir The output folder.
  * @param report The report model.
- * @param extras What the HTML page shows beyond the model (the prompts).
+ * @param extras What the HTML page shows beyond the model (the reference images on disk;
+ *   image links are made relative to `outDir`).
  * @returns The paths written.
  * @throws {ReportWriteError} When any file could not be written.
  */
@@ -83,7 +84,7 @@ export async function writeReports(
   for (const name of REPORT_FILES) {
     const path = join(outDir, name);
     try {
-      await writeAtomically(path, RENDERERS[name](report, extras), buffer);
+      await writeAtomically(path, RENDERERS[name](report, { outDir, ...extras }), buffer);
       written.push(path);
     } catch (cause) {
       failures.push({ path, reason: reasonOf(cause), cause });
