@@ -4,8 +4,9 @@
  * nothing is paid for twice and nothing is lost.
  *
  * The library does what the CLI does, one function per use case: validate a
- * manifest ({@linkcode validateManifest}), run it ({@linkcode runBatch}) and
- * ask where it stands ({@linkcode batchStatus}). The simulator of the service
+ * manifest ({@linkcode validateManifest}), see what a run would do and cost
+ * ({@linkcode planBatch}), run it ({@linkcode runBatch}) and ask where it
+ * stands ({@linkcode batchStatus}). The simulator of the service
  * is its own entry point, `./simulator.ts`.
  *
  * ```ts
@@ -45,6 +46,16 @@ export {
 export { defaultOutDir } from "./src/manifest/paths.ts";
 export { runBatch, type RunBatchOptions, type RunBatchResult } from "./src/batch/run.ts";
 export { type BatchStatus, batchStatus, type BatchStatusOptions } from "./src/batch/status.ts";
+export { type BatchPlan, planBatch, type PlanBatchOptions } from "./src/batch/plan.ts";
+export type { JournalCounts, ModelCount, PlanSummary } from "./src/plan_summary.ts";
+export {
+  type Estimate,
+  SPEND_CATEGORIES,
+  type SpendCategory,
+  type SpendLine,
+  type SpendRow,
+  type UnpricedGroup,
+} from "./src/estimate.ts";
 export {
   type LoadedPrices,
   loadPrices,

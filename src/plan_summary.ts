@@ -11,8 +11,11 @@ import { standingOf } from "./plan.ts";
 
 /** Jobs of one model at one resolution. */
 export interface ModelCount {
+  /** The model. */
   model: string;
+  /** The resolution. */
   resolution: string;
+  /** Jobs of that model and resolution. */
   jobs: number;
   /** Seconds of video these jobs render. */
   seconds: number;
@@ -26,6 +29,7 @@ export interface JournalCounts {
   running: number;
   /** A submission whose outcome is unknown. */
   uncertain: number;
+  /** The service rejected it, or its task ended FAILED or ERROR. */
   failed: number;
   /** Never submitted (or known not to have created a task). */
   pending: number;
@@ -37,11 +41,13 @@ export interface JournalCounts {
 
 /** The plan's numbers. */
 export interface PlanSummary {
+  /** The valid jobs. */
   jobs: number;
   /** Total seconds of video to render. */
   seconds: number;
   /** Sorted by model, then resolution. */
   byModel: ModelCount[];
+  /** The reference images the jobs upload. */
   images: {
     /** `input_reference` parts sent, one per image per job. */
     uploads: number;

@@ -101,6 +101,12 @@ Deno.test("plan counts done, running, uncertain, failed, pending and changed job
       join(outDir, "state.jsonl"),
       journal(new Map(jobs.map((job) => [job.id, job.fingerprint]))),
     );
+    // The done job's video is on disk as recorded (10 bytes, untouched since
+    // its download), so plan counts it done, as a run would.
+    await Deno.mkdir(join(outDir, "videos"));
+    await Deno.writeFile(join(outDir, "videos", "a.mp4"), new Uint8Array(10));
+    const before = new Date("2024-12-31T00:00:00Z");
+    await Deno.utime(join(outDir, "videos", "a.mp4"), before, before);
 
     const json = await plan(manifest, { json: true });
     assert.equal(json.code, 0);
@@ -150,4 +156,24 @@ Deno.test("defaultOutDir() is the manifest's name without extension plus .out, b
   assert.equal(defaultOutDir("manifests/example.yaml"), "manifests/example.out");
   assert.equal(defaultOutDir("/a/b.c/jobs.csv"), "/a/b.c/jobs.out");
   assert.equal(defaultOutDir("jobs.yml"), "jobs.out");
+});
+
+Deno.test("plan counts a done job whose video is gone as running: a run would fetch it again", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const manifest = join(dir, "batch.yaml");
+    await Deno.writeTextFile(manifest, MANIFEST);
+    const { jobs } = await validateManifest(manifest, { catalog: DEFAULT_CATALOG });
+    const outDir = defaultOutDir(manifest);
+    await Deno.mkdir(outDir);
+    await Deno.writeTextFile(
+      join(outDir, "state.jsonl"),
+      journal(new Map(jobs.map((job) => [job.id, job.fingerprint]))),
+    );
+    const document = JSON.parse((await plan(manifest, { json: true })).out[0]);
+    assert.equal(document.journal.done, 0);
+    assert.equal(document.journal.running, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -9,14 +9,14 @@
 import type { PlanCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ExitCode } from "../../errors.ts";
-import { readJournalStates } from "../../journal/replay.ts";
 import { journalPath } from "../../manifest/paths.ts";
-import { type PlanSummary, summarizePlan } from "../../plan_summary.ts";
+import type { PlanSummary } from "../../plan_summary.ts";
+import { planBatch } from "../../batch/plan.ts";
 import { formatBytes, plural } from "../../text.ts";
 import { issueJson, issueLines, jobCount, summaryLine, validationJson } from "../issues.ts";
 import { loadJobs, outFlagOf } from "../workspace.ts";
 import { pricesOf } from "../prices.ts";
-import { estimateJson, estimateSpend } from "../../estimate.ts";
+import { estimateJson } from "../../estimate.ts";
 import { estimateLines } from "../../estimate_text.ts";
 
 /**
@@ -38,11 +38,14 @@ export async function planCommand(command: PlanCommand, io: CliIO): Promise<Exit
     return ExitCode.Usage;
   }
   const out = outFlagOf(command);
-  const journal = journalPath(out);
-  const states = await exists(journal) ? await readJournalStates(journal) : undefined;
-  const summary = summarizePlan(result.jobs, states);
   const priced = await pricesOf(command);
-  const estimate = priced && estimateSpend(result.jobs, states ?? new Map(), priced.prices);
+  const plan = await planBatch(result, {
+    out,
+    ...(priced ? { prices: priced.prices } : {}),
+    onNotice: io.stderr,
+  });
+  const { summary, estimate } = plan;
+  const journal = plan.journal ?? journalPath(out);
   if (command.json) {
     io.stdout(JSON.stringify({
       ok: true,
@@ -111,16 +114,4 @@ function planLines(
     lines.push(`Journal ${names.journal}: ${parts.join(", ")}`);
   }
   return lines;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
-      return false;
-    }
-    throw error;
-  }
 }
