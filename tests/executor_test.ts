@@ -901,3 +901,23 @@ Deno.test("executeRun() renews a video URL the file host answers 404 for", async
   assert.deepEqual(outcome.files.get("videos/a.mp4"), fakeVideo("task-a"));
   assert.deepEqual(outcome.journal.of("download_failed"), []);
 });
+
+Deno.test("executeRun() sends no POST during a 429 pause that began while the POST was being recorded", async () => {
+  // b is refused first and frees its slot; c takes it while a's 429 is still
+  // being journaled, so c passes the pause check before the pause exists.
+  const outcome = await run([submit("b"), submit("a"), submit("c")], {
+    options: { concurrency: 2 },
+    appendDelayMs: 50,
+    submits: {
+      b: [{ kind: "rejected", status: 400, serviceCode: "invalid_parameter" }],
+      a: [{ kind: "not_created", status: 429, retryAfterMs: 5000 }, { kind: "created" }],
+    },
+  });
+  const sends = timesOf(outcome, "submit");
+  const aRefusedAt = sends.find(([job]) => job === "a")![1];
+  const cSentAt = sends.find(([job]) => job === "c")![1];
+  assert.ok(
+    cSentAt >= aRefusedAt + 5000,
+    `c was sent at ${cSentAt}, inside a's Retry-After (${aRefusedAt}..${aRefusedAt + 5000})`,
+  );
+});

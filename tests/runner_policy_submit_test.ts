@@ -7,6 +7,7 @@ import {
   type SubmitContext,
   submitEvent,
   type SubmitNext,
+  throttledUntil,
 } from "../src/runner/policy/submit.ts";
 import type { Task } from "../src/api/wire.ts";
 
@@ -215,4 +216,21 @@ Deno.test("notSentEvent() stands for a send that did not happen", async (t) => {
   await t.step("a later send of an uncertain submission: not_created", () => {
     assert.equal(notSentEvent("k", 2, "resubmit_uncertain", "x")?.type, "not_created");
   });
+});
+
+Deno.test("throttledUntil() pauses every submission from the moment a 429 arrives", async (t) => {
+  const rows: [string, SubmitOutcome, number | undefined][] = [
+    [
+      "429 with Retry-After: until then",
+      failed("not_created", 429, { retryAfterMs: 7000 }),
+      NOW + 7000,
+    ],
+    ["429 without Retry-After: the backoff's base", failed("not_created", 429), NOW + 500],
+    ["503: no pause for the others", failed("not_created", 503, { retryAfterMs: 7000 }), undefined],
+    ["rejected: none", failed("rejected", 400), undefined],
+    ["created: none", { kind: "created", task: task("t1") }, undefined],
+  ];
+  for (const [name, outcome, expected] of rows) {
+    await t.step(name, () => assert.equal(throttledUntil(outcome, NOW, 500), expected));
+  }
 });

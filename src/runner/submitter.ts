@@ -14,7 +14,7 @@ import type { SubmitImage, SubmitRequest } from "../api/client.ts";
 import type { RunContext } from "./context.ts";
 import type { ImageCache, ImageRead } from "./images.ts";
 import type { Poller } from "./poller.ts";
-import { afterSubmit, notSentEvent, submitEvent } from "./policy/submit.ts";
+import { afterSubmit, notSentEvent, submitEvent, throttledUntil } from "./policy/submit.ts";
 
 /** Submits jobs for one run. */
 export class Submitter {
@@ -62,13 +62,19 @@ export class Submitter {
           { type: "submitting", fingerprint: job.fingerprint, key },
           notSentEvent(key, send, action.reason, "the journal could not record the submission"),
         );
-        if (run.halted) {
+        // A 429 to another submission may have paused the run while this
+        // one was being recorded: no POST goes out inside a Retry-After.
+        if (run.halted || !(await this.#waitForPause(job))) {
           const instead = notSentEvent(key, send, action.reason, "the run stopped before the POST");
           if (instead !== null) await run.journal.record(job, instead);
           return;
         }
         // The POST is not aborted by a stop: its outcome must be journaled.
         const outcome = await run.options.client.submit(request);
+        // Every other submission holds off from now, not from when this
+        // answer is journaled.
+        const throttled = throttledUntil(outcome, run.clock.now(), run.retryTiming.backoff.baseMs);
+        if (throttled !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, throttled);
         await run.journal.record(job, submitEvent(outcome, key));
         const next = afterSubmit(outcome, {
           send,

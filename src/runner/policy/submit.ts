@@ -83,6 +83,26 @@ export interface SubmitContext {
 }
 
 /**
+ * How long every submission of the run must wait after a 429, known the
+ * moment the answer arrives (before it is journaled, and without jitter):
+ * the service's `Retry-After`, else the backoff's base. {@linkcode afterSubmit}
+ * may extend it once the answer is journaled.
+ *
+ * @param outcome The answer.
+ * @param now The current time, in clock milliseconds.
+ * @param baseMs The backoff's base delay.
+ * @returns Until when to pause, or undefined when the answer is not a 429.
+ */
+export function throttledUntil(
+  outcome: SubmitOutcome,
+  now: number,
+  baseMs: number,
+): number | undefined {
+  if (outcome.kind === "created" || outcome.error.status !== 429) return undefined;
+  return now + (outcome.error.retryAfterMs ?? baseMs);
+}
+
+/**
  * What comes after a submit's answer (called once the answer is journaled).
  *
  * @param outcome The answer.
