@@ -1,5 +1,7 @@
 /**
- * The `report` command: write the report files again from the journal.
+ * The `report` command: write the report files again from the journal, or
+ * one report over several output folders (`--merge DIR`, or the
+ * `shard-*-of-*` folders inside an output folder without a journal).
  *
  * @module
  */
@@ -21,6 +23,9 @@ import { ReportWriteError, writeReports } from "../../report/write.ts";
 import { refuseInputsInside, REPORT_FILES } from "../../out_dir.ts";
 import { withEstimate } from "../../report/estimate.ts";
 import { pricesOf } from "../prices.ts";
+import { mergeBatchReports, shardFoldersIn } from "../../batch/merge.ts";
+import { journalPath } from "../../manifest/paths.ts";
+import { entryAt } from "../../out_dir.ts";
 
 /**
  * Run `report`.
@@ -43,10 +48,19 @@ export async function reportCommand(command: ReportCommand, io: CliIO): Promise<
   const outDir = outDirOf(command);
   const action = `write the report of ${command.manifest}`;
   await refuseInputsInside(outDir, inputFilesOf(command, validation), action);
+  // The folders to merge: those given, or the shards' inside a folder with no journal.
+  const merge = command.merge ??
+    (await entryAt(journalPath(outDir)) === undefined ? await shardFoldersIn(outDir) : []);
   const lock = await lockOutDir(outDir);
   try {
-    const states = await readStates(io, outDir);
-    const current = await currentReport(validation, outDir, new Date(), states);
+    // Merged folders are read without their locks: a shard running now never
+    // blocks the report, which shows where that shard stood.
+    const { report: current, states } = merge.length > 0
+      ? await mergeBatchReports(validation, merge, { out: outDir, onNotice: io.stderr })
+      : await (async () => {
+        const states = await readStates(io, outDir);
+        return { report: await currentReport(validation, outDir, new Date(), states), states };
+      })();
     const report = priced
       ? withEstimate(current, { jobs: validation.jobs, states, prices: priced.prices })
       : current;
