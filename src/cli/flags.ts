@@ -97,8 +97,8 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "shard",
     type: "string",
     arg: "K/N",
-    help: "only the jobs whose id falls in shard K of N by a hash of the id, " +
-      "1 <= K <= N <= 1000; without --out, the output folder is <name>.out/shard-K-of-N/",
+    help: "only the jobs of shard K of N (K and N from 1 to 1000), split by a hash of " +
+      "each job id; without --out, the output folder is <name>.out/shard-K-of-N/",
     commands: ["validate", "plan", "run", "status"],
   },
   {
