@@ -14,7 +14,12 @@ import {
 } from "./e2e/harness.ts";
 import { inShard } from "../src/shard.ts";
 
-function runShard(manifest: string, service: TestService, shard: string, extra: string[] = []) {
+function runShard(
+  manifest: string,
+  service: TestService,
+  shard: string,
+  extra: string[] = [],
+): ReturnType<typeof runCli> {
   return runCli(
     ["run", manifest, "--shard", shard, "--poll-interval", "0.02", "--quiet", ...extra],
     { env: envFor(service) },
