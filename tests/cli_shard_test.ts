@@ -13,6 +13,7 @@ import {
   writeManifest,
 } from "./e2e/harness.ts";
 import { inShard } from "../src/shard.ts";
+import { acquireLock } from "../src/journal/lock.ts";
 
 function runShard(
   manifest: string,
@@ -179,5 +180,37 @@ Deno.test("report --merge reports a job held by two folders once, with a warning
     } finally {
       await service.close();
     }
+  });
+});
+
+Deno.test("report --merge reads a folder a run holds now, and refuses a folder that does not exist", async () => {
+  await withTempDir(async (dir) => {
+    const jobs = sampleJobs(4);
+    const manifest = await writeManifest(dir, jobs);
+    const service = await startService();
+    try {
+      assert.equal((await runShard(manifest, service, "1/2")).code, 0);
+      assert.equal((await runShard(manifest, service, "2/2")).code, 0);
+    } finally {
+      await service.close();
+    }
+    const shard = join(dir, "batch.out", "shard-2-of-2");
+    const held = await acquireLock(shard);
+    try {
+      const result = await runCli(["report", manifest]);
+      assert.equal(result.code, 0, "a shard's lock does not block the merged report");
+      assert.equal((await readReport(join(dir, "batch.out"))).totals.done, 4);
+      const own = await acquireLock(join(dir, "batch.out"));
+      try {
+        assert.equal((await runCli(["report", manifest])).code, 75, "the report's own folder");
+      } finally {
+        await own.release();
+      }
+    } finally {
+      await held.release();
+    }
+    const missing = await runCli(["report", manifest, "--merge", join(dir, "nope")]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr.join("\n"), /Cannot merge .*nope: no such folder/);
   });
 });

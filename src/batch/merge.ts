@@ -24,6 +24,8 @@ import type { ReportJob, ReportModel, ReportStatus } from "../report/summary.ts"
 import { verifiedStates } from "../runner/verify_videos.ts";
 import { inShard, type Shard, shardOfFolderName } from "../shard.ts";
 import { buildBatchReport, checkOutDir, readJournalWithNotice } from "./folder.ts";
+import { ConfigError } from "../errors.ts";
+import { entryAt } from "../out_dir.ts";
 
 /** How near a job's state is to a video in hand: the higher wins in a merge. */
 const RANK: Record<ReportStatus, number> = {
@@ -54,7 +56,7 @@ export interface MergeOptions {
  * @returns The merged report (every job of the manifest once, each marked with
  *   its shard (`shard`), totals over all, `merged` listing the folders), and the
  *   journal state behind each row (for the spend estimate).
- * @throws {ConfigError} When a folder is a file or cannot be read.
+ * @throws {ConfigError} (exit 2) When a folder does not exist, is a file or cannot be read.
  */
 export async function mergeBatchReports(
   validation: ValidationResult,
@@ -70,6 +72,10 @@ export async function mergeBatchReports(
   const seenIn = new Map<string, string[]>();
   for (const folder of folders) {
     const dir = resolve(await checkOutDir(folder));
+    // A mistyped folder would otherwise merge as "every job pending".
+    if (await entryAt(dir) === undefined) {
+      throw new ConfigError(`Cannot merge ${folder}: no such folder`, { code: "merge_folder" });
+    }
     const shard = shardOfFolderName(basename(dir));
     const label = shard ? `${shard.index}/${shard.count}` : toSlashes(relative(out, dir) || ".");
     const states = await verifiedStates(dir, await readJournalWithNotice(dir, notice));
