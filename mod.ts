@@ -45,12 +45,7 @@ export {
 export { defaultOutDir } from "./src/manifest/paths.ts";
 export { runBatch, type RunBatchOptions, type RunBatchResult } from "./src/batch/run.ts";
 export { type BatchStatus, batchStatus, type BatchStatusOptions } from "./src/batch/status.ts";
-export {
-  mergeBatchReports,
-  type MergedReport,
-  type MergeOptions,
-  shardFoldersIn,
-} from "./src/batch/merge.ts";
+export { mergeBatchReports, type MergeOptions, shardFoldersIn } from "./src/batch/merge.ts";
 export {
   inShard,
   MAX_SHARDS,

@@ -58,7 +58,7 @@ export interface MergeOptions {
  *   journal state behind each row (for the spend estimate).
  * @throws {ConfigError} (exit 2) When a folder does not exist, is a file or cannot be read.
  */
-export async function mergeBatchReports(
+export async function mergeFolders(
   validation: ValidationResult,
   folders: readonly string[],
   options: MergeOptions,
@@ -119,7 +119,25 @@ export async function mergeBatchReports(
   return { report, states };
 }
 
-/** What {@linkcode mergeBatchReports} gives back. */
+/**
+ * Build one report over several output folders (see the module's notes).
+ *
+ * @param validation The whole manifest's validation (not narrowed to a shard).
+ * @param folders The output folders to merge, in order of preference for ties.
+ * @param options The merged report's folder, notices and time.
+ * @returns The merged report: every job of the manifest once, each marked with
+ *   its shard (`shard`), totals over all, `merged` listing the folders.
+ * @throws {ConfigError} (exit 2) When a folder does not exist, is a file or cannot be read.
+ */
+export async function mergeBatchReports(
+  validation: ValidationResult,
+  folders: readonly string[],
+  options: MergeOptions,
+): Promise<ReportModel> {
+  return (await mergeFolders(validation, folders, options)).report;
+}
+
+/** What {@linkcode mergeFolders} gives back. */
 export interface MergedReport {
   /** The merged report. */
   report: ReportModel;

@@ -23,7 +23,7 @@ import { ReportWriteError, writeReports } from "../../report/write.ts";
 import { refuseInputsInside, REPORT_FILES } from "../../out_dir.ts";
 import { withEstimate } from "../../report/estimate.ts";
 import { pricesOf } from "../prices.ts";
-import { mergeBatchReports, shardFoldersIn } from "../../batch/merge.ts";
+import { mergeFolders, shardFoldersIn } from "../../batch/merge.ts";
 import { journalPath } from "../../manifest/paths.ts";
 import { entryAt } from "../../out_dir.ts";
 
@@ -56,7 +56,7 @@ export async function reportCommand(command: ReportCommand, io: CliIO): Promise<
     // Merged folders are read without their locks: a shard running now never
     // blocks the report, which shows where that shard stood.
     const { report: current, states } = merge.length > 0
-      ? await mergeBatchReports(validation, merge, { out: outDir, onNotice: io.stderr })
+      ? await mergeFolders(validation, merge, { out: outDir, onNotice: io.stderr })
       : await (async () => {
         const states = await readStates(io, outDir);
         return { report: await currentReport(validation, outDir, new Date(), states), states };
