@@ -214,3 +214,24 @@ Deno.test("report --merge reads a folder a run holds now, and refuses a folder t
     assert.match(missing.stderr.join("\n"), /Cannot merge .*nope: no such folder/);
   });
 });
+
+Deno.test("report on a shard's own folder reports only that shard's jobs, as its run did", async () => {
+  await withTempDir(async (dir) => {
+    const jobs = sampleJobs(10);
+    const manifest = await writeManifest(dir, jobs);
+    const service = await startService();
+    try {
+      assert.equal((await runShard(manifest, service, "2/3")).code, 0);
+    } finally {
+      await service.close();
+    }
+    const out = join(dir, "batch.out", "shard-2-of-3");
+    const byRun = await readReport(out);
+    assert.equal((await runCli(["report", manifest, "--out", out])).code, 0);
+    const byReport = await readReport(out);
+    const mine = jobs.filter((job) => inShard(job.id, { index: 2, count: 3 }));
+    assert.equal(byReport.totals.jobs, mine.length);
+    assert.equal(byReport.totals.done, mine.length);
+    assert.deepEqual(byReport.totals, byRun.totals);
+  });
+});

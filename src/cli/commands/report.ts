@@ -8,7 +8,8 @@
 import type { ReportCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ExitCode } from "../../errors.ts";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { shardOf, shardOfFolderName } from "../../shard.ts";
 import {
   currentReport,
   inputFilesOf,
@@ -36,8 +37,8 @@ import { entryAt } from "../../out_dir.ts";
  * or lies where the report is written; 75 while a run holds the folder.
  */
 export async function reportCommand(command: ReportCommand, io: CliIO): Promise<ExitCode> {
-  const validation = await loadJobs(command);
-  refuseProblems(io, validation, {
+  const whole = await loadJobs(command);
+  refuseProblems(io, whole, {
     manifest: command.manifest,
     action: "write the report of",
     allowInvalidJobs: true,
@@ -46,6 +47,9 @@ export async function reportCommand(command: ReportCommand, io: CliIO): Promise<
   for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
   // A run in progress writes its own report: wait for it rather than race it.
   const outDir = outDirOf(command);
+  // A shard's own folder reports that shard's jobs, as its run's report does.
+  const shard = command.merge === undefined ? shardOfFolderName(basename(outDir)) : undefined;
+  const validation = shard === undefined ? whole : shardOf(whole, shard);
   const action = `write the report of ${command.manifest}`;
   await refuseInputsInside(outDir, inputFilesOf(command, validation), action);
   // The folders to merge: those given, or the shards' inside a folder with no journal.
