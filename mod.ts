@@ -56,6 +56,17 @@ export {
   type SpendRow,
   type UnpricedGroup,
 } from "./src/estimate.ts";
+export { mergeBatchReports, type MergeOptions, shardFoldersIn } from "./src/batch/merge.ts";
+export {
+  inShard,
+  MAX_SHARDS,
+  parseShard,
+  type Shard,
+  type ShardedValidation,
+  shardIndexOf,
+  shardOf,
+  shardOutDir,
+} from "./src/shard.ts";
 export {
   type LoadedPrices,
   loadPrices,

@@ -17,6 +17,7 @@ import { DEFAULT_MAX_VIDEO_BYTES } from "../runner/download.ts";
 import { parseAmount } from "../prices.ts";
 import type { RenderTime, SimulatorFaults, SimulatorOptions } from "../simulator/options.ts";
 import { nearest } from "../manifest/suggest.ts";
+import { parseShard, type Shard } from "../shard.ts";
 import {
   COMMAND_NAMES,
   type CommandName,
@@ -37,6 +38,8 @@ interface ManifestCommand {
   manifest: string;
   /** `--models FILE`: catalog overrides. */
   models?: string;
+  /** `--shard K/N`: only that shard's jobs (validate, plan, run, status). */
+  shard?: Shard;
 }
 
 /** `validate <manifest> [--json] [--models FILE]` */
@@ -90,10 +93,12 @@ export interface StatusCommand extends ManifestCommand {
   json: boolean;
 }
 
-/** `report <manifest> [--out DIR] [--prices FILE]` */
+/** `report <manifest> [--out DIR] [--merge DIR]... [--prices FILE]` */
 export interface ReportCommand extends ManifestCommand {
   name: "report";
   out?: string;
+  /** `--merge DIR`, each given: output folders merged into one report. */
+  merge?: string[];
   /** `--prices FILE`: the user's price list, for the estimate in the reports. */
   prices?: string;
 }
@@ -145,8 +150,8 @@ const PARSE_OPTIONS: Record<string, { type: "boolean" | "string"; short?: string
   version: { type: "boolean" },
 };
 
-/** The flags as given: string values, `true` for booleans. */
-type FlagValues = Map<string, string | true>;
+/** The flags as given: string values, `true` for booleans, a list for a repeatable flag. */
+type FlagValues = Map<string, string | true | string[]>;
 
 /** The command line cut into tokens: positionals, flags, and the first mistake found. */
 interface Scanned {
@@ -214,6 +219,11 @@ function scan(argv: readonly string[]): Scanned {
         continue;
       }
       value = given;
+    }
+    if (flag.repeatable) {
+      const list = scanned.values.get(flag.name);
+      scanned.values.set(flag.name, [...(Array.isArray(list) ? list : []), value as string]);
+      continue;
     }
     const earlier = scanned.values.get(flag.name);
     if (earlier !== undefined && earlier !== value) {
@@ -335,7 +345,12 @@ function parseManifestCommand(
 ): Command {
   const text = (flag: string): string | undefined => stringValue(values, flag);
   const on = (flag: string): boolean => values.get(flag) === true;
-  const common = { manifest, models: text("models") };
+  const shardText = text("shard");
+  const common = {
+    manifest,
+    models: text("models"),
+    ...(shardText === undefined ? {} : { shard: parseShard(shardText) }),
+  };
   const prices = text("prices");
   switch (name) {
     case "validate":
@@ -350,13 +365,16 @@ function parseManifestCommand(
       };
     case "status":
       return { name: "status", ...common, json: on("json"), out: text("out") };
-    case "report":
+    case "report": {
+      const merge = values.get("merge");
       return {
         name: "report",
         ...common,
         out: text("out"),
+        ...(Array.isArray(merge) ? { merge } : {}),
         ...(prices === undefined ? {} : { prices }),
       };
+    }
     case "run": {
       const logFormat = text("log-format") ?? "text";
       if (logFormat !== "text" && logFormat !== "json") {

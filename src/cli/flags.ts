@@ -50,6 +50,8 @@ export interface FlagSpec {
   readonly commands: readonly CommandName[];
   /** Its value is a secret (a key): never repeated in a message. */
   readonly secret?: boolean;
+  /** It may be given several times, each value kept (`--merge A --merge B`). */
+  readonly repeatable?: boolean;
 }
 
 const MANIFEST_COMMANDS: readonly CommandName[] = ["validate", "plan", "run", "status", "report"];
@@ -90,6 +92,23 @@ export const FLAGS: readonly FlagSpec[] = [
     arg: "FILE",
     help: "your own price list (YAML or JSON), for the spend estimate; none is built in",
     commands: ["plan", "run", "report"],
+  },
+  {
+    name: "shard",
+    type: "string",
+    arg: "K/N",
+    help: "only the jobs of shard K of N (K and N from 1 to 1000), split by a hash of " +
+      "each job id; without --out, the output folder is <name>.out/shard-K-of-N/",
+    commands: ["validate", "plan", "run", "status"],
+  },
+  {
+    name: "merge",
+    type: "string",
+    arg: "DIR",
+    help: "merge this output folder (e.g. a shard's) into the report; repeatable. Without " +
+      "--merge and without a journal in the output folder, its shard-*-of-* folders are merged",
+    commands: ["report"],
+    repeatable: true,
   },
   {
     name: "concurrency",

@@ -26,6 +26,7 @@ import {
 
 export { checkOutDir, lockOutDir } from "../batch/folder.ts";
 import { plural } from "../text.ts";
+import { type Shard, shardOf, shardOutDir } from "../shard.ts";
 import { verifiedStates } from "../runner/verify_videos.ts";
 
 /** Options of {@linkcode loadJobs}. */
@@ -40,7 +41,8 @@ export interface LoadJobsOptions {
 }
 
 /**
- * Validate a manifest with the catalog the user chose.
+ * Validate a manifest with the catalog the user chose; with `--shard`, the
+ * result narrowed to that shard's jobs (a `ShardedValidation`).
  *
  * @param command The manifest path and the optional `--models` file.
  * @param options Whether a file-level failure comes back as an issue.
@@ -49,12 +51,14 @@ export interface LoadJobsOptions {
  * (unless `fileFailureAsIssue`).
  */
 export async function loadJobs(
-  command: { manifest: string; models?: string },
+  command: { manifest: string; models?: string; shard?: Shard },
   options: LoadJobsOptions = {},
 ): Promise<ValidationResult> {
   try {
     const catalog = await loadCatalog(command.models);
-    return await validateManifest(command.manifest, { catalog });
+    const validation = await validateManifest(command.manifest, { catalog });
+    // Narrowed after validation, so duplicate ids are checked over the whole manifest.
+    return command.shard === undefined ? validation : shardOf(validation, command.shard);
   } catch (error) {
     if (options.fileFailureAsIssue && error instanceof ManifestError) return fileFailure(error);
     throw error;
@@ -138,27 +142,29 @@ export function refuseProblems(
  * @param command The manifest path and the optional `--out`.
  * @returns The folder's absolute path.
  */
-export function outDirOf(command: { manifest: string; out?: string }): string {
+export function outDirOf(command: { manifest: string; out?: string; shard?: Shard }): string {
   return resolve(outFlagOf(command));
 }
 
 /**
- * The output folder as the user wrote it (`--out`), or the manifest's default;
- * relative paths stay relative.
+ * The output folder as the user wrote it (`--out`), or the manifest's default
+ * (with `--shard K/N`, its `shard-K-of-N` folder); relative paths stay relative.
  *
  * @param command The manifest path and the optional `--out`.
  * @returns The folder.
  * @throws {UsageError} When `--out` is empty or only spaces (it would make the
  * current folder the output folder).
  */
-export function outFlagOf(command: { manifest: string; out?: string }): string {
+export function outFlagOf(command: { manifest: string; out?: string; shard?: Shard }): string {
   if (command.out !== undefined && command.out.trim() === "") {
     throw new UsageError(
       "Cannot use an empty --out: name the output folder (or leave --out out for " +
         `${defaultOutDir(command.manifest)})`,
     );
   }
-  return command.out ?? defaultOutDir(command.manifest);
+  if (command.out !== undefined) return command.out;
+  const out = defaultOutDir(command.manifest);
+  return command.shard === undefined ? out : shardOutDir(out, command.shard);
 }
 
 /**

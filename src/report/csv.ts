@@ -53,14 +53,20 @@ const CSV_OPTIONS = { record_delimiter: "windows", eof: true } as const;
  * @returns The file's text, record by record.
  */
 export function* renderReportCsvChunks(report: ReportModel): Generator<string> {
-  // With --prices, an added last column: each job's estimated cost.
+  // Added columns: in a merged report, each job's shard; with --prices, its estimated cost.
+  const merged = report.merged !== undefined;
   const priced = report.estimate !== undefined;
   yield stringify(
-    [priced ? [...REPORT_CSV_COLUMNS, "estimated_cost"] : REPORT_CSV_COLUMNS],
+    [[
+      ...REPORT_CSV_COLUMNS,
+      ...(merged ? ["shard"] : []),
+      ...(priced ? ["estimated_cost"] : []),
+    ]],
     CSV_OPTIONS,
   );
   for (const job of report.jobs) {
     const row = csvRow(job);
+    if (merged) row.push(textCell(job.shard ?? null));
     if (priced) row.push(cell(job.estimated_cost ?? null));
     yield stringify([row], CSV_OPTIONS);
   }

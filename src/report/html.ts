@@ -521,5 +521,7 @@ function facts(job: ReportJob): Array<[string, string]> {
   if (job.images.length > 0) rows.push(["Images", job.images.map(escapeHtml).join("<br>")]);
   add("Attempts", job.attempts);
   add("Line", job.line);
+  // In a merged report: the shard (or folder) the job's row comes from.
+  add("Shard", job.shard ?? null);
   return rows;
 }

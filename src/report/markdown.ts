@@ -37,12 +37,28 @@ export function* renderReportMarkdownChunks(report: ReportModel): Generator<stri
     yield lines([...head, "The manifest has no jobs."]);
     return;
   }
+  // In a merged report, an added last column: the job's shard.
+  const merged = report.merged !== undefined;
+  const columns = ["id", "status", "model", "seconds", "size", "resolution", "output", "error"];
   yield lines([
     ...head,
-    row(["id", "status", "model", "seconds", "size", "resolution", "output", "error", "prompt"]),
-    row(["---", "---", "---", "---:", "---", "---", "---", "---", "---"]),
+    row([...columns, "prompt", ...(merged ? ["shard"] : [])]),
+    row([
+      "---",
+      "---",
+      "---",
+      "---:",
+      "---",
+      "---",
+      "---",
+      "---",
+      "---",
+      ...(merged ? ["---"] : []),
+    ]),
   ]);
-  for (const job of report.jobs) yield `${jobRow(job)}\n`;
+  for (const job of report.jobs) {
+    yield `${jobRow(job, merged)}\n`;
+  }
 }
 
 /**
@@ -60,7 +76,7 @@ function lines(text: readonly string[]): string {
   return text.map((line) => `${line}\n`).join("");
 }
 
-function jobRow(job: ReportJob): string {
+function jobRow(job: ReportJob, merged: boolean): string {
   const output = job.output === null ? "" : `[${inline(job.output)}](${videoHref(job.output)})`;
   return row([
     inline(job.id),
@@ -72,6 +88,7 @@ function jobRow(job: ReportJob): string {
     output,
     inline(jobMessage(job)),
     inline(job.prompt),
+    ...(merged ? [inline(job.shard ?? null)] : []),
   ]);
 }
 

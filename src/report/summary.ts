@@ -67,6 +67,12 @@ export interface ReportJob {
    * estimate's currency; null when it has no price. Absent without `--prices`.
    */
   estimated_cost?: string | null;
+  /**
+   * Added in a merged report (`report --merge`, or the `shard-*-of-*` folders):
+   * the shard the job's row comes from, `K/N` for a shard's folder, else the
+   * folder's path; null for a job no merged folder holds. Absent otherwise.
+   */
+  shard?: string | null;
 }
 
 /** Counts per status. */
@@ -99,6 +105,8 @@ export interface ReportModel {
   jobs: ReportJob[];
   /** Added with `--prices`: the spend estimate (see src/report/estimate.ts). */
   estimate?: EstimateJson;
+  /** Added in a merged report: the folders merged, relative to the report's folder. */
+  merged?: string[];
 }
 
 /**

@@ -118,6 +118,10 @@ class SeedanceSimulator implements Simulator {
     this.#ids = createRandom(deriveSeed(seed, "ids"));
     this.#renders = createRandom(deriveSeed(seed, "render"));
     this.#outcomes = createRandom(deriveSeed(seed, "outcome"));
+    // Listed keys get their labels up front, in order: key-1 is keys[0].
+    for (const key of options.keys ?? []) {
+      if (!this.#keyLabels.has(key)) this.#keyLabels.set(key, `key-${this.#keyLabels.size + 1}`);
+    }
   }
 
   handler = async (request: Request): Promise<Response> => {
@@ -578,6 +582,13 @@ class SeedanceSimulator implements Simulator {
 
   // --- shared -------------------------------------------------------------
 
+  /** The keys `key` and `keys` allow, or undefined for any non-empty key. */
+  get #acceptedKeys(): readonly string[] | undefined {
+    const { key, keys } = this.#options;
+    if (key === undefined && keys === undefined) return undefined;
+    return [...(key === undefined ? [] : [key]), ...(keys ?? [])];
+  }
+
   /** The key's label, or the 401 to answer. */
   #authenticate(request: Request): string | Response {
     const header = request.headers.get("authorization") ?? "";
@@ -586,7 +597,8 @@ class SeedanceSimulator implements Simulator {
     if (key === undefined || key === "") {
       return this.#unauthorized("Missing bearer token: send Authorization: Bearer <key>");
     }
-    if (this.#options.key !== undefined && key !== this.#options.key) {
+    const accepted = this.#acceptedKeys;
+    if (accepted !== undefined && !accepted.includes(key)) {
       return this.#unauthorized("Invalid token");
     }
     if (this.#options.faults?.revokedKey) {

@@ -116,6 +116,11 @@ export interface SimulatorOptions {
   clock?: SimulatorClock;
   /** Accept only this bearer key; without it any non-empty key is accepted. */
   key?: string;
+  /**
+   * Accept only these bearer keys (with `key`, that one too), labelled
+   * `key-1`, `key-2`, ... in this order in the stats (e.g. one key per shard).
+   */
+  keys?: readonly string[];
   /** The model rules enforced on submit. @default DEFAULT_CATALOG */
   catalog?: Catalog;
   /** Status words. @default "upper" */

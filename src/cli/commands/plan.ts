@@ -18,6 +18,7 @@ import { loadJobs, outFlagOf } from "../workspace.ts";
 import { pricesOf } from "../prices.ts";
 import { estimateJson } from "../../estimate.ts";
 import { estimateLines } from "../../estimate_text.ts";
+import { isSharded, shardJson, shardShareLine } from "../../shard.ts";
 
 /**
  * Run `plan`: exit 2 with the issues when the manifest is invalid, else 0.
@@ -51,6 +52,7 @@ export async function planCommand(command: PlanCommand, io: CliIO): Promise<Exit
       ok: true,
       manifest: result.manifest,
       out,
+      ...(isSharded(result) ? { shard: shardJson(result) } : {}),
       ...summary,
       ...(result.entries === undefined ? {} : { entries: result.entries }),
       journal: summary.journal ? { path: journal, ...summary.journal } : null,
@@ -62,6 +64,7 @@ export async function planCommand(command: PlanCommand, io: CliIO): Promise<Exit
     return ExitCode.Ok;
   }
   for (const line of issueLines(result, command.manifest)) io.stdout(line);
+  if (isSharded(result)) io.stdout(shardShareLine(result));
   const names = { manifest: command.manifest, journal, jobs: jobCount(result) };
   for (const line of planLines(summary, names)) io.stdout(line);
   if (priced && estimate) {

@@ -1,12 +1,15 @@
 /**
- * The `report` command: write the report files again from the journal.
+ * The `report` command: write the report files again from the journal, or
+ * one report over several output folders (`--merge DIR`, or the
+ * `shard-*-of-*` folders inside an output folder without a journal).
  *
  * @module
  */
 import type { ReportCommand } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ExitCode } from "../../errors.ts";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { shardOf, shardOfFolderName } from "../../shard.ts";
 import {
   currentReport,
   inputFilesOf,
@@ -21,6 +24,9 @@ import { ReportWriteError, writeReports } from "../../report/write.ts";
 import { refuseInputsInside, REPORT_FILES } from "../../out_dir.ts";
 import { withEstimate } from "../../report/estimate.ts";
 import { pricesOf } from "../prices.ts";
+import { mergeFolders, shardFoldersIn } from "../../batch/merge.ts";
+import { journalPath } from "../../manifest/paths.ts";
+import { entryAt } from "../../out_dir.ts";
 
 /**
  * Run `report`.
@@ -31,8 +37,8 @@ import { pricesOf } from "../prices.ts";
  * or lies where the report is written; 75 while a run holds the folder.
  */
 export async function reportCommand(command: ReportCommand, io: CliIO): Promise<ExitCode> {
-  const validation = await loadJobs(command);
-  refuseProblems(io, validation, {
+  const whole = await loadJobs(command);
+  refuseProblems(io, whole, {
     manifest: command.manifest,
     action: "write the report of",
     allowInvalidJobs: true,
@@ -41,12 +47,24 @@ export async function reportCommand(command: ReportCommand, io: CliIO): Promise<
   for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
   // A run in progress writes its own report: wait for it rather than race it.
   const outDir = outDirOf(command);
+  // A shard's own folder reports that shard's jobs, as its run's report does.
+  const shard = command.merge === undefined ? shardOfFolderName(basename(outDir)) : undefined;
+  const validation = shard === undefined ? whole : shardOf(whole, shard);
   const action = `write the report of ${command.manifest}`;
   await refuseInputsInside(outDir, inputFilesOf(command, validation), action);
+  // The folders to merge: those given, or the shards' inside a folder with no journal.
+  const merge = command.merge ??
+    (await entryAt(journalPath(outDir)) === undefined ? await shardFoldersIn(outDir) : []);
   const lock = await lockOutDir(outDir);
   try {
-    const states = await readStates(io, outDir);
-    const current = await currentReport(validation, outDir, new Date(), states);
+    // Merged folders are read without their locks: a shard running now never
+    // blocks the report, which shows where that shard stood.
+    const { report: current, states } = merge.length > 0
+      ? await mergeFolders(validation, merge, { out: outDir, onNotice: io.stderr })
+      : await (async () => {
+        const states = await readStates(io, outDir);
+        return { report: await currentReport(validation, outDir, new Date(), states), states };
+      })();
     const report = priced
       ? withEstimate(current, { jobs: validation.jobs, states, prices: priced.prices })
       : current;
