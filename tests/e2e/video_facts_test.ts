@@ -78,6 +78,12 @@ Deno.test("run flags every video that does not match its request and still ends 
           ),
         );
       }
+      assert.ok(
+        printed.some((l) =>
+          l.startsWith("3 jobs: 3 done") && l.endsWith("(3 done not as asked for)")
+        ),
+        printed.join("\n"),
+      );
       const md = await Deno.readTextFile(join(outDir, "report.md"));
       assert.match(md, /\*\*3 videos do not match what was asked for\*\*/);
       const html = await Deno.readTextFile(join(outDir, "report.html"));
