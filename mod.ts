@@ -92,6 +92,7 @@ export type {
   TaskSucceededEvent,
   UnknownOutcomeEvent,
   VideoLostEvent,
+  VideoMetadata,
 } from "./src/journal/events.ts";
 export type { JobError } from "./src/domain/job_error.ts";
 export type { TaskStatus } from "./src/domain/task_status.ts";

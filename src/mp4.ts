@@ -21,6 +21,12 @@ export interface VideoFacts {
 /** The largest `moov` box read (real ones are kilobytes to a few megabytes). */
 export const MAX_MOOV_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The most top-level boxes walked before giving up (real files have a
+ * handful), so a file of millions of tiny boxes cannot stall a run.
+ */
+export const MAX_TOP_LEVEL_BOXES = 1024;
+
 /** One box: its type and where its body lies within the bytes given. */
 export interface Mp4Box {
   type: string;
@@ -145,7 +151,8 @@ export async function readVideoFacts(path: string): Promise<VideoFacts | undefin
   using file = await Deno.open(path, { read: true });
   const size = (await file.stat()).size;
   const header = new Uint8Array(16);
-  for (let at = 0; at + 8 <= size;) {
+  for (let at = 0, seen = 0; at + 8 <= size; seen++) {
+    if (seen >= MAX_TOP_LEVEL_BOXES) return undefined;
     const got = await readAt(file, at, header);
     if (got < 8) return undefined;
     const view = new DataView(header.buffer);

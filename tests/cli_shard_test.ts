@@ -125,7 +125,7 @@ Deno.test("report merges the shard folders when the output folder has no journal
         if (done) assert.equal(job.output, `shard-1-of-2/videos/${job.id}.mp4`);
       }
       const csv = (await Deno.readTextFile(join(out, "report.csv"))).split("\r\n");
-      assert.ok(csv[0].endsWith(",prompt,shard"), csv[0]);
+      assert.ok(csv[0].endsWith(",video_mismatch,shard"), csv[0]);
       const md = await Deno.readTextFile(join(out, "report.md"));
       assert.match(md, /\| prompt \| shard \|/);
       const html = await Deno.readTextFile(join(out, "report.html"));

@@ -39,6 +39,16 @@ const EVERY_TYPE: JournalEvent[] = [
     sha256: "ab".repeat(32),
   },
   {
+    type: "downloaded",
+    at: AT,
+    job: "intro",
+    task: "task_1",
+    output: "videos/intro.mp4",
+    bytes: 1234,
+    sha256: "ab".repeat(32),
+    video: { duration: 5.042, width: 1280, height: 720, codec: "avc1" },
+  },
+  {
     type: "download_failed",
     at: AT,
     job: "intro",

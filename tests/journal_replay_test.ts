@@ -681,3 +681,36 @@ Deno.test("`replayEvents()` ignores a late copy of an event after the job moved 
     });
   }
 });
+
+Deno.test("`replayText()` makes a done job of a `downloaded` line with or without the video's facts", () => {
+  const lines = (downloaded: Record<string, unknown>): string =>
+    [
+      { type: "submitting", at: T(1), job: "a", fingerprint: "f", key: "k1" },
+      { type: "submitted", at: T(2), job: "a", key: "k1", task: "t1" },
+      {
+        type: "downloaded",
+        at: T(3),
+        job: "a",
+        task: "t1",
+        output: "videos/a.mp4",
+        bytes: 10,
+        sha256: "ab",
+        ...downloaded,
+      },
+    ].map((event) => JSON.stringify(event)).join("\n") + "\n";
+  // A journal written before the facts existed replays as it always did.
+  const old = replayText(lines({})).states.get("a");
+  assert.equal(old?.phase, "done");
+  assert.equal(old.video, undefined);
+  assert.equal(old.sha256, "ab");
+  const video = { duration: 5.042, width: 1280, height: 720, codec: "avc1" };
+  const now = replayText(lines({ video })).states.get("a");
+  assert.equal(now?.phase, "done");
+  assert.deepEqual(now.video, video);
+  // Facts that cannot be read are dropped, never the download with them.
+  for (const bad of [{ duration: "5" }, "avc1", null, { ...video, width: Infinity }]) {
+    const state = replayText(lines({ video: bad })).states.get("a");
+    assert.equal(state?.phase, "done", JSON.stringify(bad));
+    assert.equal(state.video, undefined);
+  }
+});

@@ -61,3 +61,18 @@ Deno.test("`readVideoFacts()` finds moov before or after mdat, with 32- or 64-bi
     assert.equal(await readVideoFacts(truncated), undefined);
   });
 });
+
+Deno.test("`readVideoFacts()` gives up on a file of endless tiny boxes before its moov", async () => {
+  const boxes = topLevel(videoForTask({ id: "t", seconds: 6, size: "9:16", resolution: "720p" }));
+  // 8-byte `free` boxes: each one a read; a hostile file could hold millions.
+  const free = new Uint8Array([0, 0, 0, 8, 0x66, 0x72, 0x65, 0x65]);
+  const padding = (count: number) => concat(...Array(count).fill(free));
+  await withTempDir(async (dir) => {
+    const few = join(dir, "few.mp4");
+    await Deno.writeFile(few, concat(boxes.get("ftyp")!, padding(100), boxes.get("moov")!));
+    assert.equal((await readVideoFacts(few))?.durationSeconds, 6);
+    const endless = join(dir, "endless.mp4");
+    await Deno.writeFile(endless, concat(boxes.get("ftyp")!, padding(5000), boxes.get("moov")!));
+    assert.equal(await readVideoFacts(endless), undefined);
+  });
+});

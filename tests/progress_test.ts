@@ -64,3 +64,29 @@ Deno.test("a download's line gives its size in KiB or MiB", () => {
   }
   assert.deepEqual(lines, ["a: done: videos/a.mp4 (5.2 KiB)", "a: done: videos/a.mp4 (11.8 MiB)"]);
 });
+
+Deno.test("a download's line says how its video differs from the request, or why that is unknown", () => {
+  const lines: string[] = [];
+  const print = progressPrinter((l) => lines.push(l), { format: "text", quiet: false });
+  const done = {
+    type: "download_finished",
+    job: "a",
+    output: "videos/a.mp4",
+    bytes: 5334,
+  } as const;
+  const video = { duration: 2, width: 1280, height: 720, codec: "avc1" };
+  print({ ...done, sha256: "x", video, mismatch: [] });
+  print({
+    ...done,
+    sha256: "x",
+    video,
+    mismatch: ["the video lasts 2 s, 5 s were asked for", "the picture is 720x1280, not 16:9"],
+  });
+  print({ ...done, sha256: "x", note: "its MP4 boxes do not say its duration and picture" });
+  assert.deepEqual(lines, [
+    "a: done: videos/a.mp4 (5.2 KiB)",
+    "a: done: videos/a.mp4 (5.2 KiB); does not match: the video lasts 2 s, 5 s were asked " +
+    "for; the picture is 720x1280, not 16:9",
+    "a: done: videos/a.mp4 (5.2 KiB); its MP4 boxes do not say its duration and picture",
+  ]);
+});

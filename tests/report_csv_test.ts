@@ -29,6 +29,11 @@ function expectedRecord(job: ReportJob): Record<string, string> {
     error_message: text(job.error?.message ?? null),
     // User text that a spreadsheet would run as a formula gets a leading quote.
     prompt: csvTextCell(text(job.prompt)),
+    video_duration: text(job.video_duration),
+    video_width: text(job.video_width),
+    video_height: text(job.video_height),
+    video_codec: csvTextCell(text(job.video_codec)),
+    video_mismatch: csvTextCell(job.video_mismatch?.join("; ") ?? ""),
   };
 }
 

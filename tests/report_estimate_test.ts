@@ -59,7 +59,7 @@ Deno.test("withEstimate() adds report.json's estimate and each job's estimated_c
 Deno.test("report.csv gains an estimated_cost column, report.md and report.html an estimate section, only with prices", () => {
   const report = model();
   const csv = renderReportCsv(report).split("\r\n");
-  assert.match(csv[0], /,error_message,prompt,estimated_cost$/);
+  assert.match(csv[0], /,error_message,prompt,.*,video_mismatch,estimated_cost$/);
   assert.match(csv[1], /^a,.*,0\.10$/);
   assert.match(csv[3], /^c,.*,$/);
   const md = renderReportMarkdown(report);

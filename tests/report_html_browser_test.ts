@@ -133,6 +133,7 @@ function assertGallery(page: HtmlElement, preload: readonly string[] = ["none"])
     ["running", "1"],
     ["pending", "1"],
     ["done", "2"],
+    ["mismatched", "1"],
   ]);
 }
 

@@ -52,7 +52,8 @@ Deno.test("renderReportHtml() shows one card per job with its id, status and fac
   cards.forEach((card, index) => {
     const job = SHOWN[index];
     assert.equal(textOf(findAll(card, (e) => e.name === "h2")[0]), job.id);
-    assert.equal(textOf(findAll(card, (e) => hasClass(e, "badge"))[0]), job.status);
+    const badges = findAll(card, (e) => hasClass(e, "badge")).map(textOf);
+    assert.equal(badges.at(-1), job.status);
     assert.equal(card.attributes["data-model"], job.model ?? "");
     const facts = textOf(findAll(card, (e) => hasClass(e, "facts"))[0]);
     for (const value of [job.model, job.size, job.resolution, job.task_id]) {
@@ -97,6 +98,7 @@ Deno.test("renderReportHtml() offers status and model filters with their counts"
     ["running", "running (1)"],
     ["pending", "pending (1)"],
     ["done", "done (2)"],
+    ["mismatched", "mismatched (1)"],
   ]);
   assert.deepEqual(options("filter-model"), [
     [null, "all models"],
@@ -113,6 +115,7 @@ Deno.test("renderReportHtml() offers status and model filters with their counts"
     "running",
     "pending",
     "done",
+    "mismatched",
   ]);
   assert(tiles.every((tile) => findAll(tile, (e) => e.name === "button").length === 1));
   const nav = findAll(tree, (e) => e.name === "nav")[0];
@@ -134,7 +137,7 @@ Deno.test("renderReportHtml() gives done jobs a lazily loaded video linked relat
 Deno.test("renderReportHtml() shows the message of failed, invalid and uncertain jobs", () => {
   const cards = cardsOf(renderReportHtml(REPORT_FIXTURE));
   const messages = cards.map((card) =>
-    findAll(card, (e) => hasClass(e, "message")).map(textOf).join("")
+    findAll(card, (e) => hasClass(e, "message") && !hasClass(e, "mismatch")).map(textOf).join("")
   );
   assert.equal(messages[0], `content_policy: ${SHOWN[0].error!.message}`);
   assert.equal(messages[2], `too_big: ${SHOWN[2].error!.message}`);
@@ -159,6 +162,8 @@ Deno.test("renderReportHtml() escapes markup, quotes and ampersands in every val
       output: job.output === null ? null : `videos/${hostile}.mp4`,
       error: { code: hostile, message: hostile },
       prompt: hostile,
+      video_codec: job.video_codec === null ? null : hostile,
+      video_mismatch: job.video_mismatch === null ? null : [hostile],
     })),
   };
   const html = renderReportHtml(report);
@@ -178,8 +183,14 @@ Deno.test("renderReportHtml() escapes markup, quotes and ampersands in every val
   }
   const subtitle = findAll(tree, (e) => hasClass(e, "subtitle"))[0];
   assert.equal(textOf(findAll(subtitle, (e) => e.name === "code")[0]), hostile);
-  const messages = findAll(tree, (e) => hasClass(e, "message")).map(textOf);
+  const messages = findAll(tree, (e) => hasClass(e, "message") && !hasClass(e, "mismatch"))
+    .map(textOf);
   assert(messages.every((message) => message === `${hostile}: ${hostile}`));
+  const mismatches = findAll(tree, (e) => hasClass(e, "message") && hasClass(e, "mismatch"))
+    .map(textOf);
+  assert.deepEqual(mismatches, Array(2).fill(`Does not match the request: ${hostile}`));
+  const facts = findAll(tree, (e) => hasClass(e, "facts")).map(textOf).join("");
+  assert(facts.includes(`1280x720 · ${hostile}`), "the codec is shown as text");
   const videos = findAll(tree, (e) => e.name === "video");
   assert.deepEqual(
     videos.map((video) => decodeURIComponent(video.attributes.src)),
@@ -284,4 +295,39 @@ Deno.test("renderReportHtml() shows reference images as lazy thumbnails linked f
   ]);
   const without = cardsOf(renderReportHtml(REPORT_FIXTURE, { imageFiles }))[5];
   assert.deepEqual(findAll(without, (e) => e.name === "img"), [], "no folder, no guessed links");
+});
+
+Deno.test("renderReportHtml() flags a video that does not match its request and filters on it", () => {
+  const tree = parseHtml(renderReportHtml(REPORT_FIXTURE));
+  const cards = findAll(tree, (e) => hasClass(e, "card"));
+  const flagged = cards.filter((card) => "data-mismatched" in card.attributes);
+  assert.deepEqual(flagged.map((card) => card.attributes["data-id"]), [SHOWN[6].id]);
+  const [card] = flagged;
+  assert.deepEqual(findAll(card, (e) => hasClass(e, "badge")).map(textOf), ["mismatch", "done"]);
+  assert.equal(
+    textOf(findAll(card, (e) => hasClass(e, "mismatch") && hasClass(e, "message"))[0]),
+    "Does not match the request: the video lasts 5 s, 10 s were asked for; " +
+      "the picture is 1920x1080, not 9:16 as asked for",
+  );
+  // The matching video shows its facts and no flag.
+  const intro = cards.find((c) => c.attributes["data-id"] === "intro")!;
+  assert.equal(findAll(intro, (e) => hasClass(e, "mismatch")).length, 0);
+  assert(
+    textOf(findAll(intro, (e) => hasClass(e, "facts"))[0]).includes("5.042 s · 1280x720 · avc1"),
+  );
+  // The script's status filter knows the "mismatched" choice.
+  assert.match(GALLERY_SCRIPT, /s === "mismatched" && card\.hasAttribute\("data-mismatched"\)/);
+});
+
+Deno.test("renderReportHtml() shows no mismatched tile or filter when every video matches", () => {
+  const report: ReportModel = {
+    ...REPORT_FIXTURE,
+    totals: { ...REPORT_FIXTURE.totals, mismatched: 0 },
+    jobs: REPORT_FIXTURE.jobs.map((job) => ({
+      ...job,
+      video_mismatch: job.video_mismatch === null ? null : [],
+    })),
+  };
+  const html = renderReportHtml(report);
+  assert.doesNotMatch(html, /data-status="mismatched"|data-value="mismatched"| data-mismatched>/);
 });

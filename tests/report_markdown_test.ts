@@ -80,8 +80,13 @@ Deno.test("renderReportMarkdown() shows each job's prompt, escaped, in its last 
 
 Deno.test("renderReportMarkdown() links done jobs to their video and explains uncertain ones", () => {
   const rows = tableUnder(renderReportMarkdown(REPORT_FIXTURE), "## Jobs").slice(2);
-  assert.equal(rows[0][6], "[videos/intro.mp4](videos/intro.mp4)");
-  assert.equal(rows[1][6], "[videos/a b\\#1 é?.mp4](videos/a%20b%231%20%C3%A9%3F.mp4)");
+  assert.equal(rows[0][6], "[videos/intro.mp4](videos/intro.mp4)<br>5.042 s, 1280x720, avc1");
+  assert.equal(
+    rows[1][6],
+    "[videos/a b\\#1 é?.mp4](videos/a%20b%231%20%C3%A9%3F.mp4)<br>5 s, 1920x1080, \\<i\\>\\&" +
+      "<br>**does not match:** the video lasts 5 s, 10 s were asked for; " +
+      "the picture is 1920x1080, not 9:16 as asked for",
+  );
   assert.deepEqual(rows.slice(2).map((cells) => cells[6]), ["", "", "", "", ""]);
   assert.match(rows[6][7], /^The submission at 2025-06-01T11:00:05\.000Z has an unknown outcome/);
   assert.match(rows[6][7], /--resubmit-uncertain$/);

@@ -110,6 +110,7 @@ Deno.test("buildReport() lists invalid jobs in manifest order and counts every s
     pending: 1,
     running: 0,
     uncertain: 0,
+    mismatched: 0,
   });
   assert.equal(report.generated_at, "2026-11-24T10:00:00.000Z");
 });

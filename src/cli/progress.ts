@@ -119,7 +119,12 @@ function describeEvent(event: RunEvent): string | undefined {
         Math.round(event.waitedMs / 1000)
       }s; task ${event.task} is kept for the next run`;
     case "download_finished":
-      return `${event.job}: done: ${event.output} (${formatBytes(event.bytes)})`;
+      return `${event.job}: done: ${event.output} (${formatBytes(event.bytes)})` +
+        (event.mismatch !== undefined && event.mismatch.length > 0
+          ? `; does not match: ${event.mismatch.join("; ")}`
+          : event.note !== undefined
+          ? `; ${event.note}`
+          : "");
     case "download_held":
       return `${event.job}: video not saved: ${event.error.message}; task ${event.task} ` +
         `succeeded and is kept: the next run downloads it`;

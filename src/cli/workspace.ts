@@ -229,7 +229,9 @@ export async function currentReport(
 export function totalsLine(totals: ReportTotals): string {
   return `${plural(totals.jobs, "job")}: ${totals.done} done, ${totals.running} running, ` +
     `${totals.pending} pending, ${totals.uncertain} uncertain, ${totals.failed} failed, ` +
-    `${totals.invalid} invalid`;
+    `${totals.invalid} invalid` +
+    // A warning on done jobs, named only when there is one.
+    ((totals.mismatched ?? 0) > 0 ? ` (${totals.mismatched} done not as asked for)` : "");
 }
 
 /**

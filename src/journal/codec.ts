@@ -11,7 +11,7 @@ import type { TaskStatus } from "../domain/task_status.ts";
 import type { JournalEvent } from "./events.ts";
 
 /** What a field must hold: a primitive type, a job error, or a task status word. */
-type FieldKind = "string" | "number" | "error" | "status";
+type FieldKind = "string" | "number" | "error" | "status" | "video";
 
 /** A field's kind; a trailing `?` in the field name marks it optional. */
 type Shape = Record<string, FieldKind>;
@@ -43,6 +43,7 @@ const SHAPES: Readonly<Record<JournalEvent["type"], Shape>> = {
     output: "string",
     bytes: "number",
     sha256: "string",
+    "video?": "video",
   },
   download_failed: { at: "string", job: "string", task: "string", error: "error" },
   download_held: { at: "string", job: "string", task: "string", error: "error" },
@@ -88,9 +89,18 @@ function isJournalEvent(value: unknown): value is JournalEvent {
   const shape = SHAPES[value.type as JournalEvent["type"]];
   for (const [name, kind] of Object.entries(shape)) {
     const optional = name.endsWith("?");
-    const field = value[optional ? name.slice(0, -1) : name];
+    const key = optional ? name.slice(0, -1) : name;
+    const field = value[key];
     if (field === undefined && optional) continue;
-    if (!hasKind(field, kind)) return false;
+    if (!hasKind(field, kind)) {
+      // A video's facts are a note on a done download: unreadable, they are
+      // dropped, never the download with them.
+      if (kind === "video" && optional) {
+        delete value[key];
+        continue;
+      }
+      return false;
+    }
   }
   return true;
 }
@@ -106,5 +116,9 @@ function hasKind(field: unknown, kind: FieldKind): boolean {
     case "error":
       return isRecord(field) && typeof field.code === "string" &&
         typeof field.message === "string";
+    case "video":
+      return isRecord(field) && hasKind(field.duration, "number") &&
+        hasKind(field.width, "number") && hasKind(field.height, "number") &&
+        typeof field.codec === "string";
   }
 }

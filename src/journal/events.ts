@@ -158,6 +158,23 @@ export interface DownloadedEvent {
   bytes: number;
   /** Hex SHA-256 of the video file. */
   sha256: string;
+  /**
+   * Added field: what the file's MP4 boxes say it is; absent when they could
+   * not be read (and in journals written before it existed).
+   */
+  video?: VideoMetadata;
+}
+
+/** What a downloaded video's MP4 boxes say it is, as the journal records it. */
+export interface VideoMetadata {
+  /** Its length in seconds. */
+  duration: number;
+  /** Its display width in pixels. */
+  width: number;
+  /** Its display height in pixels. */
+  height: number;
+  /** The video track's four-character codec, e.g. `avc1`. */
+  codec: string;
 }
 
 /** The video could not be downloaded and its URL could not be renewed. */
@@ -252,7 +269,7 @@ export type AbsentFields<K extends string> = { [P in K]?: undefined };
 /** The fields about a task. */
 export type TaskFieldName = "task" | "createdAt" | "status" | "progress" | "completedAt";
 /** The fields about a downloaded video. */
-export type VideoFieldName = "output" | "bytes" | "sha256" | "downloadedAt";
+export type VideoFieldName = "output" | "bytes" | "sha256" | "downloadedAt" | "video";
 
 /** What every job's state has, whatever its phase. */
 export interface StateBase {
@@ -294,6 +311,8 @@ export interface VideoFacts {
   sha256: string;
   /** When the video was downloaded. */
   downloadedAt: string;
+  /** What its MP4 boxes say it is, when they could be read. */
+  video?: VideoMetadata;
 }
 
 /**

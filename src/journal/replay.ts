@@ -338,6 +338,7 @@ function downloaded(state: TaskState, event: DownloadedEvent): DoneState {
     bytes: event.bytes,
     sha256: event.sha256,
     downloadedAt: event.at,
+    ...(event.video === undefined ? {} : { video: event.video }),
   };
 }
 

@@ -3,7 +3,9 @@
  *
  * The columns are the fields of report.json's jobs, in the same order, with
  * `images` joined by `|` (as a manifest's CSV writes them) and `error` split
- * into `error_code` and `error_message`. A null is an empty cell. Fields are
+ * into `error_code` and `error_message`, and `video_mismatch`'s sentences
+ * joined by `; ` (an empty cell for both "matches" and "unknown": the
+ * `video_duration` cell tells them apart). A null is an empty cell. Fields are
  * quoted as RFC 4180 says (commas, quotes and line breaks survive) and records
  * end with CRLF.
  *
@@ -40,6 +42,11 @@ export const REPORT_CSV_COLUMNS: readonly string[] = [
   "error_code",
   "error_message",
   "prompt",
+  "video_duration",
+  "video_width",
+  "video_height",
+  "video_codec",
+  "video_mismatch",
 ];
 
 /** How csv-stringify writes report.csv's records: CRLF after every one. */
@@ -103,6 +110,12 @@ function csvRow(job: ReportJob): string[] {
     textCell(job.error?.code ?? null),
     textCell(job.error?.message ?? null),
     textCell(job.prompt),
+    cell(job.video_duration),
+    cell(job.video_width),
+    cell(job.video_height),
+    textCell(job.video_codec),
+    // Several differences in one cell, as `images` joins its paths.
+    textCell(job.video_mismatch === null ? null : job.video_mismatch.join("; ")),
   ];
 }
 

@@ -22,7 +22,13 @@
  */
 import { createHash } from "node:crypto";
 import { relative } from "node:path";
-import type { ReportJob, ReportModel, ReportStatus, ReportTotals } from "./summary.ts";
+import {
+  isMismatched,
+  type ReportJob,
+  type ReportModel,
+  type ReportStatus,
+  type ReportTotals,
+} from "./summary.ts";
 import { jobMessage, manifestName, videoHref } from "./format.ts";
 import { formatBytes } from "../text.ts";
 import { estimateHtml } from "./estimate.ts";
@@ -73,7 +79,8 @@ export const GALLERY_SCRIPT = `
   const update = () => {
     const s = value(status), m = value(model);
     for (const card of cards) {
-      card.hidden = (s !== null && card.dataset.status !== s) ||
+      const mismatched = s === "mismatched" && card.hasAttribute("data-mismatched");
+      card.hidden = (s !== null && card.dataset.status !== s && !mismatched) ||
         (m !== null && card.dataset.model !== m);
     }
     for (const tile of d.querySelectorAll(".total")) {
@@ -139,13 +146,13 @@ const STYLE = `
   color-scheme: light dark;
   --bg: #f6f7f9; --card: #ffffff; --text: #1b1f24; --muted: #5b6470; --line: #d9dde3;
   --media: #0d1117; --on-status: #ffffff; --done: #1a7f37; --failed: #cf222e; --invalid: #bc4c00;
-  --pending: #6e7781; --running: #0969da; --uncertain: #8250df;
+  --pending: #6e7781; --running: #0969da; --uncertain: #8250df; --mismatched: #9a6700;
 }
 @media (prefers-color-scheme: dark) {
   :root {
     --bg: #0d1117; --card: #161b22; --text: #e6edf3; --muted: #9da7b3; --line: #30363d;
     --media: #010409; --on-status: #0d1117; --done: #3fb950; --failed: #f85149; --invalid: #db6d28;
-    --pending: #8b949e; --running: #58a6ff; --uncertain: #a371f7;
+    --pending: #8b949e; --running: #58a6ff; --uncertain: #a371f7; --mismatched: #d29922;
   }
 }
 * { box-sizing: border-box; }
@@ -239,6 +246,8 @@ a { color: var(--running); }
 .status-pending { --status: var(--pending); }
 .status-running { --status: var(--running); }
 .status-uncertain { --status: var(--uncertain); }
+.status-mismatched, .mismatch { --status: var(--mismatched); }
+.badge.mismatch { background: var(--mismatched); }
 `;
 
 /** What the page shows beyond the report model (which is report.json's schema). */
@@ -388,6 +397,14 @@ function totalsList(totals: ReportTotals): string {
       `<dd>${count}</dd></div>`;
   };
   const tiles = [tile(null, totals.jobs), ...GALLERY_ORDER.map((s) => tile(s, totals[s]))];
+  // Done videos that are not what was asked for: a warning, shown only when there are some.
+  const mismatched = totals.mismatched ?? 0;
+  if (mismatched > 0) {
+    tiles.push(
+      `<div class="total status-mismatched" data-status="mismatched"><dt><button ` +
+        `type="button">mismatched</button></dt><dd>${mismatched}</dd></div>`,
+    );
+  }
   return `<dl class="totals" aria-label="Totals">\n${tiles.join("\n")}\n</dl>`;
 }
 
@@ -401,6 +418,8 @@ function controls(report: ReportModel): string {
     option(null, `all statuses (${report.totals.jobs})`),
     ...GALLERY_ORDER.map((status) => option(status, `${status} (${report.totals[status]})`)),
   ];
+  const mismatched = report.totals.mismatched ?? 0;
+  if (mismatched > 0) statuses.push(option("mismatched", `mismatched (${mismatched})`));
   const counts = new Map<string, number>();
   for (const job of report.jobs) {
     counts.set(job.model ?? "", (counts.get(job.model ?? "") ?? 0) + 1);
@@ -451,11 +470,13 @@ function jobCard(
   ].filter((part) => part !== null).map((part) => escapeHtml(String(part)));
   const lines = [
     `<article class="card status-${job.status}" id="${anchor}" data-status="${job.status}" ` +
-    `data-model="${escapeHtml(job.model ?? "")}" data-id="${id}">`,
+    `data-model="${escapeHtml(job.model ?? "")}" data-id="${id}"` +
+    `${isMismatched(job) ? " data-mismatched" : ""}>`,
     media(job),
     `<div class="card-body">`,
     `<div class="card-head"><label class="pick js-only"><input type="checkbox" ` +
     `aria-label="Select ${id}"></label><h2><a href="#${anchor}">${id}</a></h2>` +
+    `${isMismatched(job) ? `<span class="badge mismatch">mismatch</span>` : ""}` +
     `<span class="badge">${job.status}</span></div>`,
     ...(meta.length === 0 ? [] : [`<p class="meta">${meta.join(" · ")}</p>`]),
     ...(prompt === null ? [] : [`<p class="prompt" tabindex="0">${escapeHtml(prompt)}</p>`]),
@@ -464,6 +485,13 @@ function jobCard(
   if (message !== null) {
     const code = job.error === null ? "" : `<code>${escapeHtml(job.error.code)}</code>: `;
     lines.push(`<p class="message">${code}${escapeHtml(message)}</p>`);
+  }
+  if (isMismatched(job)) {
+    lines.push(
+      `<p class="message mismatch">Does not match the request: ${
+        escapeHtml((job.video_mismatch ?? []).join("; "))
+      }</p>`,
+    );
   }
   lines.push(
     `<details><summary>Details</summary>`,
@@ -513,6 +541,12 @@ function facts(job: ReportJob): Array<[string, string]> {
     const href = escapeHtml(videoHref(job.output));
     const size = job.bytes === null ? "" : ` (${formatBytes(job.bytes)})`;
     rows.push(["File", `<a href="${href}">${escapeHtml(job.output)}</a>${size}`]);
+  }
+  if (job.video_duration !== null) {
+    add(
+      "Video",
+      `${job.video_duration} s · ${job.video_width}x${job.video_height} · ${job.video_codec}`,
+    );
   }
   if (job.sha256 !== null) {
     const hash = escapeHtml(job.sha256);

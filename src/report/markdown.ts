@@ -29,6 +29,7 @@ export function* renderReportMarkdownChunks(report: ReportModel): Generator<stri
     row(TOTAL_COLUMNS.map(() => "---:")),
     row(TOTAL_COLUMNS.map((column) => String(report.totals[column]))),
     "",
+    ...mismatchNote(report.totals.mismatched ?? 0),
     ...(report.estimate ? estimateMarkdown(report.estimate, inline) : []),
     "## Jobs",
     "",
@@ -77,7 +78,9 @@ function lines(text: readonly string[]): string {
 }
 
 function jobRow(job: ReportJob, merged: boolean): string {
-  const output = job.output === null ? "" : `[${inline(job.output)}](${videoHref(job.output)})`;
+  const output = job.output === null
+    ? ""
+    : `[${inline(job.output)}](${videoHref(job.output)})${videoNote(job)}`;
   return row([
     inline(job.id),
     job.status,
@@ -90,6 +93,28 @@ function jobRow(job: ReportJob, merged: boolean): string {
     inline(job.prompt),
     ...(merged ? [inline(job.shard ?? null)] : []),
   ]);
+}
+
+/** A warning under the totals when some videos are not what was asked for. */
+function mismatchNote(mismatched: number): string[] {
+  if (mismatched === 0) return [];
+  const videos = mismatched === 1 ? "1 video does" : `${mismatched} videos do`;
+  return [
+    `**${videos} not match what was asked for** (a warning: see "does not match" below).`,
+    "",
+  ];
+}
+
+/** What the video file is (after its link), and how it differs from the request. */
+function videoNote(job: ReportJob): string {
+  if (job.video_duration === null) return "";
+  const facts = inline(
+    `${job.video_duration} s, ${job.video_width}x${job.video_height}, ${job.video_codec}`,
+  );
+  const mismatch = job.video_mismatch ?? [];
+  return mismatch.length === 0
+    ? `<br>${facts}`
+    : `<br>${facts}<br>**does not match:** ${inline(mismatch.join("; "))}`;
 }
 
 function row(cells: readonly string[]): string {

@@ -7,7 +7,8 @@
 import type { Job } from "../manifest/job.ts";
 import type { InvalidJob, Issue } from "../manifest/issues.ts";
 import type { JobError } from "../domain/job_error.ts";
-import type { JobState } from "../journal/events.ts";
+import type { JobState, VideoMetadata } from "../journal/events.ts";
+import { videoMismatches } from "../video_check.ts";
 import { changedError, standingOf } from "../plan.ts";
 import type { EstimateJson } from "../estimate.ts";
 
@@ -62,6 +63,20 @@ export interface ReportJob {
   error: JobError | null;
   /** Added field: the job's prompt as sent (trimmed); null for an invalid job. */
   prompt: string | null;
+  /** Added field: the downloaded video's length in seconds, as its MP4 boxes say; null when unknown. */
+  video_duration: number | null;
+  /** Added field: the downloaded video's width in pixels; null when unknown. */
+  video_width: number | null;
+  /** Added field: the downloaded video's height in pixels; null when unknown. */
+  video_height: number | null;
+  /** Added field: the video track's codec (e.g. `avc1`); null when unknown. */
+  video_codec: string | null;
+  /**
+   * Added field: how the video differs from what was asked for (duration,
+   * aspect ratio), one sentence each; `[]` when it matches, null when unknown.
+   * A mismatch is a warning: the job is still done.
+   */
+  video_mismatch: string[] | null;
   /**
    * Added with `--prices`: the job's estimated cost as decimal text in the
    * estimate's currency; null when it has no price. Absent without `--prices`.
@@ -91,6 +106,11 @@ export interface ReportTotals {
   running: number;
   /** Jobs whose submission has an unknown outcome. */
   uncertain: number;
+  /**
+   * Added field: done jobs whose video does not match what was asked for (a
+   * warning, counted among `done` too). Always set by {@linkcode buildReport}.
+   */
+  mismatched?: number;
 }
 
 /** The whole report (report.json). */
@@ -149,9 +169,50 @@ export function buildReport(input: {
     pending: 0,
     running: 0,
     uncertain: 0,
+    mismatched: jobs.filter(isMismatched).length,
   };
   for (const job of jobs) totals[job.status]++;
   return { manifest: input.manifest, generated_at: input.generatedAt.toISOString(), totals, jobs };
+}
+
+/**
+ * Whether a job's video is known not to match what was asked for.
+ *
+ * @param job A report row.
+ * @returns True when its video has at least one mismatch.
+ */
+export function isMismatched(job: Pick<ReportJob, "video_mismatch">): boolean {
+  return job.video_mismatch !== null && job.video_mismatch.length > 0;
+}
+
+/** The report's video fields of a job with no known video. */
+const NO_VIDEO = {
+  video_duration: null,
+  video_width: null,
+  video_height: null,
+  video_codec: null,
+  video_mismatch: null,
+} as const;
+
+/** The report's video fields of a done job: what its boxes say, compared with its request. */
+function videoFields(job: Job, video: VideoMetadata | undefined): Pick<
+  ReportJob,
+  "video_duration" | "video_width" | "video_height" | "video_codec" | "video_mismatch"
+> {
+  if (video === undefined) return NO_VIDEO;
+  const facts = {
+    durationSeconds: video.duration,
+    width: video.width,
+    height: video.height,
+    codec: video.codec,
+  };
+  return {
+    video_duration: video.duration,
+    video_width: video.width,
+    video_height: video.height,
+    video_codec: video.codec,
+    video_mismatch: videoMismatches(facts, job),
+  };
 }
 
 function jobRow(job: Job, journalState: JobState | undefined): ReportJob {
@@ -174,6 +235,7 @@ function jobRow(job: Job, journalState: JobState | undefined): ReportJob {
     downloaded_at: null,
     error: null,
     prompt: job.prompt,
+    ...NO_VIDEO,
   };
   const { standing, state } = standingOf(job, journalState);
   if (state === undefined) return base;
@@ -211,6 +273,7 @@ function jobRow(job: Job, journalState: JobState | undefined): ReportJob {
         sha256: state.sha256,
         completed_at: state.completedAt ?? null,
         downloaded_at: state.downloadedAt,
+        ...videoFields(job, state.video),
       };
     case "failed":
       return {
@@ -247,5 +310,6 @@ function invalidRow(job: InvalidJobRow): ReportJob {
       message: job.issues.map((issue) => issue.message).join("; "),
     },
     prompt: null,
+    ...NO_VIDEO,
   };
 }

@@ -13,6 +13,7 @@ import type { Job } from "../manifest/job.ts";
 import type { Task } from "../api/wire.ts";
 import type { RunContext } from "./context.ts";
 import { downloadVideo } from "./download.ts";
+import { readVideoMetadata } from "./video_metadata.ts";
 import { downloadDeadline } from "./policy/bounds.ts";
 import {
   afterDownloadError,
@@ -83,9 +84,10 @@ export class Downloader {
           tries = urlRenewed(tries);
         }
         const videoUrl = url;
+        const destination = join(o.outDir, job.output);
         const result = await downloadVideo({
           open: (offset, signal) => o.client.openVideo(videoUrl, { offset, signal }),
-          destination: join(o.outDir, job.output),
+          destination,
           signal: run.signal,
           maxBytes: o.maxVideoBytes,
           // Transfers are timed by the real clock: the injected one may be a test's fake.
@@ -97,14 +99,24 @@ export class Downloader {
           maxResumes: limits.maxResumes,
         });
         const { bytes, sha256 } = result;
+        // What the file really is: a warning when it differs from the request, never a failure.
+        const seen = await readVideoMetadata(destination, job);
         await run.journal.record(job, {
           type: "downloaded",
           task: taskId,
           output: job.output,
           bytes,
           sha256,
+          ...(seen.video === undefined ? {} : { video: seen.video }),
         });
-        run.emit({ type: "download_finished", job: job.id, output: job.output, bytes, sha256 });
+        run.emit({
+          type: "download_finished",
+          job: job.id,
+          output: job.output,
+          bytes,
+          sha256,
+          ...seen,
+        });
         return;
       } catch (caught) {
         error = caught;

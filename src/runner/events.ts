@@ -6,7 +6,7 @@
  */
 import type { JobError } from "../domain/job_error.ts";
 import type { TaskStatus } from "../domain/task_status.ts";
-import type { JournalEvent } from "../journal/events.ts";
+import type { JournalEvent, VideoMetadata } from "../journal/events.ts";
 
 /** Every event the executor emits. */
 export type RunEvent =
@@ -34,7 +34,19 @@ export type RunEvent =
   | { type: "job_deferred"; job: string; message: string }
   | { type: "job_failed"; job: string; task?: string; error: JobError }
   | { type: "task_timed_out"; job: string; task: string; waitedMs: number }
-  | { type: "download_finished"; job: string; output: string; bytes: number; sha256: string }
+  | {
+    type: "download_finished";
+    job: string;
+    output: string;
+    bytes: number;
+    sha256: string;
+    /** What the file's MP4 boxes say it is, when they could be read. */
+    video?: VideoMetadata;
+    /** How it differs from the request (empty when it matches); absent when unknown. */
+    mismatch?: string[];
+    /** Why the video's facts are unknown, when they are. */
+    note?: string;
+  }
   /** A local problem kept a succeeded task's video off the disk; the job stays running. */
   | { type: "download_held"; job: string; task: string; error: JobError }
   /** A done video is missing or altered on disk; it is fetched again from its task. */
