@@ -109,7 +109,7 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
   assert.ok(physical.profile.totalMs > 0 && physical.profile.functions.length > 0);
   assert.match(run.markdown, /Adaptive against fixed polling/);
   for (const progress of ["linear", "coarse", "none"]) {
-    assert.match(run.markdown, new RegExp(`\\| adaptive \\| ${progress} \\| \\d`));
+    assert.match(run.markdown, new RegExp(`\\| adaptive +\\| ${progress} +\\| +\\d`));
   }
 
   // download: the runner's side always; curl's when curl runs, else the reason.
