@@ -97,6 +97,7 @@ export type {
 export type { JobError } from "./src/domain/job_error.ts";
 export type { TaskStatus } from "./src/domain/task_status.ts";
 export type { UnjournaledEvent } from "./src/runner/executor.ts";
+export type { PollingMode } from "./src/runner/policy/poll.ts";
 export {
   type InvalidJobRow,
   REPORT_STATUSES,

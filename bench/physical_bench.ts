@@ -2,7 +2,9 @@
  * Benchmark: how close the runner comes to the physical limit.
  *
  * One batch, run by the real CLI (`main(["run", ...])`) in a child process
- * (bench/child.ts) against a simulator in this process, four times:
+ * (bench/child.ts) against a simulator in this process, with fixed polling
+ * (`--polling fixed`) and adaptive polling (`--polling adaptive`, the
+ * default) in the same run of the benchmark:
  *
  * - renders of a fixed time T, progress reported linearly: makespan against
  *   the ideal `ceil(N/C)·T`;
@@ -18,10 +20,6 @@
  * not weigh). When that is above 1 ms per job, the linear run is repeated
  * under `--cpu-prof` and the profile summarised.
  *
- * Only fixed polling exists today. TODO(adaptive polling, issue 13): add a
- * `polling: "adaptive"` run per progress mode once the executor has it, so
- * the table compares the two in the same run.
- *
  * @module
  */
 import { join } from "node:path";
@@ -30,6 +28,7 @@ import type { ProgressMode, SimulatorStats } from "../src/simulator/server.ts";
 import { listScheduleMs, mean, percentile, runChild, times } from "./measure.ts";
 import { kbToMb, seconds } from "./format.ts";
 import { type ProfileSummary, summariseProfile } from "./profile.ts";
+import type { PollingMode } from "../src/runner/policy/poll.ts";
 
 /** The sizes of one run of the benchmark. */
 export interface PhysicalSizes {
@@ -74,8 +73,8 @@ export const CPU_TARGET_MS = 1;
 export interface PhysicalRun {
   renders: "fixed" | "spread";
   progress: ProgressMode;
-  /** Only `fixed` exists today; `adaptive` is to come (issue 13). */
-  polling: "fixed";
+  /** `run --polling`. */
+  polling: PollingMode;
   exitCode: number;
   tasks: number;
   /** First task created to the last video requested, ms. */
@@ -132,26 +131,46 @@ export async function runPhysicalBench(quick: boolean): Promise<PhysicalResult> 
     const runs: PhysicalRun[] = [];
     const profDir = join(dir, "profile");
     const profileFlags = ["--cpu-prof", `--cpu-prof-dir=${profDir}`];
-    const plan: Array<["fixed" | "spread", ProgressMode]> = [
-      ["fixed", "linear"],
-      ["spread", "linear"],
-      ["spread", "coarse"],
-      ["spread", "none"],
+    const plan: Array<["fixed" | "spread", ProgressMode, PollingMode]> = [
+      ["fixed", "linear", "fixed"],
+      ["fixed", "linear", "adaptive"],
+      ["spread", "linear", "fixed"],
+      ["spread", "coarse", "fixed"],
+      ["spread", "none", "fixed"],
+      ["spread", "linear", "adaptive"],
+      ["spread", "coarse", "adaptive"],
+      ["spread", "none", "adaptive"],
     ];
-    for (const [index, [renders, progress]] of plan.entries()) {
-      // Quick mode profiles the linear run itself (one child fewer); a full
+    for (const [index, [renders, progress, polling]] of plan.entries()) {
+      // Quick mode profiles the adaptive linear run itself (one child fewer); a full
       // run profiles a run of its own, so profiling does not weigh on the figures.
-      const flags = quick && index === 1 ? profileFlags : [];
+      const flags = quick && index === 5 ? profileFlags : [];
       runs.push(
-        await runOnce(sizes, join(dir, `run-${index}`), manifest, renders, progress, flags),
+        await runOnce(
+          sizes,
+          join(dir, `run-${index}`),
+          manifest,
+          renders,
+          progress,
+          polling,
+          flags,
+        ),
       );
     }
-    const linear = runs[1];
+    const linear = runs[5];
     let profile: ProfileSummary | null = null;
     let profileNote = "";
     if (quick || linear.cpuPerJobMs > CPU_TARGET_MS) {
       if (!quick) {
-        await runOnce(sizes, join(dir, "run-profile"), manifest, "spread", "linear", profileFlags);
+        await runOnce(
+          sizes,
+          join(dir, "run-profile"),
+          manifest,
+          "spread",
+          "linear",
+          "adaptive",
+          profileFlags,
+        );
       }
       const files = [...Deno.readDirSync(profDir)].filter((f) => f.name.endsWith(".cpuprofile"));
       if (files.length === 0) profileNote = "`--cpu-prof` wrote no profile";
@@ -173,6 +192,7 @@ async function runOnce(
   manifestSource: string,
   renders: "fixed" | "spread",
   progress: ProgressMode,
+  polling: PollingMode,
   denoFlags: string[] = [],
 ): Promise<PhysicalRun> {
   await Deno.mkdir(workDir, { recursive: true });
@@ -198,6 +218,8 @@ async function runOnce(
         String(sizes.concurrency),
         "--poll-interval",
         String(sizes.pollSeconds),
+        "--polling",
+        polling,
       ],
       { COMETAPI_KEY: KEY, COMETAPI_BASE_URL: simulator.url },
       denoFlags,
@@ -206,10 +228,11 @@ async function runOnce(
   } finally {
     await simulator.shutdown();
   }
-  if (child.code !== 0) throw new Error(`The ${renders}/${progress} run exited ${child.code}`);
+  const name = `${renders}/${progress}/${polling}`;
+  if (child.code !== 0) throw new Error(`The ${name} run exited ${child.code}`);
   const timelines = Object.values(stats.timeline);
   if (timelines.length !== sizes.jobs) {
-    throw new Error(`The ${renders}/${progress} run created ${timelines.length} tasks`);
+    throw new Error(`The ${name} run created ${timelines.length} tasks`);
   }
   const start = Math.min(...timelines.map((t) => t.createdAt));
   const end = Math.max(...timelines.map((t) => t.downloadAt ?? NaN));
@@ -232,7 +255,7 @@ async function runOnce(
   return {
     renders,
     progress,
-    polling: "fixed",
+    polling,
     exitCode: child.code,
     tasks: timelines.length,
     makespanMs: end - start,
@@ -272,12 +295,12 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
     "",
     "### Makespan against the ideal",
     "",
-    "| renders | progress | ideal | ideal makespan | makespan (first create to last download) | to last terminal seen | makespan / ideal |",
-    "|---|---|---|---:|---:|---:|---:|",
+    "| renders | progress | polling | ideal | ideal makespan | makespan (first create to last download) | to last terminal seen | makespan / ideal |",
+    "|---|---|---|---|---:|---:|---:|---:|",
   ];
   for (const r of runs.filter((r) => r.progress === "linear")) {
     lines.push(
-      `| ${r.renders} | ${r.progress} | ${r.ideal} | ${seconds(r.idealMs)} | ${
+      `| ${r.renders} | ${r.progress} | ${r.polling} | ${r.ideal} | ${seconds(r.idealMs)} | ${
         seconds(r.makespanMs)
       } | ${seconds(r.lastSeenMs)} | ${times(r.makespanMs, r.idealMs)} |`,
     );
@@ -287,10 +310,11 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
     `### GETs per task and detection lag (spread renders; lag in poll intervals of ${interval})`,
     "",
     "Lag: from the task becoming terminal at the simulator to the first GET that saw it terminal. " +
-      "The ideal is 1 GET per task and no lag. The longest wait between GETs (any task, from its " +
-      "creation on, in intervals) is what adaptive polling's promise (at least every interval " +
-      "once a task is older than the shortest render seen) will be judged by. **Adaptive polling is not built yet** " +
-      "(TODO, issue 13): its rows go beside these, measured in the same run.",
+      "The ideal is 1 GET per task and no lag. Fixed polling: `--polling fixed`; adaptive: " +
+      "`--polling adaptive` (the default), measured in the same run. The longest wait between " +
+      "GETs (any task, from its creation on, in intervals) includes, for adaptive polling, the " +
+      "wait before a task reaches the shortest render seen for its kind, which its guarantee " +
+      "allows (at least every interval once a task is older than that).",
     "",
     "| polling | progress | GETs per task | GETs vs ideal (1) | mean lag | p95 lag | mean lag (ms) | p95 lag (ms) | longest wait between GETs | makespan / ideal |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -306,8 +330,8 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
       } |`,
     );
   }
+  lines.push(...adaptiveRatios(runs));
   lines.push(
-    "| adaptive | linear / coarse / none | not built yet | | | | | | | |",
     "",
     "### CPU time of the runner per job",
     "",
@@ -316,12 +340,12 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
       "threads) before and after; Deno's start-up and module loading are in the whole-process " +
       `column only. Videos are ~5 KB each, so downloaded bytes do not weigh. Target: ${CPU_TARGET_MS} ms per job.`,
     "",
-    "| renders | progress | CPU per job | user | system | CPU per job vs target | whole process CPU | run wall time | peak RSS |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| renders | progress | polling | CPU per job | user | system | CPU per job vs target | whole process CPU | run wall time | peak RSS |",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
   );
   for (const r of runs) {
     lines.push(
-      `| ${r.renders} | ${r.progress} | ${r.cpuPerJobMs.toFixed(2)} ms | ${
+      `| ${r.renders} | ${r.progress} | ${r.polling} | ${r.cpuPerJobMs.toFixed(2)} ms | ${
         r.userPerJobMs.toFixed(2)
       } ms | ${r.systemPerJobMs.toFixed(2)} ms | ${times(r.cpuPerJobMs, CPU_TARGET_MS)} | ${
         seconds(r.processCpuMs)
@@ -333,7 +357,7 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
   else {
     const p = result.profile;
     lines.push(
-      `### Where the CPU goes (\`deno run --cpu-prof\`, spread renders, linear progress)`,
+      `### Where the CPU goes (\`deno run --cpu-prof\`, spread renders, linear progress, adaptive polling)`,
       "",
       `${
         seconds(p.totalMs)
@@ -361,6 +385,32 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
       ...p.projectInclusive.map((f) =>
         `| \`${f.name}\` | ${f.where} | ${f.ms.toFixed(0)} ms | ${(f.share * 100).toFixed(1)}% |`
       ),
+    );
+  }
+  return lines;
+}
+
+/** Adaptive against fixed, per progress mode: the ratios of the same run. */
+function adaptiveRatios(runs: PhysicalRun[]): string[] {
+  const lines = [
+    "",
+    "Adaptive against fixed polling (same run, spread renders):",
+    "",
+    "| progress | GETs per task, adaptive / fixed | mean lag, adaptive / fixed | p95 lag, adaptive / fixed | makespan, adaptive / fixed |",
+    "|---|---:|---:|---:|---:|",
+  ];
+  for (const progress of ["linear", "coarse", "none"] as const) {
+    const of = (polling: PollingMode): PhysicalRun | undefined =>
+      runs.find((r) => r.renders === "spread" && r.progress === progress && r.polling === polling);
+    const fixed = of("fixed");
+    const adaptive = of("adaptive");
+    if (fixed === undefined || adaptive === undefined) continue;
+    lines.push(
+      `| ${progress} | ${times(adaptive.getsPerTask, fixed.getsPerTask)} | ${
+        times(adaptive.lagMeanMs, fixed.lagMeanMs)
+      } | ${times(adaptive.lagP95Ms, fixed.lagP95Ms)} | ${
+        times(adaptive.makespanMs, fixed.makespanMs)
+      } |`,
     );
   }
   return lines;

@@ -73,11 +73,20 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
   assert.equal(run.json.quick, true);
   assert.ok(run.json.machine.cpus >= 1);
 
-  // physical: four runs of the whole batch, every figure present.
+  // physical: eight runs of the whole batch, fixed and adaptive polling, every figure present.
   const physical = results.physical;
   assert.deepEqual(
     physical.runs.map((r: Json) => `${r.renders}/${r.progress}/${r.polling}`),
-    ["fixed/linear/fixed", "spread/linear/fixed", "spread/coarse/fixed", "spread/none/fixed"],
+    [
+      "fixed/linear/fixed",
+      "fixed/linear/adaptive",
+      "spread/linear/fixed",
+      "spread/coarse/fixed",
+      "spread/none/fixed",
+      "spread/linear/adaptive",
+      "spread/coarse/adaptive",
+      "spread/none/adaptive",
+    ],
   );
   for (const r of physical.runs) {
     assert.equal(r.exitCode, 0);
@@ -98,7 +107,10 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
     assert.ok(r.lagMeanMs >= 0 && r.cpuPerJobMs > 0);
   }
   assert.ok(physical.profile.totalMs > 0 && physical.profile.functions.length > 0);
-  assert.match(run.markdown, /adaptive \| linear \/ coarse \/ none \| not built yet/);
+  assert.match(run.markdown, /Adaptive against fixed polling/);
+  for (const progress of ["linear", "coarse", "none"]) {
+    assert.match(run.markdown, new RegExp(`\\| adaptive +\\| ${progress} +\\| +\\d`));
+  }
 
   // download: the runner's side always; curl's when curl runs, else the reason.
   for (const row of results.download.rows) {

@@ -10,6 +10,7 @@ Deno.test("parseCommand() gives run the contract's defaults", () => {
     out: undefined,
     concurrency: 5,
     pollIntervalSeconds: 10,
+    polling: "adaptive",
     maxWaitSeconds: undefined,
     passTimeSeconds: undefined,
     maxVideoBytes: 2 * 1024 ** 3,
@@ -152,6 +153,7 @@ Deno.test("parseCommand() refuses mistakes with a UsageError that names them", a
     [["run", "a.yaml", "--poll-interval", "soon"], /--poll-interval must be a positive number/],
     [["run", "a.yaml", "--max-wait", "-"], /--max-wait must be a positive number/],
     [["run", "a.yaml", "--log-format", "xml"], /--log-format must be text or json/],
+    [["run", "a.yaml", "--polling", "smart"], /--polling must be fixed or adaptive, got "smart"/],
     [["run", "a.yaml", "--pass-time", "0"], /--pass-time must be a positive number/],
     [["run", "a.yaml", "--max-video-size", "big"], /--max-video-size must be a size/],
     [["run", "a.yaml", "--max-video-size", "2 parsecs"], /--max-video-size must be a size/],
@@ -272,4 +274,14 @@ Deno.test("parseCommand() refuses out-of-range simulate flags, naming the flag a
       });
     });
   }
+});
+
+Deno.test("parseCommand() reads run --polling, adaptive when not given", () => {
+  const polling = (...extra: string[]): string | undefined => {
+    const command = parseCommand(["run", "a.yaml", ...extra]);
+    return command.name === "run" ? command.polling : undefined;
+  };
+  assert.equal(polling(), "adaptive");
+  assert.equal(polling("--polling", "fixed"), "fixed");
+  assert.equal(polling("--polling=adaptive"), "adaptive");
 });

@@ -553,3 +553,26 @@ testWithTmpfs(
     });
   },
 );
+
+Deno.test("`downloadVideo()` makes the video's folder again when it went away between videos", async () => {
+  const video = fakeMp4(4_000);
+  const log: (string | null)[] = [];
+  await withTempDir(async (dir) => {
+    await withServer(videoHandler(video, { ranges: true, log }), async (url) => {
+      const get = (name: string): ReturnType<typeof downloadVideo> =>
+        downloadVideo({
+          open: (offset, signal) => client.openVideo(`${url}/v.mp4?sig=x`, { offset, signal }),
+          destination: join(dir, "videos", "nested", name),
+        });
+      await get("a.mp4");
+      await Deno.remove(join(dir, "videos"), { recursive: true });
+      const result = await get("b.mp4");
+      assert.equal(result.sha256, sha256(video));
+      assert.deepEqual(await listFiles(join(dir, "videos", "nested")), ["b.mp4"]);
+      // A folder that is a file is refused as before, with no file left behind.
+      await Deno.remove(join(dir, "videos"), { recursive: true });
+      await Deno.writeTextFile(join(dir, "videos"), "not a folder");
+      await assert.rejects(get("c.mp4"), DownloadError);
+    });
+  });
+});

@@ -15,6 +15,8 @@
  *
  * @module
  */
+import type { PollingMode } from "../runner/policy/poll.ts";
+import { evidenceFromStates } from "../runner/policy/render_evidence.ts";
 import { verifiedStates, verifyDoneVideos } from "../runner/verify_videos.ts";
 import { lostVideoEvents, statesOfJobs, withVideoFindings } from "../done_videos.ts";
 import { join } from "node:path";
@@ -71,6 +73,14 @@ export interface RunBatchOptions {
   concurrency?: number;
   /** Seconds between polls of one task (jittered). @default 10 */
   pollIntervalSeconds?: number;
+  /**
+   * How polls are timed (`--polling`): `adaptive` polls a task when it is
+   * likely done, from the render times the journal holds and the progress
+   * the service reports, and at least every poll interval once it is older
+   * than the shortest render seen for its kind; `fixed` polls every
+   * interval. @default "adaptive"
+   */
+  polling?: PollingMode;
   /** How long this run waits for one task; unset waits for ever. */
   maxWaitSeconds?: number;
   /** One pass: submit what may be, poll once, download what is ready. @default false */
@@ -254,6 +264,8 @@ export async function runBatch(
         outDir,
         concurrency: options.concurrency ?? 5,
         pollIntervalMs,
+        polling: options.polling ?? "adaptive",
+        renderEvidence: evidenceFromStates(validation.jobs, states),
         ...(options.maxWaitSeconds === undefined
           ? {}
           : { maxWaitMs: options.maxWaitSeconds * 1000 }),

@@ -63,6 +63,8 @@ export interface RunCommand extends ManifestCommand {
   out?: string;
   concurrency: number;
   pollIntervalSeconds: number;
+  /** `--polling`: how polls are timed. */
+  polling: "fixed" | "adaptive";
   maxWaitSeconds?: number;
   /**
    * `--pass-time`: how long the run may work before it ends its pass with
@@ -380,6 +382,10 @@ function parseManifestCommand(
       if (logFormat !== "text" && logFormat !== "json") {
         throw new UsageError(`--log-format must be text or json, got "${logFormat}"`);
       }
+      const polling = text("polling") ?? "adaptive";
+      if (polling !== "fixed" && polling !== "adaptive") {
+        throw new UsageError(`--polling must be fixed or adaptive, got "${polling}"`);
+      }
       const maxSpendText = text("max-spend");
       const maxSpend = maxSpendText === undefined
         ? undefined
@@ -404,6 +410,7 @@ function parseManifestCommand(
           ? DEFAULT_CONCURRENCY
           : integerFlag("concurrency", concurrency, 1, 10_000),
         pollIntervalSeconds: seconds("poll-interval") ?? DEFAULT_POLL_INTERVAL_SECONDS,
+        polling,
         maxWaitSeconds: seconds("max-wait"),
         passTimeSeconds: seconds("pass-time") ?? (on("once") ? ONCE_PASS_SECONDS : undefined),
         maxVideoBytes: maxVideoSize === undefined

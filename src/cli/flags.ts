@@ -127,6 +127,16 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: ["run"],
   },
   {
+    name: "polling",
+    type: "string",
+    arg: "MODE",
+    help: "adaptive: poll a task when it is likely done (render times this batch saw, " +
+      "progress), at least every --poll-interval once it is older than the shortest render " +
+      "seen for its kind; fixed: every --poll-interval",
+    default: "adaptive",
+    commands: ["run"],
+  },
+  {
     name: "max-wait",
     type: "string",
     arg: "SECONDS",

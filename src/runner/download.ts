@@ -217,9 +217,14 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
   const wasOverdue = (): boolean => overdue.signal.aborted && !options.signal?.aborted;
   let file: Deno.FsFile;
   try {
-    await Deno.mkdir(folder, { recursive: true });
     // Never through a link: a leftover entry is removed, the file created anew.
-    file = await createFresh(part);
+    // The folder is made only when it is missing (not once per video: a
+    // syscall on the JS thread for every file, bench/NOTES.md).
+    file = await createFresh(part).catch(async (error: unknown) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      await Deno.mkdir(folder, { recursive: true });
+      return await createFresh(part);
+    });
   } catch (cause) {
     throw writeError(destination, cause);
   }

@@ -17,6 +17,8 @@ import type { Task } from "../api/wire.ts";
 import type { DownloadOptions } from "./download.ts";
 import type { Clock } from "./clock.ts";
 import type { RunEventSink } from "./events.ts";
+import type { PollingMode } from "./policy/poll.ts";
+import type { RenderEvidence } from "./policy/render_evidence.ts";
 import { RunContext } from "./context.ts";
 import { ImageCache } from "./images.ts";
 import { Downloader } from "./downloader.ts";
@@ -90,6 +92,18 @@ export interface ExecutorOptions {
   downloadConcurrency?: number;
   /** Mean time between polls of one task. */
   pollIntervalMs: number;
+  /**
+   * How polls are timed: `fixed`, every `pollIntervalMs` jittered to
+   * 75..125 %; `adaptive`, when a task is likely done (render times seen,
+   * progress), and at least every `pollIntervalMs` once a task is older than
+   * the shortest render seen for its kind. @default "fixed"
+   */
+  polling?: PollingMode;
+  /**
+   * Render times earlier runs of the batch saw, per kind (adaptive polling
+   * adds what this run sees). @default none
+   */
+  renderEvidence?: RenderEvidence;
   /** How long this run waits for one task before leaving it running. */
   maxWaitMs?: number;
   /** One pass: submit what may be, poll once, download what is ready. */

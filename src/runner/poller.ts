@@ -11,12 +11,15 @@ import type { Job } from "../manifest/job.ts";
 import type { Task } from "../api/wire.ts";
 import type { RunContext } from "./context.ts";
 import type { Downloader } from "./downloader.ts";
+import { type RenderEvidence, renderKindKey, withRender } from "./policy/render_evidence.ts";
 import {
   afterPollAnswer,
   afterPollError,
   firstPoll,
   type PollHistory,
+  type PollTiming,
   reportUnknownWord,
+  sightProgress,
   statusEvent,
   type StopWaiting,
 } from "./policy/poll.ts";
@@ -25,6 +28,10 @@ import {
 export class Poller {
   readonly #run: RunContext;
   readonly #downloader: Downloader;
+  readonly #timing: PollTiming;
+  readonly #adaptive: boolean;
+  /** Render times seen so far: the journal's, then this run's. */
+  #evidence: RenderEvidence;
 
   /**
    * @param run The run's shared state.
@@ -33,6 +40,29 @@ export class Poller {
   constructor(run: RunContext, downloader: Downloader) {
     this.#run = run;
     this.#downloader = downloader;
+    const polling = run.options.polling ?? "fixed";
+    this.#adaptive = polling === "adaptive";
+    this.#timing = { ...run.pollTiming, polling };
+    this.#evidence = run.options.renderEvidence ?? new Map();
+  }
+
+  /** The render times seen so far, per kind: the journal's and this run's. */
+  get renderEvidence(): RenderEvidence {
+    return this.#evidence;
+  }
+
+  /** What adaptive polling knows of the task's kind, brought up to date. */
+  #withEvidence(job: Job, history: PollHistory): PollHistory {
+    if (!this.#adaptive) return history;
+    const shortest = this.#evidence.get(renderKindKey(job))?.shortestMs;
+    if (shortest === undefined) delete history.shortestRenderMs;
+    else history.shortestRenderMs = shortest;
+    return history;
+  }
+
+  /** A task of `job` created at `createdAtMs` ended now: one more render seen. */
+  #rendered(job: Job, createdAtMs: number): void {
+    this.#evidence = withRender(this.#evidence, job, this.#run.clock.now() - createdAtMs);
   }
 
   /**
@@ -65,8 +95,13 @@ export class Poller {
     const run = this.#run;
     const o = run.options;
     const once = o.once ?? false;
-    const history: PollHistory = { startedAt: run.clock.now(), polls: 0, failures: 0 };
-    const first = firstPoll(fresh, once, history, run.pollTiming);
+    const history: PollHistory = {
+      startedAt: run.clock.now(),
+      polls: 0,
+      failures: 0,
+      ...(this.#adaptive ? { createdAt: createdAtMs } : {}),
+    };
+    const first = firstPoll(fresh, once, this.#withEvidence(job, history), this.#timing);
     if (first.kind === "leave") return false;
     const deadline = o.maxWaitMs === undefined ? Infinity : history.startedAt + o.maxWaitMs;
     let delayMs = first.delayMs;
@@ -104,8 +139,8 @@ export class Poller {
           once,
           now: run.clock.now(),
           deadline,
-          history,
-          timing: run.pollTiming,
+          history: this.#withEvidence(job, history),
+          timing: this.#timing,
           backoff: run.retryTiming.backoff,
         });
         if (next.kind === "stop_run") {
@@ -130,6 +165,9 @@ export class Poller {
         continue;
       }
       history.polls++;
+      if (this.#adaptive) {
+        history.progress = sightProgress(history.progress, task.progress, run.clock.now());
+      }
       const changed = statusEvent(taskId, task, history.lastStatus);
       if (changed !== undefined) {
         history.lastStatus = task.status;
@@ -150,9 +188,10 @@ export class Poller {
         once,
         now: run.clock.now(),
         deadline,
-        history,
-        timing: run.pollTiming,
+        history: this.#withEvidence(job, history),
+        timing: this.#timing,
       });
+      if (next.kind === "succeeded" || next.kind === "failed") this.#rendered(job, createdAtMs);
       switch (next.kind) {
         case "succeeded":
           await run.journal.record(job, { type: "task_succeeded", task: taskId });

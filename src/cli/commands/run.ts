@@ -81,6 +81,7 @@ export async function runCommand(
       ...(command.models !== undefined ? { modelsFile: command.models } : {}),
       concurrency: command.concurrency,
       pollIntervalSeconds: command.pollIntervalSeconds,
+      polling: command.polling,
       ...(command.maxWaitSeconds !== undefined ? { maxWaitSeconds: command.maxWaitSeconds } : {}),
       once: command.once,
       ...(command.passTimeSeconds === undefined

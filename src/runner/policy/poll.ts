@@ -12,6 +12,14 @@ import type { ApiError } from "../../errors.ts";
 import type { JournalEventBody } from "../journal_guard.ts";
 import { backoff, type RetryTiming } from "./timing.ts";
 
+/** A progress value a poll saw first, and when. */
+export interface ProgressSighting {
+  /** When the poll saw it, in clock milliseconds. */
+  at: number;
+  /** The progress, 0..100. */
+  progress: number;
+}
+
 /** What this run has seen of one task so far. */
 export interface PollHistory {
   /** When this run began waiting for the task, in clock milliseconds. */
@@ -24,7 +32,22 @@ export interface PollHistory {
   lastStatus?: TaskStatus;
   /** Whether a status word this program does not know was reported already. */
   unknownWordReported?: boolean;
+  /** When the task was created, in clock milliseconds (its age's origin; adaptive polling). */
+  createdAt?: number;
+  /**
+   * The shortest render this batch has seen for the task's kind, ms
+   * (adaptive polling); absent without evidence.
+   */
+  shortestRenderMs?: number;
+  /**
+   * The first and the last progress value seen to move (each when first
+   * seen), oldest first (adaptive polling): the ETA is read from their slope.
+   */
+  progress?: ProgressSighting[];
 }
+
+/** `run --polling`: on a fixed jittered interval, or when a task is likely done. */
+export type PollingMode = "fixed" | "adaptive";
 
 /** Poll timing: the mean interval and the jitter source. */
 export interface PollTiming {
@@ -32,20 +55,115 @@ export interface PollTiming {
   pollIntervalMs: number;
   /** Jitter source in [0, 1). */
   random: () => number;
+  /** How polls are timed. @default "fixed" */
+  polling?: PollingMode;
 }
 
 /**
- * The wait before the next poll of a task: the interval jittered to
+ * The shortest wait between two polls of a task that adaptive polling
+ * chooses, as a share of the interval: an ETA never makes it poll faster.
+ */
+export const MIN_POLL_GAP_SHARE = 0.1;
+
+/**
+ * The wait before the next poll of a task.
+ *
+ * Fixed polling (and adaptive polling with no evidence: no render of the
+ * task's kind seen, no progress that moved): the interval jittered to
  * 75..125 % so polls never line up.
  *
- * @param _history What the run has seen of the task (unused today; adaptive
- *   polling will read it).
- * @param _now The current time, in clock milliseconds (unused today).
- * @param options The interval and the jitter source.
+ * Adaptive polling, with evidence:
+ * - While the task is more than an interval younger than the shortest render
+ *   seen for its kind (`history.shortestRenderMs`), it may be left alone: the
+ *   next poll is due when it reaches that age, less up to a quarter interval
+ *   of jitter. So polls are never more than that shortest render apart.
+ * - From then on (or from the start without render evidence, once progress
+ *   moved), it is polled at least every interval: waits of 75..100 % of it.
+ * - When progress moved, its slope gives an ETA: the poll lands on it when it
+ *   comes before the bound above; when it comes after, the polls up to it
+ *   are spread evenly, at most an interval apart, so the last lands on it.
+ * - Never sooner than {@linkcode MIN_POLL_GAP_SHARE} of the interval.
+ *
+ * So an adaptive poll is never later than the guarantee: a task older than
+ * the shortest render seen for its kind is polled at least every interval.
+ *
+ * @param history What the run has seen of the task.
+ * @param now The current time, in clock milliseconds.
+ * @param options The interval, the jitter source and the polling mode.
  * @returns The delay in milliseconds.
  */
-export function nextPollDelay(_history: PollHistory, _now: number, options: PollTiming): number {
-  return options.pollIntervalMs * (0.75 + options.random() * 0.5);
+export function nextPollDelay(history: PollHistory, now: number, options: PollTiming): number {
+  const interval = options.pollIntervalMs;
+  const random = options.random();
+  const fixed = interval * (0.75 + random * 0.5);
+  if (options.polling !== "adaptive" || history.createdAt === undefined) return fixed;
+  const shortest = history.shortestRenderMs;
+  const eta = progressEta(history, now);
+  if (shortest === undefined && eta === undefined) return fixed;
+  const floor = interval * MIN_POLL_GAP_SHARE;
+  const age = now - history.createdAt;
+  // More than an interval short of the shortest render seen: it may be left alone till then.
+  const young = shortest !== undefined && shortest - age > interval;
+  if (eta === undefined) {
+    return young ? shortest - age - random * interval * 0.25 : interval * (0.75 + random * 0.25);
+  }
+  // The latest the next poll may come: the guarantee.
+  const latest = young ? shortest - age : interval;
+  const target = eta - now;
+  if (target <= latest) return Math.max(floor, target);
+  if (young) return latest;
+  // Polls evenly spread up to the ETA, at most an interval apart, the last on it.
+  return Math.max(floor, target / Math.ceil(target / interval));
+}
+
+/**
+ * When the task's progress reaches 100 at the slope it moved at: from the
+ * task's creation (progress 0) to the last value seen to move, and between
+ * the first and the last value seen, whichever ETA is later. `undefined` without a moving progress, or when the
+ * ETA has passed already (a task at 100 % that is not done).
+ */
+function progressEta(history: PollHistory, now: number): number | undefined {
+  const seen = history.progress ?? [];
+  const last = seen.at(-1);
+  if (last === undefined || last.progress <= 0 || last.progress >= 100) return undefined;
+  const etaFrom = (first: ProgressSighting): number | undefined => {
+    if (last.at <= first.at || last.progress <= first.progress) return undefined;
+    const rate = (last.progress - first.progress) / (last.at - first.at);
+    return last.at + (100 - last.progress) / rate;
+  };
+  // Progress is reported rounded down, so from creation the ETA errs late (by
+  // less than one percent of the render), and between two sightings either
+  // way: the later of the two, since a poll too early is a GET wasted.
+  const fromCreation = history.createdAt === undefined
+    ? undefined
+    : etaFrom({ at: history.createdAt, progress: 0 });
+  const fromSightings = seen.length > 1 ? etaFrom(seen[0]) : undefined;
+  const etas = [fromCreation, fromSightings].filter((eta) => eta !== undefined);
+  if (etas.length === 0) return undefined;
+  const eta = Math.max(...etas);
+  return eta > now ? eta : undefined;
+}
+
+/**
+ * The history after an answer's progress: the first value seen to move is
+ * kept, and the latest one higher than every earlier one (each with the time
+ * it was first seen).
+ *
+ * @param seen The sightings so far, oldest first.
+ * @param progress The answer's progress, if any.
+ * @param at When the answer came, in clock milliseconds.
+ * @returns The first and the last sighting.
+ */
+export function sightProgress(
+  seen: readonly ProgressSighting[] | undefined,
+  progress: number | undefined,
+  at: number,
+): ProgressSighting[] {
+  const kept = [...(seen ?? [])];
+  if (progress === undefined || !Number.isFinite(progress) || progress <= 0) return kept;
+  const last = kept.at(-1);
+  if (last !== undefined && progress <= last.progress) return kept;
+  return kept.length === 0 ? [{ at, progress }] : [kept[0], { at, progress }];
 }
 
 /** Whether and when a task is first polled. */
