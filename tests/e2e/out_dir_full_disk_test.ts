@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
-import { fillLeaving, PAGE, probeTmpfs, withTmpfs } from "../helpers/tmpfs.ts";
+import { fillLeaving, PAGE, probeTmpfs, withTmpfs } from "../helpers/mount.ts";
 import {
   listFiles,
   runAgainst,

@@ -93,3 +93,52 @@ export function testWithTmpfs(ability: MountAbility, name: string, fn: () => Pro
     fn,
   });
 }
+
+/** The page size tmpfs accounts space in. */
+export const PAGE = 4096;
+
+/**
+ * Run `body` with a tmpfs of `bytes` mounted on a fresh folder, unmounted
+ * and removed afterwards whatever happens.
+ *
+ * @param bytes The file system's size.
+ * @param body Works in the mounted folder.
+ */
+export async function withTmpfs(
+  bytes: number,
+  body: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "seedance_tmpfs_" });
+  try {
+    const unmount = await mountTmpfs(dir, `size=${bytes}`);
+    let failure: unknown;
+    try {
+      await body(dir);
+    } catch (error) {
+      failure = error;
+    }
+    await unmount();
+    if (failure !== undefined) throw failure;
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Fill the file system holding `path` (a file that does not exist yet) so
+ * that exactly `pages` pages are left free.
+ *
+ * @param path The filler file to create.
+ * @param pages How many pages to leave free.
+ */
+export async function fillLeaving(path: string, pages: number): Promise<void> {
+  using file = await Deno.open(path, { write: true, createNew: true });
+  const chunk = new Uint8Array(PAGE).fill(0x5a);
+  let size = 0;
+  try {
+    for (;;) size += await file.write(chunk);
+  } catch (error) {
+    if (!(error instanceof Error && /No space left/i.test(error.message))) throw error;
+  }
+  await file.truncate(Math.max(0, Math.floor(size / PAGE) - pages) * PAGE);
+}
