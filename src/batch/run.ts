@@ -73,7 +73,14 @@ export interface RunBatchOptions {
   pollIntervalSeconds?: number;
   /** How long this run waits for one task; unset waits for ever. */
   maxWaitSeconds?: number;
-  /** One pass: submit what may be, poll once, download what is ready. @default false */
+  /**
+   * One cron pass. With `passTimeSeconds` (the CLI always gives one: 300 s
+   * unless `--pass-time` says otherwise) the pass works as a continuous run
+   * does, submitting as slots free, polling and downloading, stops starting
+   * submissions a margin before its time is up, and leaves the tasks still
+   * rendering for the next pass. Without a pass time: submit what may be,
+   * poll once, download what is ready. @default false
+   */
   once?: boolean;
   /** How long the run may work in all before it ends its pass, work kept (`--pass-time`). */
   passTimeSeconds?: number;
@@ -257,7 +264,8 @@ export async function runBatch(
         ...(options.maxWaitSeconds === undefined
           ? {}
           : { maxWaitMs: options.maxWaitSeconds * 1000 }),
-        once: options.once ?? false,
+        // A bounded cron pass keeps working until its time is nearly up.
+        once: (options.once ?? false) && options.passTimeSeconds === undefined,
         ...(options.passTimeSeconds === undefined
           ? {}
           : { passTimeMs: options.passTimeSeconds * 1000 }),

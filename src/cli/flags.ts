@@ -119,14 +119,16 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "once",
     type: "boolean",
-    help: "one pass (submit, poll, download what is ready), then exit; for cron",
+    help: "one cron pass: work as a continuous run for --pass-time (submitting as slots free), " +
+      "leave what still renders for the next pass, exit 3 while work remains",
     commands: ["run"],
   },
   {
     name: "pass-time",
     type: "string",
     arg: "SECONDS",
-    help: "how long the run works in all before it ends its pass with the work kept (exit 3)",
+    help: "how long the run works in all before it ends its pass with the work kept (exit 3); " +
+      "no new submission starts in its last 5 % (at most 15 s)",
     default: `${ONCE_PASS_SECONDS} with --once, no bound without`,
     commands: ["run"],
   },
@@ -361,7 +363,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     purpose: "render the manifest: submit, poll, download and report; resumes where it stopped",
     examples: [
       "run batch.yaml --concurrency 8 --prices prices.yaml --max-spend 50",
-      "run batch.yaml --once   # from cron: one pass, then exit",
+      "run batch.yaml --once --pass-time 540   # from cron every 10 minutes: one pass",
     ],
     notes: RUN_NOTES,
   },
