@@ -153,6 +153,14 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: ["run"],
   },
   {
+    name: "rerender-changed",
+    type: "boolean",
+    help: "render the new version of jobs edited since they were submitted (billed), and only " +
+      "those (--retry-failed also does, with every failed job); the old video is kept under " +
+      "videos/previous/",
+    commands: ["run"],
+  },
+  {
     name: "resubmit-uncertain",
     type: "boolean",
     help: "submit again the jobs whose submission may or may not have created a task; " +

@@ -223,7 +223,8 @@ export async function currentReport(
 export function totalsLine(totals: ReportTotals): string {
   return `${plural(totals.jobs, "job")}: ${totals.done} done, ${totals.running} running, ` +
     `${totals.pending} pending, ${totals.uncertain} uncertain, ${totals.failed} failed, ` +
-    `${totals.invalid} invalid`;
+    `${totals.invalid} invalid` +
+    ((totals.changed ?? 0) > 0 ? ` (${totals.changed} of the failed edited since submitted)` : "");
 }
 
 /**

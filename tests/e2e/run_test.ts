@@ -40,6 +40,7 @@ Deno.test("run downloads every video byte-identical, never above --concurrency, 
         pending: 0,
         running: 0,
         uncertain: 0,
+        changed: 0,
       });
       for (const row of report.jobs) {
         assert.equal(row.status, "done");
