@@ -153,7 +153,8 @@ export function estimateSpend(
 
 /**
  * Estimate what a run may submit: every submit action (new jobs, uncertain ones with
- * `--resubmit-uncertain`, failed ones with `--retry-failed`), all counted as to come.
+ * `--resubmit-uncertain`, failed ones with `--retry-failed`, edited ones with
+ * `--rerender-changed`), all counted as to come.
  *
  * @param actions The run's plan.
  * @param prices The price list.

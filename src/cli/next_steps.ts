@@ -27,7 +27,7 @@ export function shellQuote(arg: string): string {
 
 /**
  * A command line: the program as the user runs it, then the arguments with
- * the one-shot flags (`--retry-failed`, `--resubmit-uncertain`) left out and
+ * the one-shot flags (`--retry-failed`, `--rerender-changed`, `--resubmit-uncertain`) left out and
  * `add` appended, each argument quoted for a POSIX shell.
  *
  * @param program How the tool is invoked, e.g. `seedance-batch` or
