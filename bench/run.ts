@@ -37,6 +37,7 @@ import { renderPhysicalBench, runPhysicalBench } from "./physical_bench.ts";
 import { renderDownloadBench, runDownloadBench } from "./download_bench.ts";
 import { renderNaiveBench, runNaiveBench } from "./naive_bench.ts";
 import { machine } from "./measure.ts";
+import { CRON_QUICK, CRON_SCALE, renderCronBench, runCronBench } from "./cron_bench.ts";
 
 /** What an entry returns: its section of RESULTS.md and its figures for results.json. */
 export interface BenchOutput {
@@ -246,6 +247,19 @@ export const ENTRIES: BenchEntry[] = [
       return { lines: renderVerifyBench(result), figures: result };
     },
   },
+  {
+    key: "cron",
+    title: "cron: a batch driven by `run --pass-time` against one continuous run",
+    description:
+      "The same batch (render 1–3 s, poll 0.1 s, concurrency 5) run once continuously and " +
+      "once by a cron loop that starts `run --pass-time 10` every 12 s until a pass " +
+      "exits 0: the scaled-down `*/10 * * * * ... --pass-time 540`. Both in process " +
+      "against the simulator; the ratio of wall times is the figure (target: at most 1.2).",
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runCronBench(quick ? CRON_QUICK : CRON_SCALE);
+      return { lines: renderCronBench(result), figures: result };
+    },
+  },
 ];
 
 /** The exact commands, for RESULTS.md. */
@@ -253,7 +267,7 @@ const COMMANDS = [
   "`deno task bench` (full sizes; writes bench/RESULTS.md and bench/results.json)",
   "`deno task bench --quick --out DIR` (tiny sizes, figures only; what tests/bench_quick_test.ts runs)",
   "`deno task bench --only KEY[,KEY]` (re-runs those entries, keeps the others' figures from " +
-  "bench/results.json; keys: validate, fanout, run, physical, download, naive, verify)",
+  "bench/results.json; keys: validate, fanout, run, physical, download, naive, verify, cron)",
   "`deno task bench --rebuild` (runs nothing: rewrites RESULTS.md from results.json and NOTES.md)",
 ];
 

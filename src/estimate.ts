@@ -79,6 +79,12 @@ export interface Estimate {
   rows: SpendRow[];
   /** The unpriced jobs, grouped. */
   unpriced: UnpricedGroup[];
+  /**
+   * What re-rendering the jobs edited since they were submitted would cost
+   * (`run --rerender-changed`): their new versions at today's prices. They
+   * are counted with the failed ones above; absent when there are none.
+   */
+  rerender?: SpendLine;
 }
 
 /**
@@ -127,18 +133,28 @@ export function estimateSpend(
   states: ReadonlyMap<string, JobState>,
   prices: PriceList,
 ): Estimate {
-  return estimateOf(
-    jobs.map((job) => ({
-      job,
-      category: categoryOf(standingOf(job, states.get(job.id)).standing),
-    })),
+  const standings = jobs.map((job) => ({ job, standing: standingOf(job, states.get(job.id)) }));
+  const estimate = estimateOf(
+    standings.map(({ job, standing }) => ({ job, category: categoryOf(standing.standing) })),
     prices,
   );
+  const changed = standings.filter(({ standing }) => standing.standing === "changed");
+  if (changed.length === 0) return estimate;
+  const rerender = emptyLine();
+  for (const { job } of changed) {
+    const cost = jobCost(prices, job);
+    rerender.jobs += 1;
+    rerender.seconds += job.seconds;
+    if (cost === undefined) rerender.unpriced += 1;
+    else rerender.amount += cost;
+  }
+  return { ...estimate, rerender };
 }
 
 /**
  * Estimate what a run may submit: every submit action (new jobs, uncertain ones with
- * `--resubmit-uncertain`, failed ones with `--retry-failed`), all counted as to come.
+ * `--resubmit-uncertain`, failed ones with `--retry-failed`, edited ones with
+ * `--rerender-changed`), all counted as to come.
  *
  * @param actions The run's plan.
  * @param prices The price list.
@@ -279,6 +295,8 @@ export interface EstimateJson {
   by_model: SpendRowJson[];
   /** The unpriced jobs, by model and resolution, with their ids. */
   unpriced: Array<{ model: string; resolution: string; jobs: number; ids: string[] }>;
+  /** What `run --rerender-changed` would submit (edited jobs); absent when none. */
+  rerender_changed?: SpendLineJson;
 }
 
 /** The note every estimate carries. */
@@ -333,5 +351,6 @@ export function estimateJson(estimate: Estimate): EstimateJson {
       jobs: group.ids.length,
       ids: group.ids,
     })),
+    ...(estimate.rerender === undefined ? {} : { rerender_changed: line(estimate.rerender) }),
   };
 }

@@ -34,6 +34,13 @@ export function estimateLines(estimate: Estimate): string[] {
       }${unpricedNote(line)}`,
     );
   });
+  if (estimate.rerender !== undefined) {
+    const line = estimate.rerender;
+    lines.push(
+      `  of the failed, ${plural(line.jobs, "job")} edited since submitted: re-rendering ` +
+        `them (--rerender-changed) would cost ${money(line.amount)}${unpricedNote(line)}`,
+    );
+  }
   if (estimate.rows.length > 0) {
     const modelWidth = Math.max(5, ...estimate.rows.map((row) => row.model.length));
     const prices = estimate.rows.map((row) =>

@@ -82,8 +82,14 @@ export function standingOf(job: Job, state: JobState | undefined): JobStanding {
 
 /** Choices the user made on the command line. */
 export interface PlanOptions {
-  /** `--retry-failed`: failed (and changed) jobs get a new attempt. */
+  /** `--retry-failed`: failed (and, for compatibility, changed) jobs get a new attempt. */
   retryFailed: boolean;
+  /**
+   * `--rerender-changed`: jobs edited after they were submitted get a new
+   * attempt of their new version; genuinely failed jobs are left alone.
+   * @default false
+   */
+  rerenderChanged?: boolean;
   /** `--resubmit-uncertain`: uncertain jobs are resubmitted once with their key. */
   resubmitUncertain: boolean;
   /** Makes a fresh idempotency key. */
@@ -94,7 +100,8 @@ export interface PlanOptions {
  * Decide what to do with every job.
  *
  * A job edited after it was submitted ({@linkcode standingOf}) is not
- * submitted again unless the user asks (`--retry-failed`), because a new
+ * submitted again unless the user asks (`--rerender-changed`, or
+ * `--retry-failed`, which also retries every failed job), because a new
  * submission is a new bill.
  *
  * @param jobs The valid jobs of the manifest.
@@ -122,7 +129,7 @@ function planJob(job: Job, journalState: JobState | undefined, options: PlanOpti
   if (state === undefined) return fresh("new");
   if (standing === "changed") {
     // A new submission is a new bill: only on the user's explicit choice.
-    if (options.retryFailed) return fresh("changed");
+    if (options.retryFailed || options.rerenderChanged === true) return fresh("changed");
     return { kind: "skip", job, reason: "changed", error: changedError(job, state) };
   }
   switch (state.phase) {
@@ -180,6 +187,6 @@ export function changedError(job: Job, state: JobState): JobError {
   return {
     code: "job_changed",
     message: `Job "${job.id}" was edited after ${what} was made for it; ` +
-      `its old result is not used. Run with --retry-failed to render the new version`,
+      `its old result is not used. Run with --rerender-changed to render the new version`,
   };
 }

@@ -66,7 +66,11 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
     "download",
     "naive",
     "verify",
+    "cron",
   ]);
+  // cron: the cron-driven batch finished, each job billed once in both modes.
+  assert.ok(results.cron.ratio > 0 && results.cron.passes >= 1);
+  assert.deepEqual(results.cron.tasks, { continuous: 30, cron: 30 });
   // fan-out and verify: the same jobs both ways, and every hash policy timed.
   assert.equal(results.fanout.flat.jobs, results.fanout.fanout.jobs);
   assert.deepEqual(results.verify.rows.map((r: Json) => r.policy), ["never", "changed", "always"]);

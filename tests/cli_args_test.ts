@@ -18,6 +18,7 @@ Deno.test("parseCommand() gives run the contract's defaults", () => {
     simulate: false,
     once: false,
     retryFailed: false,
+    rerenderChanged: false,
     resubmitUncertain: false,
     skipInvalid: false,
     logFormat: "text",

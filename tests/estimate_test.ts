@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { DEFAULT_CATALOG } from "../src/catalog.ts";
 import { estimateJson, estimateSpend, estimateSubmissions } from "../src/estimate.ts";
 import { planRun } from "../src/plan.ts";
+import { estimateLines } from "../src/estimate_text.ts";
 import { parsePrices } from "../src/prices.ts";
 import { runCli, withTempDir } from "./helpers/cli.ts";
 import { makeJob, makeState } from "./helpers/jobs.ts";
@@ -139,4 +140,43 @@ Deno.test("plan --prices refuses a bad price file with exit 2, naming the file a
       /p\.yaml: line 2: model "doubao-seedance-2-0": the price must not be negative/,
     );
   });
+});
+
+Deno.test("estimateSpend() shows what re-rendering the edited jobs costs, and --max-spend counts --rerender-changed submissions", () => {
+  const jobs = [
+    makeJob({ id: "edited", model: M2, resolution: "720p", seconds: 10 }),
+    makeJob({ id: "bad", model: FAST, seconds: 4 }),
+  ];
+  const states = new Map([
+    ["edited", makeState({ job: "edited", phase: "done", fingerprint: "OLD", task: "t1" })],
+    ["bad", makeState({ job: "bad", phase: "failed", fingerprint: "fp-bad", task: "t2" })],
+  ]);
+  const estimate = estimateSpend(jobs, states, PRICES);
+  assert.deepEqual(estimateJson(estimate).rerender_changed, {
+    jobs: 1,
+    seconds: 10,
+    amount: "0.80",
+    unpriced: 0,
+  });
+  assert.match(
+    estimateLines(estimate).join("\n"),
+    /of the failed, 1 job edited since submitted: re-rendering them \(--rerender-changed\) would cost 0\.80 USD$/m,
+  );
+  // Without an edited job there is no such line.
+  assert.equal(
+    estimateJson(estimateSpend(jobs.slice(1), states, PRICES)).rerender_changed,
+    undefined,
+  );
+  const amount = (rerenderChanged: boolean): bigint =>
+    estimateSubmissions(
+      planRun(jobs, states, {
+        retryFailed: false,
+        rerenderChanged,
+        resubmitUncertain: false,
+        newKey: () => "key",
+      }),
+      PRICES,
+    ).total.amount;
+  assert.equal(amount(false), 0n);
+  assert.equal(amount(true), 800_000n, "only the edited job, not the failed one");
 });

@@ -208,3 +208,25 @@ Deno.test("executeRun() leaves a local write error's job running (EROFS-like ope
     await Deno.remove(outDir, { recursive: true });
   }
 });
+
+Deno.test("executeRun() with a pass time keeps submitting as slots free, and starts nothing in the pass's last twentieth", async () => {
+  const ids = ["a", "b", "c", "d", "e", "f"];
+  // Each task renders ~24 s: a slot frees at ~24, 48, 72 and 96 s of the 100 s pass.
+  const rendering = Array.from({ length: 23 }, () => ({ status: "in_progress" }));
+  const outcome = await run(ids.map(submit), {
+    tasks: Object.fromEntries(
+      ids.map((id) => [`task-${id}`, [...rendering, { status: "SUCCESS" }]]),
+    ),
+    options: { concurrency: 1, passTimeMs: 100_000 },
+  });
+  const submits = outcome.service.calls.filter((c) => c.op === "submit");
+  // More than --concurrency in one pass: each freed slot took the next job.
+  assert.ok(submits.length >= 3, `submitted ${submits.map((c) => c.job)}`);
+  // The submission margin: none started after 95 % of the pass.
+  assert.ok(submits.every((c) => c.at < T0 + 95_000), JSON.stringify(submits));
+  // What did not fit is left as it was: never sent, nothing journaled for it.
+  assert.deepEqual(submits.map((c) => c.job), ["a", "b", "c", "d"]);
+  assert.ok(!outcome.journal.some((e) => "job" in e && (e.job === "e" || e.job === "f")));
+  assertNoSleepPast(outcome, T0 + 100_000);
+  assert.equal(outcome.journal.filter((e) => e.type === "task_failed").length, 0);
+});

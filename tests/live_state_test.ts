@@ -158,3 +158,16 @@ Deno.test("`formatDuration()` gives seconds, minutes and hours", () => {
     ["0s", "45s", "3m05s", "1h02m"],
   );
 });
+
+Deno.test("`reduceLive()` counts a job_changed event as changed unless the run re-renders it", () => {
+  const state = stateOf([
+    [0, { type: "job_changed", job: "x", task: "T", rerender: false }],
+    [0, { type: "job_changed", job: "y", task: "U", rerender: true }],
+    [0, { type: "run_started", jobs: 3, toSubmit: 2, toPoll: 0, toDownload: 0, skipped: 1 }],
+  ]);
+  assert.equal(state.changed, 1);
+  assert.match(
+    renderStatusBlock(state, { now: 0, width: 200, concurrency: 5 })[0],
+    / · 1 changed · 1 with nothing to do$/,
+  );
+});

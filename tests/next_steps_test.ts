@@ -40,16 +40,16 @@ Deno.test("`nextSteps()` gives the report's path and the exact command for each 
       ],
     ],
     [
-      "edited jobs: --retry-failed, saying it also retries the genuine failures",
+      "edited jobs: --rerender-changed, which leaves the genuine failures alone",
       { done: 1, failed: 3 },
       2,
       ARGV,
       [
         "next: 1 job failed; to try again (each attempt is billed): " +
         "seedance-batch run 'my batch.yaml' --concurrency 3 --retry-failed",
-        "next: 2 jobs edited since submitted; to render the new version (billed): " +
-        "seedance-batch run 'my batch.yaml' --concurrency 3 --retry-failed " +
-        "(this also retries the 1 failed)",
+        "next: 2 jobs edited since submitted; to render the new version (billed; the old " +
+        "video is kept under videos/previous/): " +
+        "seedance-batch run 'my batch.yaml' --concurrency 3 --rerender-changed",
       ],
     ],
     [

@@ -9,7 +9,10 @@ function keys(): () => string {
 }
 
 const job = makeJob({ id: "a", fingerprint: "F" });
-const plain = { retryFailed: false, resubmitUncertain: false };
+const plain: { retryFailed: boolean; resubmitUncertain: boolean; rerenderChanged?: boolean } = {
+  retryFailed: false,
+  resubmitUncertain: false,
+};
 
 function planOne(state: JobState | undefined, options = plain): ReturnType<typeof planRun>[0] {
   const states = new Map(state ? [[state.job, state]] : []);
@@ -104,6 +107,15 @@ Deno.test("planRun() never reuses or re-bills a job edited after submission", as
       assert.deepEqual(action.reason, "changed");
       assert.deepEqual(action.error?.code, "job_changed");
     });
+    await t.step(`${phase}: submitted with a new key under --rerender-changed`, () => {
+      const action = planOne(state, { ...plain, rerenderChanged: true });
+      assert(action.kind === "submit");
+      assert.deepEqual([action.key, action.reason, action.newSubmission], [
+        "key-1",
+        "changed",
+        true,
+      ]);
+    });
     await t.step(`${phase}: submitted with a new key under --retry-failed`, () => {
       const action = planOne(state, { ...plain, retryFailed: true });
       assert(action.kind === "submit");
@@ -180,4 +192,11 @@ Deno.test("`standingOf()` counts an edited job as changed unless its only submis
       assert.equal(result.state, kept ? state : undefined);
     });
   }
+});
+
+Deno.test("planRun() with --rerender-changed leaves genuinely failed jobs alone", () => {
+  const failed = makeState({ job: "a", phase: "failed", fingerprint: "F", task: "T" });
+  const action = planOne(failed, { ...plain, rerenderChanged: true });
+  assert(action.kind === "skip");
+  assert.deepEqual(action.reason, "failed");
 });

@@ -90,3 +90,22 @@ Deno.test("a download's line says how its video differs from the request, or why
     "a: done: videos/a.mp4 (5.2 KiB); its MP4 boxes do not say its duration and picture",
   ]);
 });
+
+Deno.test("a changed job gets a line, kept under --quiet, naming --rerender-changed or where its old video is kept", () => {
+  const lines: string[] = [];
+  const print = progressPrinter((l) => lines.push(l), { format: "text", quiet: true });
+  print({ type: "job_changed", job: "a", task: "T1", rerender: false });
+  print({
+    type: "job_changed",
+    job: "b",
+    task: "T2",
+    rerender: true,
+    previous: "videos/previous/b.0123abcd.mp4",
+  });
+  assert.deepEqual(lines, [
+    "a: CHANGED: edited since task T1 was made; its old result is not used. " +
+    "Run with --rerender-changed to render the new version",
+    "b: edited since submitted; rendering the new version " +
+    "(the old video is kept as videos/previous/b.0123abcd.mp4)",
+  ]);
+});

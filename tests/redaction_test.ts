@@ -93,7 +93,17 @@ Deno.test("run keeps no echoed form of the key in the output folder or the print
     try {
       for (const format of ["text", "json"]) {
         const result = await runCli(
-          ["run", manifest, "--poll-interval", "0.02", "--once", "--log-format", format],
+          [
+            "run",
+            manifest,
+            "--poll-interval",
+            "0.02",
+            "--once",
+            "--pass-time",
+            "1",
+            "--log-format",
+            format,
+          ],
           { env: { COMETAPI_KEY: KEY, COMETAPI_BASE_URL: service.url } },
         );
         assert.equal(result.code, 3, result.stderr.join("\n"));

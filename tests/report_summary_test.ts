@@ -79,6 +79,17 @@ Deno.test("buildReport() gives each journal phase its contract status and fields
   );
 });
 
+Deno.test("buildReport() counts edited jobs as failed and, apart, as changed", () => {
+  const jobs = [makeJob({ id: "a", index: 0 }), makeJob({ id: "b", index: 1, fingerprint: "F" })];
+  const states = new Map([
+    ["a", makeState({ job: "a", phase: "done", fingerprint: "OLD", task: "T" })],
+    ["b", makeState({ job: "b", phase: "failed", fingerprint: "F", task: "U" })],
+  ]);
+  const report = buildReport({ manifest: "/m.yaml", jobs, states, generatedAt: at });
+  assert.deepEqual([report.totals.failed, report.totals.changed], [2, 1]);
+  assert.match(report.jobs[0].error?.message ?? "", /Run with --rerender-changed/);
+});
+
 Deno.test("buildReport() lists invalid jobs in manifest order and counts every status", () => {
   const report = buildReport({
     manifest: "/m.yaml",
@@ -111,6 +122,7 @@ Deno.test("buildReport() lists invalid jobs in manifest order and counts every s
     running: 0,
     uncertain: 0,
     mismatched: 0,
+    changed: 0,
   });
   assert.equal(report.generated_at, "2026-11-24T10:00:00.000Z");
 });

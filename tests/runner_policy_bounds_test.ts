@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { downloadDeadline, refuseWait, waitEnd } from "../src/runner/policy/bounds.ts";
+import { downloadDeadline, refuseWait, submitEnd, waitEnd } from "../src/runner/policy/bounds.ts";
 
 const NOW = 1_000_000;
 
@@ -40,5 +40,17 @@ Deno.test("downloadDeadline() bounds a download by --max-wait, else its own, and
     await t.step(name, () => {
       assert.equal(downloadDeadline(NOW, passEnd, maxWaitMs, 7_200_000), expected);
     });
+  }
+});
+
+Deno.test("submitEnd() keeps the last twentieth of a pass, at most 15 s, free of new submissions", async (t) => {
+  const rows: [string, number | undefined, number][] = [
+    ["no pass time: no end", undefined, Infinity],
+    ["a 10 s pass stops submitting at 9.5 s", 10_000, NOW + 9_500],
+    ["a 300 s pass at 285 s", 300_000, NOW + 285_000],
+    ["a 540 s pass keeps 15 s, not 27", 540_000, NOW + 525_000],
+  ];
+  for (const [name, passTimeMs, expected] of rows) {
+    await t.step(name, () => assert.equal(submitEnd(NOW, passTimeMs), expected));
   }
 });

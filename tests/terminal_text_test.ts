@@ -75,7 +75,17 @@ Deno.test("run, status and report print no raw control character from the manife
       const printed: string[] = [];
       for (const format of ["json", "text"]) {
         const result = await runCli(
-          ["run", manifest, "--poll-interval", "0.02", "--once", "--log-format", format],
+          [
+            "run",
+            manifest,
+            "--poll-interval",
+            "0.02",
+            "--once",
+            "--pass-time",
+            "1",
+            "--log-format",
+            format,
+          ],
           { env },
         );
         assert.equal(result.code, 3, result.stderr.join("\n"));

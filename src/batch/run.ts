@@ -30,7 +30,9 @@ import { defaultOutDir, journalPath } from "../manifest/paths.ts";
 import { currentHolder } from "../journal/lock.ts";
 import { openJournal } from "../journal/writer.ts";
 import { JournalReplay } from "../journal/replay.ts";
-import { planRun } from "../plan.ts";
+import { type JobAction, planRun } from "../plan.ts";
+import type { JobState } from "../journal/events.ts";
+import { keepPreviousVideo, previousVideosOf } from "../previous_videos.ts";
 import { executeRun, type UnjournaledEvent } from "../runner/executor.ts";
 import { RecoveryFile, reserveBytesFor } from "../journal/recovery.ts";
 import { journalFailureLines } from "./recovery_notice.ts";
@@ -83,14 +85,28 @@ export interface RunBatchOptions {
   polling?: PollingMode;
   /** How long this run waits for one task; unset waits for ever. */
   maxWaitSeconds?: number;
-  /** One pass: submit what may be, poll once, download what is ready. @default false */
+  /**
+   * One pass (`--once`): submit what may be submitted, poll once, download
+   * what is ready, then end, bounded by `passTimeSeconds`. @default false
+   */
   once?: boolean;
-  /** How long the run may work in all before it ends its pass, work kept (`--pass-time`). */
+  /**
+   * How long the run may work in all (`--pass-time`). Without `once` this is
+   * the cron mode: the run works as a continuous one (submitting as slots
+   * free, polling, downloading), stops starting submissions a margin before
+   * its time is up, and leaves the tasks still rendering for the next run.
+   */
   passTimeSeconds?: number;
   /** The largest video accepted, in bytes (`--max-video-size`). @default 2 GiB */
   maxVideoBytes?: number;
-  /** Give jobs that failed a new attempt. @default false */
+  /** Give jobs that failed a new attempt (jobs edited since submitted included). @default false */
   retryFailed?: boolean;
+  /**
+   * Render the new version of jobs edited since they were submitted, and
+   * nothing else that failed; each one's old video is kept under
+   * `videos/previous/`. @default false
+   */
+  rerenderChanged?: boolean;
   /** Resubmit each uncertain job once, with the key of its unknown submission. @default false */
   resubmitUncertain?: boolean;
   /** Run the valid jobs of a manifest with invalid ones. @default false */
@@ -196,6 +212,7 @@ export async function runBatch(
     const lost = await verifyDoneVideos(outDir, statesOfJobs(validation.jobs, states));
     const actions = planRun(validation.jobs, withVideoFindings(states, lost), {
       retryFailed: options.retryFailed ?? false,
+      rerenderChanged: options.rerenderChanged ?? false,
       resubmitUncertain: options.resubmitUncertain ?? false,
       newKey: () => crypto.randomUUID(),
     });
@@ -253,6 +270,7 @@ export async function runBatch(
           error: event.error,
         });
       }
+      await announceChanged(actions, states, outDir, options.onEvent);
       result = await executeRun(actions, {
         client,
         journal: {
@@ -269,6 +287,8 @@ export async function runBatch(
         ...(options.maxWaitSeconds === undefined
           ? {}
           : { maxWaitMs: options.maxWaitSeconds * 1000 }),
+        // --once is the contract's single pass; a run bounded by its pass
+        // time alone (the cron mode) keeps working until its time is nearly up.
         once: options.once ?? false,
         ...(options.passTimeSeconds === undefined
           ? {}
@@ -293,10 +313,14 @@ export async function runBatch(
       const lines = journalFailureLines(result.journalFailure, result.unjournaled ?? [], outDir);
       for (const line of lines) notice(line);
     }
-    const built = buildBatchReport(
+    const built = await withPreviousVideos(
+      buildBatchReport(
+        validation,
+        await verifiedStates(outDir, replay.states),
+        new Date(clock.now()),
+      ),
       validation,
-      await verifiedStates(outDir, replay.states),
-      new Date(clock.now()),
+      outDir,
     );
     const report = options.prices
       ? withEstimate(built, {
@@ -371,4 +395,58 @@ function serviceCheckBudget(pollIntervalMs: number): number {
 function backoffFor(pollIntervalMs: number): { baseMs: number; maxMs: number } {
   const baseMs = Math.min(1000, pollIntervalMs);
   return { baseMs, maxMs: Math.max(baseMs, Math.min(60_000, pollIntervalMs * 6)) };
+}
+
+/**
+ * Say which jobs were edited since they were submitted: a `job_changed` event
+ * each. A changed job this run re-renders first gets its old video kept
+ * under `videos/previous/` (never overwritten by the new one).
+ */
+async function announceChanged(
+  actions: readonly JobAction[],
+  states: ReadonlyMap<string, JobState>,
+  outDir: string,
+  onEvent: RunEventSink | undefined,
+): Promise<void> {
+  for (const action of actions) {
+    const changed = action.kind === "submit"
+      ? action.reason === "changed"
+      : action.kind === "skip" && action.reason === "changed";
+    if (!changed) continue;
+    const state = states.get(action.job.id);
+    const task = state?.task === undefined ? {} : { task: state.task };
+    if (action.kind !== "submit") {
+      onEvent?.({ type: "job_changed", job: action.job.id, ...task, rerender: false });
+      continue;
+    }
+    const previous = state?.phase === "done"
+      ? await keepPreviousVideo(outDir, state.output, state.sha256)
+      : undefined;
+    onEvent?.({
+      type: "job_changed",
+      job: action.job.id,
+      ...task,
+      rerender: true,
+      ...(previous === undefined ? {} : { previous }),
+    });
+  }
+}
+
+/**
+ * The report with each job's kept old videos (`previous_videos`, paths
+ * relative to the output folder) on the jobs that have any.
+ */
+async function withPreviousVideos(
+  report: ReportModel,
+  validation: ValidationResult,
+  outDir: string,
+): Promise<ReportModel> {
+  const outputs = new Map(validation.jobs.map((job) => [job.id, job.output]));
+  const jobs = [];
+  for (const row of report.jobs) {
+    const output = row.output ?? outputs.get(row.id);
+    const previous = output === undefined ? [] : await previousVideosOf(outDir, output);
+    jobs.push(previous.length === 0 ? row : { ...row, previous_videos: previous });
+  }
+  return { ...report, jobs };
 }

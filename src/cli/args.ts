@@ -77,6 +77,8 @@ export interface RunCommand extends ManifestCommand {
   simulate: boolean;
   once: boolean;
   retryFailed: boolean;
+  /** `--rerender-changed`: render the new version of jobs edited since they were submitted. */
+  rerenderChanged: boolean;
   resubmitUncertain: boolean;
   skipInvalid: boolean;
   logFormat: "text" | "json";
@@ -420,6 +422,7 @@ function parseManifestCommand(
         simulate: on("simulate"),
         once: on("once"),
         retryFailed: on("retry-failed"),
+        rerenderChanged: on("rerender-changed"),
         resubmitUncertain: on("resubmit-uncertain"),
         skipInvalid: on("skip-invalid"),
         logFormat,

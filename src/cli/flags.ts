@@ -148,14 +148,16 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "once",
     type: "boolean",
-    help: "one pass (submit, poll, download what is ready), then exit; for cron",
+    help: "one pass: submit what may be submitted, poll once, download what is ready, then " +
+      "exit (3 while work remains); for cron, --pass-time alone keeps the slots full",
     commands: ["run"],
   },
   {
     name: "pass-time",
     type: "string",
     arg: "SECONDS",
-    help: "how long the run works in all before it ends its pass with the work kept (exit 3)",
+    help: "how long the run works in all before it ends its pass with the work kept (exit 3); " +
+      "no new submission starts in its last 5 % (at most 15 s)",
     default: `${ONCE_PASS_SECONDS} with --once, no bound without`,
     commands: ["run"],
   },
@@ -177,6 +179,14 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "retry-failed",
     type: "boolean",
     help: "give failed jobs (rejected, or ended FAILED or ERROR) a new attempt; bills again",
+    commands: ["run"],
+  },
+  {
+    name: "rerender-changed",
+    type: "boolean",
+    help: "render the new version of jobs edited since they were submitted (billed), and only " +
+      "those (--retry-failed also does, with every failed job); the old video is kept under " +
+      "videos/previous/",
     commands: ["run"],
   },
   {
@@ -390,7 +400,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     purpose: "render the manifest: submit, poll, download and report; resumes where it stopped",
     examples: [
       "run batch.yaml --concurrency 8 --prices prices.yaml --max-spend 50",
-      "run batch.yaml --once   # from cron: one pass, then exit",
+      "run batch.yaml --pass-time 540   # from cron every 10 minutes: work for 9 minutes",
     ],
     notes: RUN_NOTES,
   },

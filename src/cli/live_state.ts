@@ -159,6 +159,10 @@ export function reduceLive(state: LiveState, event: RunEvent, now: number): Live
       next.failed++;
       if (event.error.code === "job_changed") next.changed++;
       break;
+    case "job_changed":
+      // Left as it is: shown as changed. Re-rendered: a submission like any other.
+      if (!event.rerender) next.changed++;
+      break;
     case "job_uncertain":
       next.toSubmit = Math.max(0, next.toSubmit - 1);
       next.uncertain++;

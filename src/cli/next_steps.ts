@@ -10,7 +10,7 @@ import type { ReportTotals } from "../report/summary.ts";
 import { plural } from "../text.ts";
 
 /** Flags that act once (on the jobs they name) and are not carried into another command. */
-const ONE_SHOT_FLAGS = ["--retry-failed", "--resubmit-uncertain"] as const;
+const ONE_SHOT_FLAGS = ["--retry-failed", "--rerender-changed", "--resubmit-uncertain"] as const;
 
 /**
  * One argument as a POSIX shell reads it back unchanged: as it is when it
@@ -27,7 +27,7 @@ export function shellQuote(arg: string): string {
 
 /**
  * A command line: the program as the user runs it, then the arguments with
- * the one-shot flags (`--retry-failed`, `--resubmit-uncertain`) left out and
+ * the one-shot flags (`--retry-failed`, `--rerender-changed`, `--resubmit-uncertain`) left out and
  * `add` appended, each argument quoted for a POSIX shell.
  *
  * @param program How the tool is invoked, e.g. `seedance-batch` or
@@ -102,8 +102,8 @@ export function nextSteps(input: NextStepsInput): string[] {
   if (input.changed > 0) {
     lines.push(
       `next: ${plural(input.changed, "job")} edited since submitted; to render the new ` +
-        `version (billed): ${retry}` +
-        (failed > 0 ? ` (this also retries the ${failed} failed)` : ""),
+        `version (billed; the old video is kept under videos/previous/): ` +
+        commandLine(program, argv, ["--rerender-changed"]),
     );
   }
   if (totals.uncertain > 0) {

@@ -60,6 +60,7 @@ const IMPORTANT = new Set<RunEvent["type"]>([
   "task_timed_out",
   "download_held",
   "video_lost",
+  "job_changed",
   "download_deferred",
   "wait_refused",
   "journal_failed",
@@ -128,6 +129,13 @@ function describeEvent(event: RunEvent): string | undefined {
     case "download_held":
       return `${event.job}: video not saved: ${event.error.message}; task ${event.task} ` +
         `succeeded and is kept: the next run downloads it`;
+    case "job_changed":
+      return event.rerender
+        ? `${event.job}: edited since submitted; rendering the new version` +
+          (event.previous === undefined ? "" : ` (the old video is kept as ${event.previous})`)
+        : `${event.job}: CHANGED: edited since ${
+          event.task === undefined ? "it was submitted" : `task ${event.task} was made`
+        }; its old result is not used. Run with --rerender-changed to render the new version`;
     case "video_lost":
       return `${event.job}: ${event.error.message}; fetching it again from task ${event.task}`;
     case "download_deferred":

@@ -231,7 +231,8 @@ export function totalsLine(totals: ReportTotals): string {
     `${totals.pending} pending, ${totals.uncertain} uncertain, ${totals.failed} failed, ` +
     `${totals.invalid} invalid` +
     // A warning on done jobs, named only when there is one.
-    ((totals.mismatched ?? 0) > 0 ? ` (${totals.mismatched} done not as asked for)` : "");
+    ((totals.mismatched ?? 0) > 0 ? ` (${totals.mismatched} done not as asked for)` : "") +
+    ((totals.changed ?? 0) > 0 ? ` (${totals.changed} of the failed edited since submitted)` : "");
 }
 
 /**

@@ -29,6 +29,11 @@ export type ReportStatus = typeof REPORT_STATUSES[number];
 export interface ReportJob {
   /** The job's id. */
   id: string;
+  /**
+   * The old videos kept for this job after it was edited and re-rendered
+   * (`videos/previous/...`, relative to the output folder); absent when none.
+   */
+  previous_videos?: string[];
   /** 1-based line of the job in the manifest. */
   line: number;
   /** Where the job stands. */
@@ -111,6 +116,13 @@ export interface ReportTotals {
    * warning, counted among `done` too). Always set by {@linkcode buildReport}.
    */
   mismatched?: number;
+  /**
+   * Jobs edited after they were submitted (error code `job_changed`): counted
+   * in `failed` too, as their status says; `run --rerender-changed` renders
+   * their new version. Always set by {@linkcode buildReport}; optional so
+   * that totals made elsewhere (a merged report, a test) may leave it out.
+   */
+  changed?: number;
 }
 
 /** The whole report (report.json). */
@@ -170,8 +182,12 @@ export function buildReport(input: {
     running: 0,
     uncertain: 0,
     mismatched: jobs.filter(isMismatched).length,
+    changed: 0,
   };
-  for (const job of jobs) totals[job.status]++;
+  for (const job of jobs) {
+    totals[job.status]++;
+    if (job.error?.code === "job_changed") totals.changed = (totals.changed ?? 0) + 1;
+  }
   return { manifest: input.manifest, generated_at: input.generatedAt.toISOString(), totals, jobs };
 }
 

@@ -11,7 +11,7 @@ import type { RunEvent } from "./events.ts";
 import type { ExecutorOptions } from "./executor.ts";
 import { InFlightBound } from "./in_flight.ts";
 import { JournalGuard, JournalUnavailable } from "./journal_guard.ts";
-import { refuseWait, waitEnd } from "./policy/bounds.ts";
+import { refuseWait, submitEnd, waitEnd } from "./policy/bounds.ts";
 import type { PollTiming } from "./policy/poll.ts";
 import type { RetryTiming } from "./policy/timing.ts";
 
@@ -30,6 +30,8 @@ export class RunContext {
   readonly journal: JournalGuard;
   /** When this run's time is up (`passTimeMs`), in clock milliseconds. */
   readonly passEnd: number;
+  /** When a bounded pass stops starting submissions (a margin before `passEnd`). */
+  readonly submitEnd: number;
   /** Backoff and jitter of retries. */
   readonly retryTiming: RetryTiming;
   /** Poll interval and jitter. */
@@ -62,6 +64,12 @@ export class RunContext {
     this.passEnd = options.passTimeMs === undefined
       ? Infinity
       : this.clock.now() + options.passTimeMs;
+    this.submitEnd = submitEnd(this.clock.now(), options.passTimeMs);
+  }
+
+  /** Whether a new submission may still start: not past the end of submissions of the pass. */
+  get submitting(): boolean {
+    return !this.halted && this.clock.now() < this.submitEnd;
   }
 
   /** Aborted once the run halts. */

@@ -49,6 +49,14 @@ export type RunEvent =
   }
   /** A local problem kept a succeeded task's video off the disk; the job stays running. */
   | { type: "download_held"; job: string; task: string; error: JobError }
+  /**
+   * The job was edited after a submission was made for it (its manifest
+   * entry's fingerprint differs from the journal's). `rerender`: this run
+   * submits its new version (`--rerender-changed` or `--retry-failed`);
+   * otherwise it is left as it is. `previous`: where its old video is kept
+   * (relative to the output folder), when it had one.
+   */
+  | { type: "job_changed"; job: string; task?: string; rerender: boolean; previous?: string }
   /** A done video is missing or altered on disk; it is fetched again from its task. */
   | { type: "video_lost"; job: string; task: string; error: JobError }
   /** A download did not finish in the time this run has for it; the next run tries again. */

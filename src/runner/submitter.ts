@@ -46,6 +46,9 @@ export class Submitter {
     if (!(await run.bound.acquire())) return; // closed: stays pending
     let slotKept = false;
     try {
+      // Near the end of a bounded pass nothing new starts: the job stays
+      // where it stands for the next pass (a send already under way goes on).
+      if (!run.submitting) return;
       const { job, key } = action;
       const request = await this.#request(job, key);
       if (request === undefined) return;

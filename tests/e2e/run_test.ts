@@ -41,6 +41,7 @@ Deno.test("run downloads every video byte-identical, never above --concurrency, 
         running: 0,
         uncertain: 0,
         mismatched: 0,
+        changed: 0,
       });
       for (const row of report.jobs) {
         assert.equal(row.status, "done");

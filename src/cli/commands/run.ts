@@ -89,6 +89,7 @@ export async function runCommand(
         : { passTimeSeconds: command.passTimeSeconds }),
       maxVideoBytes: command.maxVideoBytes,
       retryFailed: command.retryFailed,
+      rerenderChanged: command.rerenderChanged,
       resubmitUncertain: command.resubmitUncertain,
       skipInvalid: command.skipInvalid,
       onEvent: (event) => {

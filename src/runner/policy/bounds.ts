@@ -64,3 +64,21 @@ export function downloadDeadline(
 ): number {
   return Math.min(passEnd, now + (maxWaitMs ?? deadlineMs));
 }
+
+/** The longest margin kept free of new submissions at the end of a pass, in milliseconds. */
+export const SUBMIT_MARGIN_MAX_MS = 15_000;
+
+/**
+ * When a bounded pass stops starting submissions: a margin before its end
+ * (a twentieth of the pass, at most {@linkcode SUBMIT_MARGIN_MAX_MS}), so the
+ * last POSTs are answered and journaled before the pass ends. Tasks still
+ * rendering then are left alive and collected by the next pass.
+ *
+ * @param start When the pass started, in clock milliseconds.
+ * @param passTimeMs How long the pass may work (`undefined`: no bound).
+ * @returns The time after which no new submission starts (`Infinity` without a bound).
+ */
+export function submitEnd(start: number, passTimeMs: number | undefined): number {
+  if (passTimeMs === undefined) return Infinity;
+  return start + passTimeMs - Math.min(SUBMIT_MARGIN_MAX_MS, passTimeMs / 20);
+}
