@@ -35,7 +35,7 @@ Deno.test("run says on Ctrl-C how many tasks keep rendering (and billing) and th
         "3 jobs: 0 done, 2 running, 1 pending, 0 uncertain, 0 failed, 0 invalid",
         `report: ${join(dir, "batch.out", "report.html")}`,
         `next: 3 jobs left (2 running, 1 pending); the same command collects them: ${again} ` +
-        "(from cron: add --once)",
+        "(from cron: add --pass-time 540)",
       ]);
     } finally {
       await service.close();

@@ -59,7 +59,7 @@ Deno.test("`nextSteps()` gives the report's path and the exact command for each 
       ARGV,
       [
         "next: 3 jobs left (2 running, 1 pending); the same command collects them: " +
-        "seedance-batch run 'my batch.yaml' --concurrency 3 (from cron: add --once)",
+        "seedance-batch run 'my batch.yaml' --concurrency 3 (from cron: add --pass-time 540)",
       ],
     ],
     [
@@ -79,7 +79,7 @@ Deno.test("`nextSteps()` gives the report's path and the exact command for each 
       ["run", "b.yaml", "--retry-failed", "--resubmit-uncertain", "--out", "o"],
       [
         "next: 1 job left (0 running, 1 pending); the same command collects them: " +
-        "seedance-batch run b.yaml --out o (from cron: add --once)",
+        "seedance-batch run b.yaml --out o (from cron: add --pass-time 540)",
       ],
     ],
   ];

@@ -87,9 +87,11 @@ export function nextSteps(input: NextStepsInput): string[] {
       plural(left, "job")
     } left (${totals.running} running, ${totals.pending} pending)`;
     lines.push(
-      argv.includes("--once")
+      argv.some((arg) =>
+          arg === "--once" || arg === "--pass-time" || arg.startsWith("--pass-time=")
+        )
         ? `next: ${what}; the next pass collects them: ${again}`
-        : `next: ${what}; the same command collects them: ${again} (from cron: add --once)`,
+        : `next: ${what}; the same command collects them: ${again} (from cron: add --pass-time 540)`,
     );
   }
   const failed = Math.max(0, totals.failed - input.changed);
