@@ -21,7 +21,8 @@ import yaml from "js-yaml";
 import { z } from "zod";
 import { type Catalog, DEFAULT_CATALOG, mergeCatalog, modelRule } from "./catalog.ts";
 import { ManifestError, messageOf } from "./errors.ts";
-import { formatBytes, isRecord } from "./text.ts";
+import { isRecord } from "./text.ts";
+import { readSettingsFile } from "./settings_file.ts";
 
 /** Largest catalog file read, in bytes. */
 const MAX_CATALOG_BYTES = 1024 * 1024;
@@ -51,22 +52,11 @@ type ModelOverride = z.infer<typeof ruleSchema>;
  */
 export async function loadCatalog(path?: string): Promise<Catalog> {
   if (path === undefined) return DEFAULT_CATALOG;
-  let text: string;
-  try {
-    const info = await Deno.stat(path);
-    if (!info.isFile) throw new Error("it is not a file");
-    if (info.size > MAX_CATALOG_BYTES) {
-      throw new Error(`it is larger than ${formatBytes(MAX_CATALOG_BYTES)}`);
-    }
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound ? "no such file" : messageOf(error);
-    throw new ManifestError(`Cannot read the models file ${path}: ${reason}`, {
-      file: path,
-      code: "catalog_unreadable",
-      cause: error,
-    });
-  }
+  const text = await readSettingsFile(path, {
+    what: "models file",
+    code: "catalog_unreadable",
+    maxBytes: MAX_CATALOG_BYTES,
+  });
   return parseCatalog(text, { file: path });
 }
 

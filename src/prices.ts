@@ -21,7 +21,8 @@ import yaml from "js-yaml";
 import { z } from "zod";
 import type { Catalog } from "./catalog.ts";
 import { ManifestError, messageOf } from "./errors.ts";
-import { formatBytes, isRecord } from "./text.ts";
+import { isRecord } from "./text.ts";
+import { readSettingsFile } from "./settings_file.ts";
 
 /** Largest price file read, in bytes. */
 const MAX_PRICES_BYTES = 1024 * 1024;
@@ -161,22 +162,11 @@ export function pricePerSecond(
  * @throws {ManifestError} When the file is missing, unreadable or not a valid price list.
  */
 export async function loadPrices(path: string, catalog: Catalog): Promise<LoadedPrices> {
-  let text: string;
-  try {
-    const info = await Deno.stat(path);
-    if (!info.isFile) throw new Error("it is not a file");
-    if (info.size > MAX_PRICES_BYTES) {
-      throw new Error(`it is larger than ${formatBytes(MAX_PRICES_BYTES)}`);
-    }
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound ? "no such file" : messageOf(error);
-    throw new ManifestError(`Cannot read the prices file ${path}: ${reason}`, {
-      file: path,
-      code: "prices_unreadable",
-      cause: error,
-    });
-  }
+  const text = await readSettingsFile(path, {
+    what: "prices file",
+    code: "prices_unreadable",
+    maxBytes: MAX_PRICES_BYTES,
+  });
   return parsePrices(text, { file: path, catalog });
 }
 
