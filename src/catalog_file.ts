@@ -16,13 +16,11 @@
  *
  * @module
  */
-// @ts-types="@types/js-yaml"
-import yaml from "js-yaml";
 import { z } from "zod";
 import { type Catalog, DEFAULT_CATALOG, mergeCatalog, modelRule } from "./catalog.ts";
-import { ManifestError, messageOf } from "./errors.ts";
+import { ManifestError } from "./errors.ts";
 import { isRecord } from "./text.ts";
-import { readSettingsFile } from "./settings_file.ts";
+import { parseSettingsText, readSettingsFile } from "./settings_file.ts";
 
 /** Largest catalog file read, in bytes. */
 const MAX_CATALOG_BYTES = 1024 * 1024;
@@ -74,17 +72,11 @@ export function parseCatalog(
 ): Catalog {
   const { file } = options;
   const base = options.base ?? DEFAULT_CATALOG;
-  let document: unknown;
-  try {
-    document = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
-  } catch (error) {
-    const mark = error instanceof yaml.YAMLException ? error.mark : undefined;
-    const reason = error instanceof yaml.YAMLException ? error.reason : messageOf(error);
-    throw new ManifestError(
-      `Cannot parse the models file ${file}${mark ? ` at line ${mark.line + 1}` : ""}: ${reason}`,
-      { file, line: mark ? mark.line + 1 : undefined, code: "catalog_invalid", cause: error },
-    );
-  }
+  const document = parseSettingsText(text, {
+    file,
+    what: "models file",
+    code: "catalog_invalid",
+  });
   if (!isRecord(document)) {
     throw new ManifestError(
       `Cannot use the models file ${file}: it must be a mapping of model names to their rules`,

@@ -16,13 +16,11 @@
  *
  * @module
  */
-// @ts-types="@types/js-yaml"
-import yaml from "js-yaml";
 import { z } from "zod";
 import type { Catalog } from "./catalog.ts";
-import { ManifestError, messageOf } from "./errors.ts";
+import { ManifestError } from "./errors.ts";
 import { isRecord } from "./text.ts";
-import { readSettingsFile } from "./settings_file.ts";
+import { parseSettingsText, readSettingsFile } from "./settings_file.ts";
 
 /** Largest price file read, in bytes. */
 const MAX_PRICES_BYTES = 1024 * 1024;
@@ -183,17 +181,7 @@ export function parsePrices(
   options: { file: string; catalog: Catalog },
 ): LoadedPrices {
   const { file, catalog } = options;
-  let document: unknown;
-  try {
-    document = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
-  } catch (error) {
-    const mark = error instanceof yaml.YAMLException ? error.mark : undefined;
-    const reason = error instanceof yaml.YAMLException ? error.reason : messageOf(error);
-    throw new ManifestError(
-      `Cannot parse the prices file ${file}${mark ? ` at line ${mark.line + 1}` : ""}: ${reason}`,
-      { file, line: mark ? mark.line + 1 : undefined, code: "prices_invalid", cause: error },
-    );
-  }
+  const document = parseSettingsText(text, { file, what: "prices file", code: "prices_invalid" });
   if (!isRecord(document)) {
     throw new ManifestError(
       `Cannot use the prices file ${file}: it must be a mapping with currency: and a price per model`,
