@@ -37,7 +37,7 @@
  */
 
 import { BatchError, ExitCode, messageOf } from "../errors.ts";
-import { decodeLine } from "./codec.ts";
+import { decodeLine, unknownTypeOf } from "./codec.ts";
 import type { JobError } from "../domain/job_error.ts";
 import type {
   DoneState,
@@ -45,6 +45,7 @@ import type {
   DownloadFailedEvent,
   DownloadFailedState,
   JobState,
+  JobStateEvent,
   JournalEvent,
   NotCreatedEvent,
   PendingState,
@@ -93,6 +94,8 @@ export class JournalReplay {
   /** A line that failed to decode; skipped unless it turns out to be the last. */
   #undecoded = false;
   #skipped = 0;
+  #lines = 0;
+  #unknownType: string | undefined;
 
   /** The states so far, by job id (the live map, not a copy). */
   get states(): Map<string, JobState> {
@@ -104,17 +107,48 @@ export class JournalReplay {
     return { states: this.#states, tornTail: this.#undecoded, skipped: this.#skipped };
   }
 
+  /** The non-blank lines applied so far, the torn and skipped ones included. */
+  get lines(): number {
+    return this.#lines;
+  }
+
+  /**
+   * The first event type this version does not know, when a line that could
+   * not be decoded held one (a journal written by a newer version).
+   */
+  get unknownType(): string | undefined {
+    return this.#unknownType;
+  }
+
   /**
    * Applies one line of the journal.
    *
    * @param line The line, with or without its line ending.
    */
   applyLine(line: string): void {
-    if (line.trim() === "") return;
-    if (this.#undecoded) this.#skipped += 1;
     const event = decodeLine(line);
+    if (event === undefined && line.trim() === "") return;
+    this.#lines += 1;
+    if (this.#undecoded) this.#skipped += 1;
     this.#undecoded = event === undefined;
     if (event) this.apply(event);
+    else this.#unknownType ??= unknownTypeOf(line);
+  }
+
+  /**
+   * The journal's live state as one `job_state` event per job, in the order
+   * the jobs first appeared: replaying them gives exactly the states (and
+   * the submission keys) this replay holds, and any event appended after
+   * them applies as it would have after the whole journal.
+   *
+   * @returns One event per job.
+   */
+  *compacted(): Generator<JobStateEvent> {
+    for (const [job, state] of this.#states) {
+      const key = this.#lastKeys.get(job);
+      // Every state came from a submission or its outcome, which set its key.
+      if (key !== undefined) yield { type: "job_state", key, state };
+    }
   }
 
   /**
@@ -126,6 +160,15 @@ export class JournalReplay {
     switch (event.type) {
       case "run_started":
         return;
+      case "job_state": {
+        const { job, phase } = event.state;
+        this.#lastKeys.set(job, event.key);
+        // A submission is settled once it has a task or was rejected.
+        if (phase === "pending" || phase === "uncertain") this.#settled.delete(job);
+        else this.#settled.add(job);
+        this.#states.set(job, event.state);
+        return;
+      }
       case "submitting": {
         const previous = this.#states.get(event.job);
         const resend = this.#lastKeys.get(event.job) === event.key ? previous : undefined;
