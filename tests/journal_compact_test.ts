@@ -132,8 +132,10 @@ Deno.test("`compactAfterRun()` compacts only a long journal with no unread line 
         if (recovery) await Deno.writeTextFile(join(dir, "recovered-1.jsonl"), "\n");
         const replay = new JournalReplay();
         const { states } = await readJournal(path, replay);
-        const done = await compactAfterRun(path, replay, 0);
-        assert.equal(done !== undefined, compacts);
+        const said = await compactAfterRun(path, replay, 0);
+        if (compacts) {
+          assert.match(said ?? "", /^compacted .*state\.jsonl: 10,\d{3} lines → 5 lines/);
+        } else assert.equal(said, undefined);
         const after = await Deno.readTextFile(path);
         if (!compacts) assert.equal(after, journal);
         else assert.equal(after.trimEnd().split("\n").length, states.size);
@@ -141,4 +143,25 @@ Deno.test("`compactAfterRun()` compacts only a long journal with no unread line 
       });
     });
   }
+});
+
+Deno.test("`compactAfterRun()` leaves the journal as it was when the rewrite fails, and says why", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "state.jsonl");
+    const started: JournalEvent = { type: "run_started", at: "x", pid: 1, host: "h", version: "0" };
+    const journal = text(randomEvents(5, 50, 5)) + text(Array(COMPACT_MIN_LINES).fill(started));
+    await Deno.writeTextFile(path, journal);
+    // Something that is not a file where the new journal would be written.
+    const blocker = join(dir, `state.jsonl.compact-${Deno.pid}`);
+    await Deno.mkdir(blocker);
+    await Deno.writeTextFile(join(blocker, "x"), "x");
+    const replay = new JournalReplay();
+    await readJournal(path, replay);
+    const said = await compactAfterRun(path, replay, 0);
+    assert.match(
+      said ?? "",
+      /^warning: Cannot compact journal .*state\.jsonl: .*; it is kept as it was$/,
+    );
+    assert.equal(await Deno.readTextFile(path), journal);
+  });
 });

@@ -30,7 +30,7 @@ import { defaultOutDir, journalPath } from "../manifest/paths.ts";
 import { currentHolder } from "../journal/lock.ts";
 import { openJournal } from "../journal/writer.ts";
 import { lazyRunJournal } from "../journal/run_journal.ts";
-import { compactAfterRun, compactionNotice } from "../journal/compact.ts";
+import { compactAfterRun } from "../journal/compact.ts";
 import { JournalReplay } from "../journal/replay.ts";
 import { type JobAction, planRun } from "../plan.ts";
 import type { JobState } from "../journal/events.ts";
@@ -319,8 +319,8 @@ export async function runBatch(
       for (const line of lines) notice(line);
     } else {
       // Under the lock, after the run's last event: a long history becomes one line a job.
-      const compaction = await compactAfterRun(journalPath(outDir), replay, journal.appended);
-      if (compaction) notice(compactionNotice(journalPath(outDir), compaction));
+      const said = await compactAfterRun(journalPath(outDir), replay, journal.appended);
+      if (said !== undefined) notice(said);
     }
     const built = await withPreviousVideos(
       buildBatchReport(

@@ -21,8 +21,9 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
+import { messageOf } from "../errors.ts";
 import { syncFolder, writeAll } from "../fs.ts";
-import { createFresh } from "../out_dir.ts";
+import { compactTemporaryName, createFresh } from "../out_dir.ts";
 import { encodeEvent } from "./codec.ts";
 import type { JobStateEvent } from "./events.ts";
 import { isRecoveryFileName } from "./recovery.ts";
@@ -43,28 +44,6 @@ export const COMPACT_RATIO = 4;
  */
 export function worthCompacting(lines: number, jobs: number): boolean {
   return lines >= COMPACT_MIN_LINES && lines > COMPACT_RATIO * jobs;
-}
-
-/**
- * The name a compaction writes the new journal under before its rename.
- *
- * @param journal The journal's file name (`state.jsonl`).
- * @param pid The compacting process.
- * @returns E.g. `state.jsonl.compact-4242`.
- */
-export function compactTemporaryName(journal: string, pid: number): string {
-  return `${journal}.compact-${pid}`;
-}
-
-/**
- * Whether a name in the output folder is a compaction's temporary (left by
- * a killed run; never read as the journal, swept by the next run).
- *
- * @param name A file name.
- * @returns True for names like `state.jsonl.compact-4242`.
- */
-export function isCompactTemporary(name: string): boolean {
-  return /^state\.jsonl\.compact-\d+$/.test(name);
 }
 
 /** Where a compaction is; a test pauses it there (and kills it). */
@@ -115,7 +94,7 @@ export async function compactJournal(
   const encoder = new TextEncoder();
   let linesAfter = 0;
   let bytesAfter = 0;
-  {
+  try {
     // Created exclusively: a link or leftover of that name is removed, never followed.
     using file = await createFresh(temporary);
     let batch: string[] = [];
@@ -134,6 +113,10 @@ export async function compactJournal(
     if (batch.length > 0) await flush();
     await file.sync();
     await options.onStep?.({ step: "synced" });
+  } catch (error) {
+    // The journal is untouched; what was written of the new one goes.
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
   }
   await Deno.rename(temporary, path);
   await syncFolder(folder);
@@ -143,28 +126,34 @@ export async function compactJournal(
 
 /**
  * Compact a run's journal at its end when it is worth it (see the module's
- * documentation for when).
+ * documentation for when). A compaction that fails leaves the journal as it
+ * was: the run's outcome stands, and the line says why.
  *
  * @param path The journal (`<out>/state.jsonl`); its writer is closed.
  * @param replay The replay of the journal as read, kept current with every
  *   event appended since.
  * @param appended Lines appended since it was read.
- * @returns What was done, or `undefined` when the journal was left as it is.
+ * @returns The line to print (compacted, or why it could not be), or
+ *   `undefined` when the journal was left as it is.
  */
 export async function compactAfterRun(
   path: string,
   replay: JournalReplay,
   appended: number,
-): Promise<Compaction | undefined> {
+): Promise<string | undefined> {
   const { lines, unknownType } = replay;
   const { skipped, states } = replay.result;
   // A line this version could not read stays: it may be a newer version's.
   // (A torn last line, cut short by a crash, replays as nothing: it may go.)
   if (skipped > 0 || unknownType !== undefined) return undefined;
   if (!worthCompacting(lines + appended, states.size)) return undefined;
-  if (await hasRecoveryFile(dirname(path))) return undefined;
-  const compaction = await compactJournal(path, replay);
-  return { ...compaction, linesBefore: lines + appended };
+  try {
+    if (await hasRecoveryFile(dirname(path))) return undefined;
+    const compaction = await compactJournal(path, replay);
+    return compactionNotice(path, { ...compaction, linesBefore: lines + appended });
+  } catch (error) {
+    return `warning: Cannot compact journal ${path}: ${messageOf(error)}; it is kept as it was`;
+  }
 }
 
 /** Whether the folder holds a recovery file (events not in the journal yet). */
@@ -176,13 +165,9 @@ async function hasRecoveryFile(folder: string): Promise<boolean> {
 }
 
 /**
- * The line a run prints when it compacted its journal.
- *
- * @param path The journal.
- * @param compaction What was done.
- * @returns E.g. `compacted state.jsonl: 5,000,001 lines → 1,000,000 lines (790 MB → 420 MB)`.
+ * The line a run prints when it compacted its journal, e.g. `compacted state.jsonl: 5,000,001 lines → 1,000,000 lines (790 MB → 420 MB)`.
  */
-export function compactionNotice(path: string, compaction: Compaction): string {
+function compactionNotice(path: string, compaction: Compaction): string {
   const n = (value: number): string => value.toLocaleString("en-US");
   const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
   return `compacted ${path}: ${n(compaction.linesBefore)} lines → ${n(compaction.linesAfter)} ` +

@@ -8,8 +8,13 @@
  * @module
  */
 import { join } from "node:path";
-import { entryAt, isPartialVideo, isReportTemporary, VIDEOS_FOLDER } from "../out_dir.ts";
-import { isCompactTemporary } from "../journal/compact.ts";
+import {
+  entryAt,
+  isCompactTemporary,
+  isPartialVideo,
+  isReportTemporary,
+  VIDEOS_FOLDER,
+} from "../out_dir.ts";
 
 /**
  * Delete leftover temporary files of earlier runs. A leftover that is a
