@@ -89,8 +89,6 @@ export class JournalReplay {
   readonly #states = new Map<string, JobState>();
   /** The key of each job's latest submission, known or not. */
   readonly #lastKeys = new Map<string, string>();
-  /** Jobs whose latest submission has its final outcome (`submitted` or `rejected`). */
-  readonly #settled = new Set<string>();
   /** A line that failed to decode; skipped unless it turns out to be the last. */
   #undecoded = false;
   #skipped = 0;
@@ -160,35 +158,23 @@ export class JournalReplay {
     switch (event.type) {
       case "run_started":
         return;
-      case "job_state": {
-        const { job, phase } = event.state;
-        this.#lastKeys.set(job, event.key);
-        // A submission is settled once it has a task or was rejected.
-        if (phase === "pending" || phase === "uncertain") this.#settled.delete(job);
-        else this.#settled.add(job);
-        this.#states.set(job, event.state);
+      case "job_state":
+        this.#lastKeys.set(event.state.job, event.key);
+        this.#states.set(event.state.job, event.state);
         return;
-      }
       case "submitting": {
         const previous = this.#states.get(event.job);
         const resend = this.#lastKeys.get(event.job) === event.key ? previous : undefined;
         this.#lastKeys.set(event.job, event.key);
-        this.#settled.delete(event.job);
         this.#states.set(event.job, sending(event, previous, resend));
         return;
       }
       case "not_created":
         return this.#applyOutcome(event, (base) => notCreated(base, event));
       case "submitted":
-        return this.#applyOutcome(event, (base) => {
-          this.#settled.add(event.job);
-          return taskCreated(base, event);
-        });
+        return this.#applyOutcome(event, (base) => taskCreated(base, event));
       case "rejected":
-        return this.#applyOutcome(event, (base) => {
-          this.#settled.add(event.job);
-          return rejected(base, event);
-        });
+        return this.#applyOutcome(event, (base) => rejected(base, event));
       case "outcome_unknown":
         return this.#applyOutcome(event, (base) => outcomeUnknown(base, event));
       case "status":
@@ -239,8 +225,10 @@ export class JournalReplay {
   ): void {
     const lastKey = this.#lastKeys.get(event.job);
     if (lastKey !== undefined && lastKey !== event.key) return;
-    if (lastKey !== undefined && this.#settled.has(event.job)) return;
     const state = this.#states.get(event.job);
+    // Settled: the submission has its final outcome (a task, or a rejection),
+    // which is exactly while the job is neither pending nor uncertain.
+    if (lastKey !== undefined && state !== undefined && isSettled(state)) return;
     if (lastKey === undefined || state === undefined) {
       // No `submitting` for this outcome: adopt it as a submission.
       this.#lastKeys.set(event.job, event.key);
@@ -264,6 +252,15 @@ export class JournalReplay {
 }
 
 // ---- the transitions: each builds the next state from the fields that still hold ----
+
+/**
+ * Whether the job's latest submission has its final outcome: `submitted`
+ * (any phase with a task) or `rejected`. Only a send makes a job pending or
+ * uncertain again.
+ */
+function isSettled(state: JobState): boolean {
+  return state.phase !== "pending" && state.phase !== "uncertain";
+}
 
 /**
  * Whether a state has a task.
