@@ -317,8 +317,9 @@ export async function runBatch(
       // Said before anything else is written: the reports may not fit either.
       const lines = journalFailureLines(result.journalFailure, result.unjournaled ?? [], outDir);
       for (const line of lines) notice(line);
-    } else {
-      // Under the lock, after the run's last event: a long history becomes one line a job.
+    } else if (!result.interrupted) {
+      // Under the lock, after the run's last event: a long history becomes one line a job
+      // (not when stopped: whoever stopped it wants it to end now; the next run does it).
       const said = await compactAfterRun(journalPath(outDir), replay, journal.appended);
       if (said !== undefined) notice(said);
     }
