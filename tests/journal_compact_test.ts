@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodeLine, encodeEvent } from "../src/journal/codec.ts";
-import type { JournalEvent } from "../src/journal/events.ts";
+import type { JournalEntry, JournalEvent } from "../src/journal/events.ts";
 import { JournalReplay, readJournal, replayEvents, replayText } from "../src/journal/replay.ts";
 import {
   COMPACT_MIN_LINES,
@@ -10,6 +10,7 @@ import {
   worthCompacting,
 } from "../src/journal/compact.ts";
 import { createRandom } from "../src/simulator/random.ts";
+import { parseRecoveryText } from "../src/journal/recovery.ts";
 import { randomEvents } from "./helpers/journal_events.ts";
 import { withTempDir } from "./helpers/temp_dir.ts";
 
@@ -20,7 +21,7 @@ function compactedText(events: JournalEvent[]): string {
   return [...replay.compacted()].map((event) => encodeEvent(event) + "\n").join("");
 }
 
-function text(events: JournalEvent[]): string {
+function text(events: JournalEntry[]): string {
   return events.map((event) => encodeEvent(event) + "\n").join("");
 }
 
@@ -164,4 +165,12 @@ Deno.test("`compactAfterRun()` leaves the journal as it was when the rewrite fai
     );
     assert.equal(await Deno.readTextFile(path), journal);
   });
+});
+
+Deno.test("`parseRecoveryText()` refuses a job's whole state: a run never keeps one there", () => {
+  const [line] = compactedText(randomEvents(2, 20, 1)).split("\n");
+  assert.throws(
+    () => parseRecoveryText(`${line}\n${text(randomEvents(3, 1, 1))}`, "recovered-x.jsonl"),
+    /recovered-x\.jsonl .*line 1 is not a journal event/,
+  );
 });

@@ -8,7 +8,7 @@
 
 import { isRecord } from "../text.ts";
 import type { TaskStatus } from "../domain/task_status.ts";
-import type { JournalEvent } from "./events.ts";
+import type { JournalEntry } from "./events.ts";
 
 /** What a field must hold: a primitive type, a job error, or a task status word. */
 type FieldKind = "string" | "number" | "error" | "status" | "video" | "state";
@@ -29,7 +29,7 @@ const TASK_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
 ]);
 
 /** The required (and `?`-optional) fields of each event type, besides `type`. */
-const SHAPES: Readonly<Record<JournalEvent["type"], Shape>> = {
+const SHAPES: Readonly<Record<JournalEntry["type"], Shape>> = {
   run_started: { at: "string", pid: "number", host: "string", version: "string" },
   submitting: { at: "string", job: "string", fingerprint: "string", key: "string" },
   not_created: { at: "string", job: "string", key: "string", status: "number", message: "string" },
@@ -123,7 +123,7 @@ const STATE_FIELDS: ReadonlyMap<string, { fields: readonly Field[]; names: Reado
  * @param event The event to encode.
  * @returns One line of JSON.
  */
-export function encodeEvent(event: JournalEvent): string {
+export function encodeEvent(event: JournalEntry): string {
   return JSON.stringify(event);
 }
 
@@ -135,7 +135,7 @@ export function encodeEvent(event: JournalEvent): string {
  * an unknown `type`, or lacks a field its type requires (or holds one of the
  * wrong type). Fields the codec does not know are kept as they are.
  */
-export function decodeLine(line: string): JournalEvent | undefined {
+export function decodeLine(line: string): JournalEntry | undefined {
   let start = 0;
   while (start < line.length && line.charCodeAt(start) <= 0x20) start += 1;
   if (line.charCodeAt(start) !== 0x7b /* { */) return undefined;
@@ -166,7 +166,7 @@ export function unknownTypeOf(line: string): string | undefined {
   return EVENT_FIELDS.has(value.type) ? undefined : value.type;
 }
 
-function isJournalEvent(value: unknown): value is JournalEvent {
+function isJournalEvent(value: unknown): value is JournalEntry {
   if (!isRecord(value) || typeof value.type !== "string") return false;
   const fields = EVENT_FIELDS.get(value.type);
   if (fields === undefined) return false;

@@ -263,8 +263,13 @@ export type JournalEvent =
   | DownloadedEvent
   | DownloadFailedEvent
   | DownloadHeldEvent
-  | VideoLostEvent
-  | JobStateEvent;
+  | VideoLostEvent;
+
+/**
+ * What one journal line holds: an event, or (in a compacted journal) a job's
+ * whole state.
+ */
+export type JournalEntry = JournalEvent | JobStateEvent;
 
 /**
  * Where a job stands according to the journal.

@@ -46,7 +46,7 @@ import type {
   DownloadFailedState,
   JobState,
   JobStateEvent,
-  JournalEvent,
+  JournalEntry,
   NotCreatedEvent,
   PendingState,
   RejectedEvent,
@@ -154,7 +154,7 @@ export class JournalReplay {
    *
    * @param event The next event of the journal.
    */
-  apply(event: JournalEvent): void {
+  apply(event: JournalEntry): void {
     switch (event.type) {
       case "run_started":
         return;
@@ -429,7 +429,7 @@ function compact<T extends object>(fields: T): T {
  * @param events The journal's events, oldest first.
  * @returns The state of every job the events mention, by job id.
  */
-export function replayEvents(events: Iterable<JournalEvent>): Map<string, JobState> {
+export function replayEvents(events: Iterable<JournalEntry>): Map<string, JobState> {
   const replay = new JournalReplay();
   for (const event of events) replay.apply(event);
   return replay.states;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { encodeEvent } from "../../src/journal/codec.ts";
-import type { JobState, JournalEvent } from "../../src/journal/events.ts";
+import type { JobState, JournalEntry, JournalEvent } from "../../src/journal/events.ts";
 import { JournalReplay, readJournal } from "../../src/journal/replay.ts";
 import { COMPACT_MIN_LINES } from "../../src/journal/compact.ts";
 import { createRandom } from "../../src/simulator/random.ts";
@@ -18,7 +18,7 @@ import {
 
 const CHILD = new URL("../fixtures/journal/compact_until_killed.ts", import.meta.url);
 
-function text(events: JournalEvent[]): string {
+function text(events: JournalEntry[]): string {
   return events.map((event) => encodeEvent(event) + "\n").join("");
 }
 
