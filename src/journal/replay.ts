@@ -292,26 +292,29 @@ function sending(
   };
 }
 
-/** The submission's fields: what every phase keeps of the state before. */
+/**
+ * The submission's fields: what every phase keeps of the state before. A
+ * field the state lacks is left out, never set to `undefined` (and never
+ * deleted, which would make V8 keep the object as a slow dictionary).
+ */
 function submission(state: StateBase): StateBase {
-  return compact({
-    job: state.job,
-    attempts: state.attempts,
-    fingerprint: state.fingerprint,
-    submittedAt: state.submittedAt,
-  });
+  const base: StateBase = { job: state.job, attempts: state.attempts };
+  if (state.fingerprint !== undefined) base.fingerprint = state.fingerprint;
+  if (state.submittedAt !== undefined) base.submittedAt = state.submittedAt;
+  return base;
 }
 
 /** The task's fields: what every phase with a task keeps of the state before. */
 function taskOf(state: TaskState): StateBase & TaskFacts & { completedAt?: string } {
-  return compact({
+  const facts: StateBase & TaskFacts & { completedAt?: string } = {
     ...submission(state),
     task: state.task,
     createdAt: state.createdAt,
-    status: state.status,
-    progress: state.progress,
-    completedAt: state.completedAt,
-  });
+  };
+  if (state.status !== undefined) facts.status = state.status;
+  if (state.progress !== undefined) facts.progress = state.progress;
+  if (state.completedAt !== undefined) facts.completedAt = state.completedAt;
+  return facts;
 }
 
 /** Nothing was created: pending, with the key to send again and why. */
@@ -414,14 +417,6 @@ export function loseVideo(state: DoneState, reason: JobError): SucceededState {
  * the service's verdict: a job with such an error is kept running.
  */
 export const LOCAL_DOWNLOAD_CODES: ReadonlySet<string> = new Set(["download_write", "disk_space"]);
-
-/** `fields` without the keys whose value is undefined: a state never holds an undefined field. */
-function compact<T extends object>(fields: T): T {
-  for (const key of Object.keys(fields) as (keyof T)[]) {
-    if (fields[key] === undefined) delete fields[key];
-  }
-  return fields;
-}
 
 /**
  * Replays events in journal order.
