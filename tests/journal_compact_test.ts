@@ -95,17 +95,19 @@ Deno.test("`JournalReplay` names an event type this version does not know", () =
   assert.equal(replay.unknownType, "job_snapshot");
 });
 
-Deno.test("`compactJournal()` replaces the journal with one that replays the same", async () => {
+Deno.test("`compactJournal()` replaces the journal with one that replays the same, with its permissions", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "state.jsonl");
     const events = randomEvents(9, 3000, 50);
-    await Deno.writeTextFile(path, text(events));
+    await Deno.writeTextFile(path, text(events), { mode: 0o600 });
+    await Deno.chmod(path, 0o600);
     const replay = new JournalReplay();
     const before = await readJournal(path, replay);
     const compaction = await compactJournal(path, replay, { linesPerWrite: 7 });
     assert.equal(compaction.linesBefore, events.length);
     assert.equal(compaction.linesAfter, before.states.size);
     assert.equal(compaction.bytesAfter, (await Deno.stat(path)).size);
+    if (Deno.build.os !== "windows") assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
     assert.deepEqual((await readJournal(path)).states, replayEvents(events));
     assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name), [
       "state.jsonl",

@@ -88,7 +88,8 @@ export async function compactJournal(
   options: CompactOptions = {},
 ): Promise<Compaction> {
   const linesPerWrite = options.linesPerWrite ?? 4096;
-  const bytesBefore = (await Deno.stat(path)).size;
+  const before = await Deno.stat(path);
+  const bytesBefore = before.size;
   const folder = dirname(path);
   const temporary = join(folder, compactTemporaryName(basename(path), Deno.pid));
   const encoder = new TextEncoder();
@@ -97,6 +98,8 @@ export async function compactJournal(
   try {
     // Created exclusively: a link or leftover of that name is removed, never followed.
     using file = await createFresh(temporary);
+    // Whoever may read the journal now may read the new one, and nobody else.
+    if (before.mode !== null) await Deno.chmod(temporary, before.mode & 0o777);
     let batch: string[] = [];
     const flush = async (): Promise<void> => {
       const bytes = encoder.encode(batch.join(""));
