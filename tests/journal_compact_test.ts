@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodeLine, encodeEvent } from "../src/journal/codec.ts";
-import type { JournalEntry, JournalEvent } from "../src/journal/events.ts";
+import type { JournalEntry, JournalEvent, RunStartedEvent } from "../src/journal/events.ts";
+import { lazyRunJournal } from "../src/journal/run_journal.ts";
 import { JournalReplay, readJournal, replayEvents, replayText } from "../src/journal/replay.ts";
 import {
   COMPACT_MIN_LINES,
@@ -175,4 +176,24 @@ Deno.test("`parseRecoveryText()` refuses a job's whole state: a run never keeps 
     () => parseRecoveryText(`${line}\n${text(randomEvents(3, 1, 1))}`, "recovered-x.jsonl"),
     /recovered-x\.jsonl .*line 1 is not a journal event/,
   );
+});
+
+Deno.test("`lazyRunJournal()` writes run_started just before the run's first event, and never without one", async () => {
+  const written: JournalEvent[] = [];
+  const writer = {
+    append: (event: JournalEvent) => (written.push(event), Promise.resolve()),
+    close: () => Promise.resolve(),
+    fsyncs: 0,
+  };
+  const started: JournalEvent = { type: "run_started", at: "t0", pid: 1, host: "h", version: "0" };
+  const idle = lazyRunJournal(writer, () => started as RunStartedEvent);
+  await idle.close();
+  assert.deepEqual(written, []);
+  assert.equal(idle.appended, 0);
+
+  const busy = lazyRunJournal(writer, () => started as RunStartedEvent);
+  const [a, b] = randomEvents(8, 2, 1);
+  await Promise.all([busy.append(a), busy.append(b)]);
+  assert.deepEqual(written, [started, a, b]);
+  assert.equal(busy.appended, 3);
 });

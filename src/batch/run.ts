@@ -241,18 +241,14 @@ export async function runBatch(
         ...(options.signal ? { signal: options.signal } : {}),
       });
     }
-    // `run_started` goes in just before the run's first event: a pass that
-    // changes nothing leaves the journal as it was.
-    const journal = lazyRunJournal(await openJournal(journalPath(outDir)), () => {
-      const { pid, host } = currentHolder();
-      return {
-        type: "run_started",
-        at: new Date(clock.now()).toISOString(),
-        pid,
-        host,
-        version: VERSION,
-      };
-    });
+    // `run_started` (with the time the run started) goes in just before the
+    // run's first event: a pass that changes nothing leaves the journal as it was.
+    const { pid, host } = currentHolder();
+    const startedAt = new Date(clock.now()).toISOString();
+    const journal = lazyRunJournal(
+      await openJournal(journalPath(outDir)),
+      () => ({ type: "run_started", at: startedAt, pid, host, version: VERSION }),
+    );
     // Where events go if the journal fails: reserved now, while there is room.
     let recovery: RecoveryFile;
     try {
