@@ -136,14 +136,19 @@ export function encodeEvent(event: JournalEntry): string {
  * wrong type). Fields the codec does not know are kept as they are.
  */
 export function decodeLine(line: string): JournalEntry | undefined {
-  let start = 0;
-  while (start < line.length && line.charCodeAt(start) <= 0x20) start += 1;
-  if (line.charCodeAt(start) !== 0x7b /* { */) return undefined;
   let value: unknown;
   try {
+    // The usual line: one JSON object, at most a CR after it, parsed as it is.
     value = JSON.parse(line);
   } catch {
-    return undefined;
+    // Anything else (a BOM, other spaces around it, a torn write) as before.
+    const text = line.trim();
+    if (text === line) return undefined;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
   }
   return isJournalEvent(value) ? value : undefined;
 }
