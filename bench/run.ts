@@ -38,6 +38,12 @@ import { renderDownloadBench, runDownloadBench } from "./download_bench.ts";
 import { renderNaiveBench, runNaiveBench } from "./naive_bench.ts";
 import { machine } from "./measure.ts";
 import { CRON_QUICK, CRON_SCALE, renderCronBench, runCronBench } from "./cron_bench.ts";
+import {
+  COMPACT_JOBS,
+  COMPACT_QUICK,
+  renderCompactBench,
+  runCompactBench,
+} from "./compact_bench.ts";
 
 /** What an entry returns: its section of RESULTS.md and its figures for results.json. */
 export interface BenchOutput {
@@ -260,6 +266,27 @@ export const ENTRIES: BenchEntry[] = [
       return { lines: renderCronBench(result), figures: result };
     },
   },
+  {
+    key: "compact",
+    title: `compact: a journal of ${
+      COMPACT_JOBS.toLocaleString("en")
+    } done jobs, compacted and replayed`,
+    description:
+      `A synthetic journal of ${
+        COMPACT_JOBS.toLocaleString("en")
+      } done jobs as a real run writes ` +
+      "it (five events a job: submitting, submitted, a status, task_succeeded, downloaded with " +
+      "the video's facts) is compacted by `compactJournal()` (replay, then one `job_state` line " +
+      "a job written to a temporary, fsynced, renamed over the journal) and replayed by " +
+      "`readJournal()` before and after, each in its own child process: wall and CPU time " +
+      "(user + system) of the work alone, peak RSS (VmHWM) of the child. The baseline is a " +
+      "bare `JSON.parse` of every line of the same file, read the same way, in its own child " +
+      "in the same run.",
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runCompactBench(quick ? COMPACT_QUICK : COMPACT_JOBS);
+      return { lines: renderCompactBench(result), figures: result };
+    },
+  },
 ];
 
 /** The exact commands, for RESULTS.md. */
@@ -267,7 +294,7 @@ const COMMANDS = [
   "`deno task bench` (full sizes; writes bench/RESULTS.md and bench/results.json)",
   "`deno task bench --quick --out DIR` (tiny sizes, figures only; what tests/bench_quick_test.ts runs)",
   "`deno task bench --only KEY[,KEY]` (re-runs those entries, keeps the others' figures from " +
-  "bench/results.json; keys: validate, fanout, run, physical, download, naive, verify, cron)",
+  "bench/results.json; keys: validate, fanout, run, physical, download, naive, verify, cron, compact)",
   "`deno task bench --rebuild` (runs nothing: rewrites RESULTS.md from results.json and NOTES.md)",
 ];
 

@@ -60,6 +60,28 @@ export function isReportTemporary(name: string): boolean {
 }
 
 /**
+ * The name a compaction writes the new journal under before its rename.
+ *
+ * @param journal The journal's file name (`state.jsonl`).
+ * @param pid The compacting process.
+ * @returns E.g. `state.jsonl.compact-4242`.
+ */
+export function compactTemporaryName(journal: string, pid: number): string {
+  return `${journal}.compact-${pid}`;
+}
+
+/**
+ * Whether a name in the output folder is a compaction's temporary (left by
+ * a killed run; never read as the journal, swept by the next run).
+ *
+ * @param name A file name.
+ * @returns True for names like `state.jsonl.compact-4242`.
+ */
+export function isCompactTemporary(name: string): boolean {
+  return /^state\.jsonl\.compact-\d+$/.test(name);
+}
+
+/**
  * Whether a name in `videos/` is a partial download.
  *
  * @param name A file name.
@@ -270,6 +292,9 @@ export async function refuseInputsInside(
     if (!where.inOut) continue;
     if (isReportTemporary(basename(real))) {
       refuse(`a report's temporary name in the output folder, which a run removes`);
+    }
+    if (isCompactTemporary(basename(real))) {
+      refuse(`a journal compaction's temporary name in the output folder, which a run removes`);
     }
     const info = await statOrUndefined(real);
     const match = info && own.find((entry) => sameFile(entry.info, info));

@@ -67,7 +67,18 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
     "naive",
     "verify",
     "cron",
+    "compact",
   ]);
+  // compact: one line a job after, the same jobs replayed before and after.
+  const compact = results.compact;
+  assert.equal(compact.after.lines, compact.jobs);
+  assert.equal(compact.before.lines, compact.jobs * 5 + 1);
+  assert.ok(compact.after.bytes < compact.before.bytes);
+  assert.equal(compact.replayBefore.count, compact.jobs);
+  assert.equal(compact.replayAfter.count, compact.jobs);
+  for (const m of ["replayBefore", "parseBefore", "replayAfter", "parseAfter", "compact"]) {
+    assertFinite(compact[m].cpuMs, `compact.${m}.cpuMs`);
+  }
   // cron: the cron-driven batch finished, each job billed once in both modes.
   assert.ok(results.cron.ratio > 0 && results.cron.passes >= 1);
   assert.deepEqual(results.cron.tasks, { continuous: 30, cron: 30 });

@@ -61,6 +61,23 @@ Deno.test("status warns on standard error when the journal had corrupt lines", a
   });
 });
 
+Deno.test("status names an event type a newer version wrote", async () => {
+  await withTempDir(async (dir) => {
+    const manifest = join(dir, "batch.yaml");
+    await Deno.writeTextFile(manifest, "- {id: a, prompt: x, model: doubao-seedance-2-0}\n");
+    await Deno.mkdir(join(dir, "batch.out"));
+    await Deno.writeTextFile(
+      join(dir, "batch.out", "state.jsonl"),
+      `{"type":"job_snapshot","job":"a"}\n${SUBMITTING}\n`,
+    );
+    const result = await runCli(["status", manifest], { env: {} });
+    assert.match(
+      result.stderr.join("\n"),
+      /1 corrupt line skipped; .*event type "job_snapshot" is unknown to seedance-batch .*a newer version wrote it/,
+    );
+  });
+});
+
 Deno.test("`refuseProblems()` prints the issues as validate does, then refuses", async (t) => {
   const manifest = join(FIXTURES, "invalid.yaml");
   const validation = await validateManifest(manifest, { catalog: DEFAULT_CATALOG });

@@ -84,6 +84,17 @@ Deno.test("`decodeLine()` accepts a line with its line ending", () => {
   assert.deepEqual(decodeLine(encodeEvent(event) + "\r\n"), event);
 });
 
+Deno.test("`decodeLine()` accepts a line with spaces, a byte order mark or a no-break space around it", () => {
+  const event = EVERY_TYPE[1];
+  for (const [before, after] of [[" \t", " "], ["\uFEFF", ""], ["\u00A0", "\u00A0\r"]]) {
+    assert.deepEqual(
+      decodeLine(before + encodeEvent(event) + after),
+      event,
+      JSON.stringify(before),
+    );
+  }
+});
+
 Deno.test("`decodeLine()` keeps fields it does not know", () => {
   const line = JSON.stringify({ type: "task_succeeded", at: AT, job: "a", task: "t", extra: 1 });
   assert.deepEqual(decodeLine(line), {

@@ -16,6 +16,7 @@ import { foldRecoveryFiles, readRecoveryFiles } from "../journal/recovery.ts";
 import type { ReportExtras } from "../report/html.ts";
 import { buildReport, type ReportModel } from "../report/summary.ts";
 import { plural } from "../text.ts";
+import { VERSION } from "../version.ts";
 
 /**
  * The files a use case reads that must not lie where the tool writes: the
@@ -110,9 +111,12 @@ export async function readJournalWithNotice(
   const path = journalPath(outDir);
   const { skipped } = await readJournal(path, replay);
   if (skipped > 0) {
+    const newer = replay.unknownType === undefined
+      ? ""
+      : ` (event type "${replay.unknownType}" is unknown to seedance-batch ${VERSION}: a newer version wrote it; run that version)`;
     notice(
       `warning: ${path}: ${plural(skipped, "corrupt line")} skipped; ` +
-        `the events they held are not counted`,
+        `the events they held are not counted${newer}`,
     );
   }
   // Recovery files not folded yet (`run` folds them under the lock before

@@ -29,6 +29,8 @@ import type { ValidationResult } from "../manifest/validate.ts";
 import { defaultOutDir, journalPath } from "../manifest/paths.ts";
 import { currentHolder } from "../journal/lock.ts";
 import { openJournal } from "../journal/writer.ts";
+import { lazyRunJournal } from "../journal/run_journal.ts";
+import { compactAfterRun } from "../journal/compact.ts";
 import { JournalReplay } from "../journal/replay.ts";
 import { type JobAction, planRun } from "../plan.ts";
 import type { JobState } from "../journal/events.ts";
@@ -239,7 +241,14 @@ export async function runBatch(
         ...(options.signal ? { signal: options.signal } : {}),
       });
     }
-    const journal = await openJournal(journalPath(outDir));
+    // `run_started` (with the time the run started) goes in just before the
+    // run's first event: a pass that changes nothing leaves the journal as it was.
+    const { pid, host } = currentHolder();
+    const startedAt = new Date(clock.now()).toISOString();
+    const journal = lazyRunJournal(
+      await openJournal(journalPath(outDir)),
+      () => ({ type: "run_started", at: startedAt, pid, host, version: VERSION }),
+    );
     // Where events go if the journal fails: reserved now, while there is room.
     let recovery: RecoveryFile;
     try {
@@ -252,14 +261,6 @@ export async function runBatch(
     }
     let result;
     try {
-      const { pid, host } = currentHolder();
-      await journal.append({
-        type: "run_started",
-        at: new Date(clock.now()).toISOString(),
-        pid,
-        host,
-        version: VERSION,
-      });
       for (const event of lostVideoEvents(lost, new Date(clock.now()).toISOString())) {
         await journal.append(event);
         replay.apply(event);
@@ -312,6 +313,11 @@ export async function runBatch(
       // Said before anything else is written: the reports may not fit either.
       const lines = journalFailureLines(result.journalFailure, result.unjournaled ?? [], outDir);
       for (const line of lines) notice(line);
+    } else if (!result.interrupted) {
+      // Under the lock, after the run's last event: a long history becomes one line a job
+      // (not when stopped: whoever stopped it wants it to end now; the next run does it).
+      const said = await compactAfterRun(journalPath(outDir), replay, journal.appended);
+      if (said !== undefined) notice(said);
     }
     const built = await withPreviousVideos(
       buildBatchReport(

@@ -230,6 +230,25 @@ export interface VideoLostEvent {
   error: JobError;
 }
 
+/**
+ * A job's whole state, as a compaction of the journal wrote it: replay takes
+ * the state to be exactly this, whatever it was before. A compacted journal
+ * holds one such line per job (see compact.ts); events appended after it
+ * apply on top as usual.
+ */
+export interface JobStateEvent {
+  /** The event's kind. */
+  type: "job_state";
+  /**
+   * The idempotency key of the job's latest submission (known or not): an
+   * outcome with another key is stale, and one with this key is a copy once
+   * the submission is settled (the phase is neither `pending` nor `uncertain`).
+   */
+  key: string;
+  /** The job's state, exactly as replay derived it. */
+  state: JobState;
+}
+
 /** Every event the journal holds. */
 export type JournalEvent =
   | RunStartedEvent
@@ -245,6 +264,12 @@ export type JournalEvent =
   | DownloadFailedEvent
   | DownloadHeldEvent
   | VideoLostEvent;
+
+/**
+ * What one journal line holds: an event, or (in a compacted journal) a job's
+ * whole state.
+ */
+export type JournalEntry = JournalEvent | JobStateEvent;
 
 /**
  * Where a job stands according to the journal.

@@ -79,7 +79,9 @@ export function parseRecoveryText(text: string, file: string): RecoveryContent {
   let tornTail = false;
   for (let i = 0; i <= last; i++) {
     if (lines[i].trim() === "") continue;
-    const event = decodeLine(lines[i]);
+    const entry = decodeLine(lines[i]);
+    // A job's whole state is a compacted journal's, never an event a run kept.
+    const event = entry?.type === "job_state" ? undefined : entry;
     if (event !== undefined) events.push(event);
     else if (i === last) tornTail = true;
     else {

@@ -37,7 +37,7 @@
  */
 
 import { BatchError, ExitCode, messageOf } from "../errors.ts";
-import { decodeLine } from "./codec.ts";
+import { decodeLine, unknownTypeOf } from "./codec.ts";
 import type { JobError } from "../domain/job_error.ts";
 import type {
   DoneState,
@@ -45,7 +45,8 @@ import type {
   DownloadFailedEvent,
   DownloadFailedState,
   JobState,
-  JournalEvent,
+  JobStateEvent,
+  JournalEntry,
   NotCreatedEvent,
   PendingState,
   RejectedEvent,
@@ -88,11 +89,11 @@ export class JournalReplay {
   readonly #states = new Map<string, JobState>();
   /** The key of each job's latest submission, known or not. */
   readonly #lastKeys = new Map<string, string>();
-  /** Jobs whose latest submission has its final outcome (`submitted` or `rejected`). */
-  readonly #settled = new Set<string>();
   /** A line that failed to decode; skipped unless it turns out to be the last. */
   #undecoded = false;
   #skipped = 0;
+  #lines = 0;
+  #unknownType: string | undefined;
 
   /** The states so far, by job id (the live map, not a copy). */
   get states(): Map<string, JobState> {
@@ -104,17 +105,48 @@ export class JournalReplay {
     return { states: this.#states, tornTail: this.#undecoded, skipped: this.#skipped };
   }
 
+  /** The non-blank lines applied so far, the torn and skipped ones included. */
+  get lines(): number {
+    return this.#lines;
+  }
+
+  /**
+   * The first event type this version does not know, when a line that could
+   * not be decoded held one (a journal written by a newer version).
+   */
+  get unknownType(): string | undefined {
+    return this.#unknownType;
+  }
+
   /**
    * Applies one line of the journal.
    *
    * @param line The line, with or without its line ending.
    */
   applyLine(line: string): void {
-    if (line.trim() === "") return;
-    if (this.#undecoded) this.#skipped += 1;
     const event = decodeLine(line);
+    if (event === undefined && line.trim() === "") return;
+    this.#lines += 1;
+    if (this.#undecoded) this.#skipped += 1;
     this.#undecoded = event === undefined;
     if (event) this.apply(event);
+    else this.#unknownType ??= unknownTypeOf(line);
+  }
+
+  /**
+   * The journal's live state as one `job_state` event per job, in the order
+   * the jobs first appeared: replaying them gives exactly the states (and
+   * the submission keys) this replay holds, and any event appended after
+   * them applies as it would have after the whole journal.
+   *
+   * @returns One event per job.
+   */
+  *compacted(): Generator<JobStateEvent> {
+    for (const [job, state] of this.#states) {
+      const key = this.#lastKeys.get(job);
+      // Every state came from a submission or its outcome, which set its key.
+      if (key !== undefined) yield { type: "job_state", key, state };
+    }
   }
 
   /**
@@ -122,30 +154,27 @@ export class JournalReplay {
    *
    * @param event The next event of the journal.
    */
-  apply(event: JournalEvent): void {
+  apply(event: JournalEntry): void {
     switch (event.type) {
       case "run_started":
+        return;
+      case "job_state":
+        this.#lastKeys.set(event.state.job, event.key);
+        this.#states.set(event.state.job, event.state);
         return;
       case "submitting": {
         const previous = this.#states.get(event.job);
         const resend = this.#lastKeys.get(event.job) === event.key ? previous : undefined;
         this.#lastKeys.set(event.job, event.key);
-        this.#settled.delete(event.job);
         this.#states.set(event.job, sending(event, previous, resend));
         return;
       }
       case "not_created":
         return this.#applyOutcome(event, (base) => notCreated(base, event));
       case "submitted":
-        return this.#applyOutcome(event, (base) => {
-          this.#settled.add(event.job);
-          return taskCreated(base, event);
-        });
+        return this.#applyOutcome(event, (base) => taskCreated(base, event));
       case "rejected":
-        return this.#applyOutcome(event, (base) => {
-          this.#settled.add(event.job);
-          return rejected(base, event);
-        });
+        return this.#applyOutcome(event, (base) => rejected(base, event));
       case "outcome_unknown":
         return this.#applyOutcome(event, (base) => outcomeUnknown(base, event));
       case "status":
@@ -196,8 +225,10 @@ export class JournalReplay {
   ): void {
     const lastKey = this.#lastKeys.get(event.job);
     if (lastKey !== undefined && lastKey !== event.key) return;
-    if (lastKey !== undefined && this.#settled.has(event.job)) return;
     const state = this.#states.get(event.job);
+    // Settled: the submission has its final outcome (a task, or a rejection),
+    // which is exactly while the job is neither pending nor uncertain.
+    if (lastKey !== undefined && state !== undefined && isSettled(state)) return;
     if (lastKey === undefined || state === undefined) {
       // No `submitting` for this outcome: adopt it as a submission.
       this.#lastKeys.set(event.job, event.key);
@@ -221,6 +252,15 @@ export class JournalReplay {
 }
 
 // ---- the transitions: each builds the next state from the fields that still hold ----
+
+/**
+ * Whether the job's latest submission has its final outcome: `submitted`
+ * (any phase with a task) or `rejected`. Only a send makes a job pending or
+ * uncertain again.
+ */
+function isSettled(state: JobState): boolean {
+  return state.phase !== "pending" && state.phase !== "uncertain";
+}
 
 /**
  * Whether a state has a task.
@@ -252,26 +292,29 @@ function sending(
   };
 }
 
-/** The submission's fields: what every phase keeps of the state before. */
+/**
+ * The submission's fields: what every phase keeps of the state before. A
+ * field the state lacks is left out, never set to `undefined` (and never
+ * deleted, which would make V8 keep the object as a slow dictionary).
+ */
 function submission(state: StateBase): StateBase {
-  return compact({
-    job: state.job,
-    attempts: state.attempts,
-    fingerprint: state.fingerprint,
-    submittedAt: state.submittedAt,
-  });
+  const base: StateBase = { job: state.job, attempts: state.attempts };
+  if (state.fingerprint !== undefined) base.fingerprint = state.fingerprint;
+  if (state.submittedAt !== undefined) base.submittedAt = state.submittedAt;
+  return base;
 }
 
 /** The task's fields: what every phase with a task keeps of the state before. */
 function taskOf(state: TaskState): StateBase & TaskFacts & { completedAt?: string } {
-  return compact({
+  const facts: StateBase & TaskFacts & { completedAt?: string } = {
     ...submission(state),
     task: state.task,
     createdAt: state.createdAt,
-    status: state.status,
-    progress: state.progress,
-    completedAt: state.completedAt,
-  });
+  };
+  if (state.status !== undefined) facts.status = state.status;
+  if (state.progress !== undefined) facts.progress = state.progress;
+  if (state.completedAt !== undefined) facts.completedAt = state.completedAt;
+  return facts;
 }
 
 /** Nothing was created: pending, with the key to send again and why. */
@@ -375,21 +418,13 @@ export function loseVideo(state: DoneState, reason: JobError): SucceededState {
  */
 export const LOCAL_DOWNLOAD_CODES: ReadonlySet<string> = new Set(["download_write", "disk_space"]);
 
-/** `fields` without the keys whose value is undefined: a state never holds an undefined field. */
-function compact<T extends object>(fields: T): T {
-  for (const key of Object.keys(fields) as (keyof T)[]) {
-    if (fields[key] === undefined) delete fields[key];
-  }
-  return fields;
-}
-
 /**
  * Replays events in journal order.
  *
  * @param events The journal's events, oldest first.
  * @returns The state of every job the events mention, by job id.
  */
-export function replayEvents(events: Iterable<JournalEvent>): Map<string, JobState> {
+export function replayEvents(events: Iterable<JournalEntry>): Map<string, JobState> {
   const replay = new JournalReplay();
   for (const event of events) replay.apply(event);
   return replay.states;

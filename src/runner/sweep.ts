@@ -1,13 +1,20 @@
 /**
  * Removes what an interrupted run can leave in its output folder: partial
- * downloads (`videos/*.part`) and half-written reports (`report.*.tmp-*`).
+ * downloads (`videos/*.part`), half-written reports (`report.*.tmp-*`) and
+ * journals a killed compaction left (`state.jsonl.compact-*`, never read).
  * Only called while this run holds the folder's lock, so no other process is
  * writing them.
  *
  * @module
  */
 import { join } from "node:path";
-import { entryAt, isPartialVideo, isReportTemporary, VIDEOS_FOLDER } from "../out_dir.ts";
+import {
+  entryAt,
+  isCompactTemporary,
+  isPartialVideo,
+  isReportTemporary,
+  VIDEOS_FOLDER,
+} from "../out_dir.ts";
 
 /**
  * Delete leftover temporary files of earlier runs. A leftover that is a
@@ -37,7 +44,7 @@ export async function sweepTemporaryFiles(outDir: string): Promise<string[]> {
       removed.push(folder ? `${folder}/${entry.name}` : entry.name);
     }
   };
-  await sweep("", isReportTemporary);
+  await sweep("", (name) => isReportTemporary(name) || isCompactTemporary(name));
   await sweep(VIDEOS_FOLDER, isPartialVideo);
   return removed.sort();
 }

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { runCli, withTempDir } from "../helpers/cli.ts";
 import { startHookedSimulator } from "../helpers/hooked_simulator.ts";
 import { decodeLine } from "../../src/journal/codec.ts";
-import type { JournalEvent } from "../../src/journal/events.ts";
+import type { JournalEntry, JournalEvent } from "../../src/journal/events.ts";
 import { isRecoveryFileName, parseRecoveryText } from "../../src/journal/recovery.ts";
 import { readReport, sampleJobs, sha256File, TEST_KEY, writeManifest } from "./harness.ts";
 
@@ -77,7 +77,7 @@ function padToPage(path: string): void {
   file.writeSync(new Uint8Array(pad).fill(0x0a));
 }
 
-function journalEvents(text: string): JournalEvent[] {
+function journalEvents(text: string): JournalEntry[] {
   return text.split("\n").flatMap((line) => decodeLine(line) ?? []);
 }
 
@@ -137,7 +137,7 @@ Deno.test({
           const path = join(outDir, entry.name);
           recovered.push(...parseRecoveryText(await Deno.readTextFile(path), path).events);
         }
-        const holds = (events: JournalEvent[], task: string): boolean =>
+        const holds = (events: JournalEntry[], task: string): boolean =>
           events.some((e) => e.type === "submitted" && e.task === task);
         // No POST without a durable `submitting`: nothing was sent once the disk was full.
         const journaledKeys = new Set(journal.flatMap((e) => e.type === "submitting" ? e.key : []));

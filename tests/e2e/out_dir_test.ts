@@ -272,6 +272,17 @@ Deno.test("run and report refuse inputs kept where the tool writes, with exit 2 
       message: /a report's temporary name in the output folder/,
     },
     {
+      name: "a manifest under a journal compaction's temporary name",
+      setup: async (dir) => {
+        const input = join(dir, "state.jsonl.compact-99");
+        await Deno.writeTextFile(input, "id,prompt,model\na,A boat,doubao-seedance-1-0-pro\n");
+        const manifest = join(dir, "batch.csv");
+        await Deno.symlink(input, manifest);
+        return { args: [manifest, "--out", dir], input };
+      },
+      message: /a journal compaction's temporary name in the output folder/,
+    },
+    {
       name: "a reference image kept as the output folder's state.jsonl",
       setup: async (dir) => {
         const input = join(dir, "state.jsonl");
