@@ -6,7 +6,7 @@
  * @module
  */
 import { JOB_DEFAULTS, modelRule } from "../catalog.ts";
-import type { Job } from "./job.ts";
+import type { Job, JobImage } from "./job.ts";
 import { deriveId, fingerprint, safeFileName } from "./ids.ts";
 import type { RawJob, RawProblem } from "./raw.ts";
 import { isRecord } from "../text.ts";
@@ -62,6 +62,7 @@ export const OUTPUT_GIVEN = 2;
  * @param defaultsFaulty Fields whose default is wrong (reported once, at the defaults).
  * @param context The catalog and image facts.
  * @param given Per job index, the {@linkcode ID_GIVEN} and {@linkcode OUTPUT_GIVEN} bits; set here.
+ * @param fingerprinted The validation's {@linkcode lazyFingerprint}.
  * @returns The job when clean, else its draft.
  */
 export function draftJob(
@@ -70,6 +71,7 @@ export function draftJob(
   defaultsFaulty: ReadonlySet<string>,
   context: FieldContext,
   given: Uint8Array,
+  fingerprinted: PropertyDescriptor,
 ): Job | Draft {
   const level = readLevel(rawJob.value, "job", context);
   // The level belongs to this job alone, so its collections are extended in place.
@@ -131,7 +133,7 @@ export function draftJob(
   given[rawJob.index] = (values.id !== undefined ? ID_GIVEN : 0) |
     (values.output !== undefined ? OUTPUT_GIVEN : 0);
   if (problems.length === 0 && warnings.length === 0) {
-    return toJob(rawJob.index, rawJob.line, id, safeId, output, values);
+    return toJob(rawJob.index, rawJob.line, id, safeId, output, values, fingerprinted);
   }
   const draft: Draft = {
     index: rawJob.index,
@@ -146,7 +148,7 @@ export function draftJob(
     warnings,
   };
   if (problems.length === 0) {
-    draft.job = toJob(rawJob.index, rawJob.line, id, safeId, output, values);
+    draft.job = toJob(rawJob.index, rawJob.line, id, safeId, output, values, fingerprinted);
     draft.values = undefined;
     draft.raw = undefined;
   }
@@ -183,6 +185,38 @@ export function draftOf(job: Job): Draft {
   };
 }
 
+/** The images of a job that has none, shared (frozen: a job's images are never added to). */
+const NO_IMAGES: JobImage[] = Object.freeze([]) as unknown as JobImage[];
+
+/**
+ * The `fingerprint` of one validation's jobs, computed when first read and
+ * then kept: validation itself never reads it, and hashing every prompt of
+ * 1,000,000 jobs would be most of its time. Each job gets it as an own,
+ * enumerable getter (so spreading, `JSON.stringify` and `structuredClone`
+ * see a plain string, in its usual place), all jobs sharing the one getter
+ * and so one object shape.
+ *
+ * @param jobs How many jobs the validation has (the cache's size).
+ * @returns The property descriptor to give each job.
+ */
+export function lazyFingerprint(jobs: number): PropertyDescriptor {
+  const cache: (string | undefined)[] = new Array(jobs);
+  return {
+    enumerable: true,
+    configurable: true,
+    get(this: Job): string {
+      return cache[this.index] ??= fingerprint({
+        model: this.model,
+        prompt: this.prompt,
+        seconds: this.seconds,
+        size: this.size,
+        resolution: this.resolution,
+        imageHashes: this.images.map((image) => image.sha256),
+      });
+    },
+  };
+}
+
 function toJob(
   index: number,
   line: number,
@@ -190,35 +224,23 @@ function toJob(
   safeId: string,
   output: string,
   values: Values,
+  fingerprinted: PropertyDescriptor,
 ): Job {
   // A job without problems has every value; the fallbacks only satisfy the types.
-  const prompt = values.prompt ?? "";
-  const model = values.model ?? "";
-  const seconds = values.seconds ?? JOB_DEFAULTS.seconds;
-  const size = values.size ?? JOB_DEFAULTS.size;
-  const resolution = values.resolution ?? JOB_DEFAULTS.resolution;
-  const images = values.images ?? [];
-  return {
+  const job = {
     index,
     line,
     id,
     safeId,
-    prompt,
-    model,
-    seconds,
-    size,
-    resolution,
-    images,
+    prompt: values.prompt ?? "",
+    model: values.model ?? "",
+    seconds: values.seconds ?? JOB_DEFAULTS.seconds,
+    size: values.size ?? JOB_DEFAULTS.size,
+    resolution: values.resolution ?? JOB_DEFAULTS.resolution,
+    images: values.images === undefined || values.images.length === 0 ? NO_IMAGES : values.images,
     output,
-    fingerprint: fingerprint({
-      model,
-      prompt,
-      seconds,
-      size,
-      resolution,
-      imageHashes: images.map((image) => image.sha256),
-    }),
   };
+  return Object.defineProperty(job, "fingerprint", fingerprinted) as Job;
 }
 
 /**

@@ -33,7 +33,7 @@ import type { RawManifest, RawProblem } from "./raw.ts";
 import { expandManifest } from "./expand.ts";
 import { isRecord } from "../text.ts";
 import { type FieldContext, type Level, readLevel } from "./fields.ts";
-import { type Draft, draftJob, draftOf, isDraft, toInvalid } from "./draft.ts";
+import { type Draft, draftJob, draftOf, isDraft, lazyFingerprint, toInvalid } from "./draft.ts";
 import { flagDuplicates } from "./duplicates.ts";
 import { type InvalidJob, type Issue, jobIssue, manifestIssue } from "./issues.ts";
 
@@ -178,8 +178,9 @@ export function validateRawManifest(
   // 100,000 clean jobs cost little more than the jobs themselves.
   const given = new Uint8Array(raw.jobs.length);
   const entries: (Job | Draft)[] = new Array(raw.jobs.length);
+  const fingerprinted = lazyFingerprint(raw.jobs.length);
   for (let at = 0; at < raw.jobs.length; at += 1) {
-    entries[at] = draftJob(raw.jobs[at], defaults, defaultsFaulty, context, given);
+    entries[at] = draftJob(raw.jobs[at], defaults, defaultsFaulty, context, given, fingerprinted);
   }
   flagDuplicates(entries, given);
 
