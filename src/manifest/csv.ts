@@ -22,29 +22,81 @@ import { forEachCsvRecord } from "./csv_split.ts";
 /**
  * Parse a CSV manifest.
  *
- * @param text The manifest's text.
+ * @param bytes The manifest's bytes (UTF-8, already checked).
  * @param file The file name for messages.
  * @returns The raw manifest.
  * @throws {ManifestError} When the text holds no jobs or csv-parse refuses it.
  */
-export function parseCsvManifest(text: string, file: string): RawManifest {
-  let header: CsvHeader | undefined;
+export function parseCsvManifest(bytes: Uint8Array, file: string): RawManifest {
   let jobs: RawJob[] = [];
+  const { problems } = readCsvJobs(bytes, file, {
+    onHeader: (): void => {},
+    onJob: (job): void => {
+      jobs.push(job);
+    },
+    onRestart: (): void => {
+      jobs = [];
+    },
+  });
+  return { file, format: "csv", jobs, problems };
+}
+
+/** What a CSV header says, as {@linkcode CsvJobSink.onHeader} is told. */
+export interface CsvHeaderFacts {
+  /** The job field of each column (undefined for unknown, duplicate or unnamed columns). */
+  fields: readonly (JobField | undefined)[];
+  /** The header's problems (unknown or duplicate columns, required ones missing). */
+  problems: readonly ManifestProblem[];
+}
+
+/** Receives a CSV manifest's header and jobs as they are read (see {@linkcode readCsvJobs}). */
+export interface CsvJobSink {
+  /** The header row was read; every job comes after it. */
+  onHeader(header: CsvHeaderFacts): void;
+  /** One job, in manifest order (rows of empty cells left out). */
+  onJob(job: RawJob): void;
+  /** Reading starts over (csv-parse takes over): forget the header and jobs seen so far. */
+  onRestart(): void;
+}
+
+/**
+ * Read a CSV manifest a job at a time: the header, then each record as a raw
+ * job handed to the sink (which may keep it or not), so a caller that
+ * checks each job at once never holds all the raw jobs.
+ *
+ * @param bytes The manifest's bytes (UTF-8, already checked).
+ * @param file The file name for messages.
+ * @param sink Receives the header and the jobs.
+ * @returns The manifest-level problems (the header's, and unnamed columns holding values) and the job count.
+ * @throws {ManifestError} When the text holds no jobs or csv-parse refuses it.
+ */
+export function readCsvJobs(
+  bytes: Uint8Array,
+  file: string,
+  sink: CsvJobSink,
+): { problems: ManifestProblem[]; jobs: number } {
+  let header: CsvHeader | undefined;
+  let count = 0;
   const addRecord = (cells: string[], line: number): void => {
     if (header === undefined) {
       refuseOtherSeparator(cells, line, file);
       header = readCsvHeader(cells, line);
+      sink.onHeader({ fields: header.known, problems: header.problems });
       return;
     }
-    const job = csvJob(cells, header, line, jobs.length);
-    if (job) jobs.push(job);
+    const job = csvJob(cells, header, line, count);
+    if (job) {
+      count += 1;
+      sink.onJob(job);
+    }
   };
-  forEachCsvRecord(text, {
+  forEachCsvRecord(bytes, {
     file,
     onRecord: addRecord,
     onRestart: (): void => {
       header = undefined;
-      jobs = [];
+      count = 0;
+      sink.onRestart();
     },
   });
   if (header === undefined) return refuseManifest(file, "it is empty", "manifest_empty");
@@ -57,10 +109,10 @@ export function parseCsvManifest(text: string, file: string): RawManifest {
       message: `column ${column + 1} has no name in the header but holds values`,
     })
   );
-  if (jobs.length === 0 && problems.length === 0) {
+  if (count === 0 && problems.length === 0) {
     refuseManifest(file, "it has a header but no jobs", "manifest_empty", undefined, header.line);
   }
-  return { file, format: "csv", jobs, problems };
+  return { problems, jobs: count };
 }
 
 /**

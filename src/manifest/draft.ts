@@ -62,7 +62,6 @@ export const OUTPUT_GIVEN = 2;
  * @param defaultsFaulty Fields whose default is wrong (reported once, at the defaults).
  * @param context The catalog and image facts.
  * @param given Per job index, the {@linkcode ID_GIVEN} and {@linkcode OUTPUT_GIVEN} bits; set here.
- * @param fingerprinted The validation's {@linkcode lazyFingerprint}.
  * @returns The job when clean, else its draft.
  */
 export function draftJob(
@@ -71,7 +70,6 @@ export function draftJob(
   defaultsFaulty: ReadonlySet<string>,
   context: FieldContext,
   given: Uint8Array,
-  fingerprinted: PropertyDescriptor,
 ): Job | Draft {
   const level = readLevel(rawJob.value, "job", context);
   // The level belongs to this job alone, so its collections are extended in place.
@@ -133,7 +131,7 @@ export function draftJob(
   given[rawJob.index] = (values.id !== undefined ? ID_GIVEN : 0) |
     (values.output !== undefined ? OUTPUT_GIVEN : 0);
   if (problems.length === 0 && warnings.length === 0) {
-    return toJob(rawJob.index, rawJob.line, id, safeId, output, values, fingerprinted);
+    return toJob(rawJob.index, rawJob.line, id, safeId, output, values);
   }
   const draft: Draft = {
     index: rawJob.index,
@@ -148,7 +146,7 @@ export function draftJob(
     warnings,
   };
   if (problems.length === 0) {
-    draft.job = toJob(rawJob.index, rawJob.line, id, safeId, output, values, fingerprinted);
+    draft.job = toJob(rawJob.index, rawJob.line, id, safeId, output, values);
     draft.values = undefined;
     draft.raw = undefined;
   }
@@ -188,34 +186,35 @@ export function draftOf(job: Job): Draft {
 /** The images of a job that has none, shared (frozen: a job's images are never added to). */
 const NO_IMAGES: JobImage[] = Object.freeze([]) as unknown as JobImage[];
 
+/** Where a job keeps its fingerprint once computed (a hidden, non-enumerable own property). */
+const FINGERPRINT = Symbol("fingerprint");
+
 /**
- * The `fingerprint` of one validation's jobs, computed when first read and
- * then kept: validation itself never reads it, and hashing every prompt of
- * 1,000,000 jobs would be most of its time. Each job gets it as an own,
- * enumerable getter (so spreading, `JSON.stringify` and `structuredClone`
- * see a plain string, in its usual place), all jobs sharing the one getter
- * and so one object shape.
- *
- * @param jobs How many jobs the validation has (the cache's size).
- * @returns The property descriptor to give each job.
+ * A validated job's `fingerprint`, computed when first read and then kept:
+ * validation itself never reads it, and hashing every prompt of 1,000,000
+ * jobs would be most of its time. Each job has it as an own, enumerable
+ * getter (so spreading, `JSON.stringify` and `structuredClone` see a plain
+ * string, in its usual place), every job sharing this one getter and so one
+ * object shape.
  */
-export function lazyFingerprint(jobs: number): PropertyDescriptor {
-  const cache: (string | undefined)[] = new Array(jobs);
-  return {
-    enumerable: true,
-    configurable: true,
-    get(this: Job): string {
-      return cache[this.index] ??= fingerprint({
-        model: this.model,
-        prompt: this.prompt,
-        seconds: this.seconds,
-        size: this.size,
-        resolution: this.resolution,
-        imageHashes: this.images.map((image) => image.sha256),
-      });
-    },
-  };
-}
+const LAZY_FINGERPRINT: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: Job & { [FINGERPRINT]?: string }): string {
+    const kept = this[FINGERPRINT];
+    if (kept !== undefined) return kept;
+    const value = fingerprint({
+      model: this.model,
+      prompt: this.prompt,
+      seconds: this.seconds,
+      size: this.size,
+      resolution: this.resolution,
+      imageHashes: this.images.map((image) => image.sha256),
+    });
+    Object.defineProperty(this, FINGERPRINT, { value, enumerable: false });
+    return value;
+  },
+};
 
 function toJob(
   index: number,
@@ -224,7 +223,6 @@ function toJob(
   safeId: string,
   output: string,
   values: Values,
-  fingerprinted: PropertyDescriptor,
 ): Job {
   // A job without problems has every value; the fallbacks only satisfy the types.
   const job = {
@@ -240,7 +238,7 @@ function toJob(
     images: values.images === undefined || values.images.length === 0 ? NO_IMAGES : values.images,
     output,
   };
-  return Object.defineProperty(job, "fingerprint", fingerprinted) as Job;
+  return Object.defineProperty(job, "fingerprint", LAZY_FINGERPRINT) as Job;
 }
 
 /**

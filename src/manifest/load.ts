@@ -64,6 +64,22 @@ export function manifestFormat(file: string): ManifestFormat {
  * @throws {ManifestError} When the file cannot be read as a manifest.
  */
 export async function loadManifest(file: string): Promise<RawManifest> {
+  const { format, source } = await readManifestFile(file);
+  return parseCheckedSource(source, { file, format });
+}
+
+/**
+ * Read a manifest file's bytes and check them (size, binary, encoding,
+ * blank), without parsing them.
+ *
+ * @param file The manifest's path (relative to the working folder or absolute).
+ * @returns Its format, and its bytes in a box that whoever decodes them empties
+ * (so nothing else keeps them alive once they are read).
+ * @throws {ManifestError} When the file cannot be read as a manifest.
+ */
+export async function readManifestFile(
+  file: string,
+): Promise<{ format: ManifestFormat; source: ManifestSource }> {
   await refuseFolder(file);
   const format = manifestFormat(file);
   try {
@@ -83,10 +99,9 @@ export async function loadManifest(file: string): Promise<RawManifest> {
     }
     refuseManifest(file, messageOf(error), "manifest_unreadable", error);
   }
-  // Handed over in a box that parseSource empties, so nothing else keeps the bytes alive
-  // once they are decoded (an argument would stay referenced by the caller's frame).
   const source: ManifestSource = { bytes: await readBytes(file) };
-  return parseSource(source, { file, format });
+  checkBytes(source.bytes ?? new Uint8Array(), file);
+  return { format, source };
 }
 
 /** How many manifests found in a folder given as the manifest are named. */
@@ -162,12 +177,27 @@ function parseSource(
   source: ManifestSource,
   options: { file: string; format: ManifestFormat },
 ): RawManifest {
+  checkBytes(source.bytes ?? new Uint8Array(), options.file);
+  return parseCheckedSource(source, options);
+}
+
+/**
+ * Parse bytes already checked by {@linkcode readManifestFile} (pure).
+ *
+ * @param source The bytes, in a box emptied once they are read.
+ * @param options The file name (for messages and lines) and its format.
+ * @returns The raw manifest.
+ * @throws {ManifestError} When the content cannot be read as a manifest.
+ */
+export function parseCheckedSource(
+  source: ManifestSource,
+  options: { file: string; format: ManifestFormat },
+): RawManifest {
   const { file, format } = options;
-  checkBytes(source.bytes ?? new Uint8Array(), file);
   if (format === "yaml") return parseYamlManifest(source, file);
-  const text = new TextDecoder().decode(source.bytes);
+  const bytes = source.bytes ?? new Uint8Array();
   source.bytes = undefined;
-  return parseCsvManifest(text, file);
+  return parseCsvManifest(bytes, file);
 }
 
 /** Refuse content that cannot be a manifest: too large, binary, not UTF-8, or blank. */
