@@ -75,44 +75,74 @@ export function readCsvJobs(
   file: string,
   sink: CsvJobSink,
 ): { problems: ManifestProblem[]; jobs: number } {
+  const reader = csvJobReader(file, sink);
+  forEachCsvRecord(bytes, { file, onRecord: reader.onRecord, onRestart: reader.onRestart });
+  return reader.finish();
+}
+
+/** Turns CSV records into raw jobs for a {@linkcode CsvJobSink} (see {@linkcode csvJobReader}). */
+export interface CsvJobReader {
+  /** Takes each record (the header first) with the line where it starts. */
+  onRecord: (cells: string[], line: number) => void;
+  /** Reading starts over from the first record. */
+  onRestart: () => void;
+  /**
+   * Ends the reading.
+   *
+   * @returns The manifest-level problems and the job count.
+   * @throws {ManifestError} When the text held no header, or a header but no jobs.
+   */
+  finish(): { problems: ManifestProblem[]; jobs: number };
+}
+
+/**
+ * The records of a CSV manifest to its header and raw jobs, for records
+ * coming from the in-house splitter or csv-parse, from bytes or a file.
+ *
+ * @param file The file name for messages.
+ * @param sink Receives the header and the jobs.
+ * @returns What takes the records.
+ */
+export function csvJobReader(file: string, sink: CsvJobSink): CsvJobReader {
   let header: CsvHeader | undefined;
   let count = 0;
-  const addRecord = (cells: string[], line: number): void => {
-    if (header === undefined) {
-      refuseOtherSeparator(cells, line, file);
-      header = readCsvHeader(cells, line);
-      sink.onHeader({ fields: header.known, problems: header.problems });
-      return;
-    }
-    const job = csvJob(cells, header, line, count);
-    if (job) {
-      count += 1;
-      sink.onJob(job);
-    }
-  };
-  forEachCsvRecord(bytes, {
-    file,
-    onRecord: addRecord,
+  return {
+    onRecord: (cells, line): void => {
+      if (header === undefined) {
+        refuseOtherSeparator(cells, line, file);
+        header = readCsvHeader(cells, line);
+        sink.onHeader({ fields: header.known, problems: header.problems });
+        return;
+      }
+      const job = csvJob(cells, header, line, count);
+      if (job) {
+        count += 1;
+        sink.onJob(job);
+      }
+    },
     onRestart: (): void => {
       header = undefined;
       count = 0;
       sink.onRestart();
     },
-  });
-  if (header === undefined) return refuseManifest(file, "it is empty", "manifest_empty");
-  const problems = header.problems;
-  header.unnamedWithValues.forEach((column) =>
-    problems.push({
-      code: "unknown_field",
-      line: header?.line ?? 1,
-      field: null,
-      message: `column ${column + 1} has no name in the header but holds values`,
-    })
-  );
-  if (count === 0 && problems.length === 0) {
-    refuseManifest(file, "it has a header but no jobs", "manifest_empty", undefined, header.line);
-  }
-  return { problems, jobs: count };
+    finish: (): { problems: ManifestProblem[]; jobs: number } => {
+      if (header === undefined) return refuseManifest(file, "it is empty", "manifest_empty");
+      const problems = header.problems;
+      const line = header.line;
+      header.unnamedWithValues.forEach((column) =>
+        problems.push({
+          code: "unknown_field",
+          line,
+          field: null,
+          message: `column ${column + 1} has no name in the header but holds values`,
+        })
+      );
+      if (count === 0 && problems.length === 0) {
+        refuseManifest(file, "it has a header but no jobs", "manifest_empty", undefined, line);
+      }
+      return { problems, jobs: count };
+    },
+  };
 }
 
 /**

@@ -34,7 +34,7 @@ import { parseYamlManifest } from "./yaml.ts";
 import { parseCsvManifest } from "./csv.ts";
 
 /** Largest manifest accepted, in bytes. */
-const MAX_MANIFEST_BYTES = 200 * 1024 * 1024;
+export const MAX_MANIFEST_BYTES = 200 * 1024 * 1024;
 
 /**
  * The format of a manifest, from its extension.
@@ -80,6 +80,21 @@ export async function loadManifest(file: string): Promise<RawManifest> {
 export async function readManifestFile(
   file: string,
 ): Promise<{ format: ManifestFormat; source: ManifestSource }> {
+  const format = await checkManifestPath(file);
+  const source: ManifestSource = { bytes: await readBytes(file) };
+  checkManifestBytes(source.bytes ?? new Uint8Array(), file);
+  return { format, source };
+}
+
+/**
+ * The checks made before a manifest file is read: not a folder, a known
+ * extension, a file, not larger than the limit.
+ *
+ * @param file The manifest's path.
+ * @returns Its format.
+ * @throws {ManifestError} When the file cannot be a manifest.
+ */
+export async function checkManifestPath(file: string): Promise<ManifestFormat> {
   await refuseFolder(file);
   const format = manifestFormat(file);
   try {
@@ -99,9 +114,7 @@ export async function readManifestFile(
     }
     refuseManifest(file, messageOf(error), "manifest_unreadable", error);
   }
-  const source: ManifestSource = { bytes: await readBytes(file) };
-  checkBytes(source.bytes ?? new Uint8Array(), file);
-  return { format, source };
+  return format;
 }
 
 /** How many manifests found in a folder given as the manifest are named. */
@@ -177,7 +190,7 @@ function parseSource(
   source: ManifestSource,
   options: { file: string; format: ManifestFormat },
 ): RawManifest {
-  checkBytes(source.bytes ?? new Uint8Array(), options.file);
+  checkManifestBytes(source.bytes ?? new Uint8Array(), options.file);
   return parseCheckedSource(source, options);
 }
 
@@ -200,8 +213,14 @@ export function parseCheckedSource(
   return parseCsvManifest(bytes, file);
 }
 
-/** Refuse content that cannot be a manifest: too large, binary, not UTF-8, or blank. */
-function checkBytes(bytes: Uint8Array, file: string): void {
+/**
+ * Refuse content that cannot be a manifest: too large, binary, not UTF-8, or blank.
+ *
+ * @param bytes The whole file.
+ * @param file The file name for messages.
+ * @throws {ManifestError} When the content cannot be a manifest.
+ */
+export function checkManifestBytes(bytes: Uint8Array, file: string): void {
   if (bytes.length > MAX_MANIFEST_BYTES) {
     refuseManifest(
       file,

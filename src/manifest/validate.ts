@@ -29,8 +29,8 @@ import { type Catalog, DEFAULT_CATALOG } from "../catalog.ts";
 import { type ImageProbe, readImage } from "../image.ts";
 import type { Job } from "./job.ts";
 import { parseCheckedSource, readManifestFile } from "./load.ts";
-import type { ManifestProblem, ManifestSource, RawJob, RawManifest, RawProblem } from "./raw.ts";
-import { readCsvJobs } from "./csv.ts";
+import type { ManifestProblem, RawJob, RawManifest, RawProblem } from "./raw.ts";
+import { readCsvFileJobs } from "./csv_file.ts";
 import { expandManifest } from "./expand.ts";
 import { isRecord } from "../text.ts";
 import { type FieldContext, type Level, readLevel } from "./fields.ts";
@@ -101,11 +101,13 @@ export async function validateManifest(
   path: string,
   options: ValidateOptions = {},
 ): Promise<ValidationResult> {
-  const { format, source } = await readManifestFile(path);
   const manifest = resolve(path);
   const catalog = options.catalog ?? DEFAULT_CATALOG;
   const read = options.readImage ?? readImage;
-  if (format === "csv") return await validateCsvSource(source, path, { catalog, manifest, read });
+  if (path.toLowerCase().endsWith(".csv")) {
+    return await validateCsvFile(path, { catalog, manifest, read });
+  }
+  const { format, source } = await readManifestFile(path);
   return await validateLoaded(parseCheckedSource(source, { file: path, format }), {
     catalog,
     manifest,
@@ -137,18 +139,15 @@ async function validateLoaded(
 }
 
 /**
- * Validate a CSV manifest while it is read: each job is checked as soon as
- * its record is read, and its raw form let go, so 1,000,000 raw jobs are
- * never in memory at once. Jobs naming images wait (raw) until the images
+ * Validate a CSV manifest while it is read: the file is read a piece at a
+ * time, each job is checked as soon as its record is read, and its raw form
+ * let go, so neither the file nor 1,000,000 raw jobs are ever in memory at
+ * once. Jobs naming images wait (raw) until the images
  * are read. A manifest with a `variants` column is read whole and checked
  * the usual way, since its entries fan out. The same checks, and the same
  * findings in the same order, as {@linkcode validateRawManifest}.
  */
-async function validateCsvSource(
-  source: ManifestSource,
-  file: string,
-  options: ShellOptions,
-): Promise<ValidationResult> {
+async function validateCsvFile(file: string, options: ShellOptions): Promise<ValidationResult> {
   const images = new Map<string, ImageProbe>();
   let context: FieldContext | undefined;
   let fansOut = false;
@@ -164,9 +163,7 @@ async function validateCsvSource(
     }
     entries[job.index] = draftJob(job, undefined, noneFaulty, context as FieldContext, given);
   };
-  const bytes = source.bytes ?? new Uint8Array();
-  source.bytes = undefined;
-  const { problems } = readCsvJobs(bytes, file, {
+  const { problems } = await readCsvFileJobs(file, {
     onHeader: (header): void => {
       fansOut = header.fields.includes("variants");
       context = fieldContext(options.catalog, options.manifest, images, header.problems);
