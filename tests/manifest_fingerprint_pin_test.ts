@@ -81,7 +81,7 @@ Deno.test("validateManifest() gives a YAML manifest's jobs the fingerprints earl
   ]);
 });
 
-Deno.test("validated jobs keep their fingerprint when spread, serialised or read twice", async () => {
+Deno.test("validated jobs keep their fingerprint when spread, serialised, read twice or frozen", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(join(dir, "m.csv"), CSV.split("\n").slice(0, 2).join("\n"));
     const [job] = (await validateManifest(join(dir, "m.csv"))).jobs;
@@ -90,6 +90,8 @@ Deno.test("validated jobs keep their fingerprint when spread, serialised or read
     assert.equal({ ...job }.fingerprint, PINNED.intro);
     assert.equal(JSON.parse(JSON.stringify(job)).fingerprint, PINNED.intro);
     assert.equal(structuredClone(job).fingerprint, PINNED.intro);
+    const [frozen] = (await validateManifest(join(dir, "m.csv"))).jobs;
+    assert.equal(Object.freeze(frozen).fingerprint, PINNED.intro);
     assert.deepEqual(Object.keys(job), [
       "index",
       "line",

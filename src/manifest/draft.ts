@@ -211,7 +211,8 @@ const LAZY_FINGERPRINT: PropertyDescriptor = {
       resolution: this.resolution,
       imageHashes: this.images.map((image) => image.sha256),
     });
-    Object.defineProperty(this, FINGERPRINT, { value, enumerable: false });
+    // A job frozen by its holder computes it again at each read instead.
+    if (Object.isExtensible(this)) Object.defineProperty(this, FINGERPRINT, { value });
     return value;
   },
 };
