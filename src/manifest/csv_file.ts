@@ -43,58 +43,50 @@ export async function readCsvFileJobs(
   let buffer = new Uint8Array(pieceBytes);
   let filled = 0; // how much of the buffer holds the file
   let checked = 0; // how much of that is checked as UTF-8 (whole characters)
-  try {
-    using handle = await Deno.open(file, { read: true });
-    for (;;) {
-      if (filled === buffer.length) {
-        // A record longer than the buffer: make room for it whole.
-        const grown = new Uint8Array(buffer.length * 2);
-        grown.set(buffer);
-        buffer = grown;
-      }
-      const read = await handle.read(buffer.subarray(filled));
-      const final = read === null;
-      if (!final) {
-        checks.piece(buffer.subarray(filled, filled + read));
-        filled += read;
-      }
-      checked = checks.utf8(buffer, checked, filled, final);
-      if (stopped === undefined && !checks.invalidUtf8) {
-        let used: number | false = 0;
-        try {
-          used = splitter.feed(buffer.subarray(0, checked), final);
-        } catch (error) {
-          if (!(error instanceof ManifestError)) throw error;
-          stopped = error;
-        }
-        if (used === false) stopped = "unsure";
-        else if (stopped === undefined) {
-          buffer.copyWithin(0, used, filled);
-          filled -= used;
-          checked -= used;
-        }
-      }
-      if (stopped !== undefined || checks.invalidUtf8) {
-        // Only the checks read on: keep just an unfinished character.
-        buffer.copyWithin(0, checked, filled);
-        filled -= checked;
-        checked = 0;
-      }
-      if (final) break;
+  const unreadable = (error: unknown): never =>
+    refuseManifest(file, messageOf(error), "manifest_unreadable", error);
+  using handle = await Deno.open(file, { read: true }).catch(unreadable);
+  for (;;) {
+    if (filled === buffer.length) {
+      // A record longer than the buffer: make room for it whole.
+      const grown = new Uint8Array(buffer.length * 2);
+      grown.set(buffer);
+      buffer = grown;
     }
-  } catch (error) {
-    if (error instanceof ManifestError) throw error;
-    return refuseManifest(file, messageOf(error), "manifest_unreadable", error);
+    const read = await handle.read(buffer.subarray(filled)).catch(unreadable);
+    const final = read === null;
+    if (!final) {
+      checks.piece(buffer.subarray(filled, filled + read));
+      filled += read;
+    }
+    checked = checks.utf8(buffer, checked, filled, final);
+    if (stopped === undefined && !checks.invalidUtf8) {
+      let used: number | false = 0;
+      try {
+        used = splitter.feed(buffer.subarray(0, checked), final);
+      } catch (error) {
+        if (!(error instanceof ManifestError)) throw error;
+        stopped = error;
+      }
+      if (used === false) stopped = "unsure";
+      else if (stopped === undefined) {
+        buffer.copyWithin(0, used, filled);
+        filled -= used;
+        checked -= used;
+      }
+    }
+    if (stopped !== undefined || checks.invalidUtf8) {
+      // Only the checks read on: keep just an unfinished character.
+      buffer.copyWithin(0, checked, filled);
+      filled -= checked;
+      checked = 0;
+    }
+    if (final) break;
   }
   checks.end();
   if (stopped instanceof ManifestError) throw stopped;
   if (stopped === "unsure") {
-    let whole: Uint8Array;
-    try {
-      whole = await Deno.readFile(file);
-    } catch (error) {
-      return refuseManifest(file, messageOf(error), "manifest_unreadable", error);
-    }
+    const whole = await Deno.readFile(file).catch(unreadable);
     checkManifestBytes(whole, file);
     reader.onRestart();
     parseCsvWithLibrary(whole, file, reader.onRecord);
