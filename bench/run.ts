@@ -19,7 +19,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { JOB_COUNT, runValidateBench } from "./validate_bench.ts";
+import { JOB_COUNT, runValidateBench, SMALL_JOB_COUNT, VALIDATE_TARGET } from "./validate_bench.ts";
 import { renderVerifyBench, runVerifyBench, VERIFY_JOBS } from "./verify_bench.ts";
 import { FANOUT_ENTRIES, JOBS_PER_ENTRY, runFanoutBench } from "./fanout_bench.ts";
 import { kbToMb, mb, seconds } from "./format.ts";
@@ -69,9 +69,6 @@ export interface BenchEntry {
   run(quick: boolean): Promise<BenchOutput>;
 }
 
-/** Validation targets from the issue: each manifest under 3 s and 300 MB. */
-const TARGET = { ms: 3000, kb: 300 * 1024 };
-
 /** Sizes of the entries with fixed sizes, in quick mode. */
 const QUICK = {
   validateJobs: 200,
@@ -85,32 +82,67 @@ const QUICK = {
 export const ENTRIES: BenchEntry[] = [
   {
     key: "validate",
-    title: `validate: ${JOB_COUNT.toLocaleString("en")}-job manifests`,
+    title: `validate: ${SMALL_JOB_COUNT.toLocaleString("en")}- and ${
+      JOB_COUNT.toLocaleString("en")
+    }-job manifests`,
     description:
-      `A generated ${JOB_COUNT.toLocaleString("en")}-job CSV and YAML manifest (four models, ` +
-      "a shared reference image on some 2.0 jobs) validated by `validateManifest()` in a child " +
-      "process. Wall time is the whole child process (Deno start-up included); peak RSS is the " +
-      "child's VmHWM. The baseline is the bare parser (csv-parse / js-yaml) reading the same " +
-      `file in its own child, measured in the same run. Target: under ${TARGET.ms / 1000} s and ` +
-      `${TARGET.kb / 1024} MB each. The second row of each manifest runs the child with ` +
-      "`--v8-flags=--optimize-for-size`, which trades little time for a much smaller heap.",
+      `Generated CSV and YAML manifests of ${SMALL_JOB_COUNT.toLocaleString("en")} and ` +
+      `${JOB_COUNT.toLocaleString("en")} jobs (four models, prompts of about 140 characters ` +
+      "with some non-Latin-1 text, a shared reference image on a fifth of the 2.0 jobs), each " +
+      "validated by `validateManifest()` (what the `validate` command runs) in its own child " +
+      "process. Wall time is the whole child process (Deno start-up included); CPU is the " +
+      "child's user + system time; peak RSS is its VmHWM; heap kept is the JS heap after a " +
+      "garbage collection with the result still held. The baseline is the bare parser " +
+      "(csv-parse / js-yaml on the whole file) reading the same file in its own child, in the " +
+      `same run. Target for ${JOB_COUNT.toLocaleString("en")} jobs: at most ` +
+      `${VALIDATE_TARGET.ms / 1000} s and ${VALIDATE_TARGET.kb / 1024} MB. A ` +
+      `${JOB_COUNT.toLocaleString("en")}-job YAML manifest of this shape is larger than the ` +
+      "200 MiB manifest limit, which the CLI refuses; its row runs the same steps without the " +
+      "size check (marked *). Growth is the larger size's figure over the smaller's, per job " +
+      "(1.00 = linear); memory per job is the difference of the two peaks (and of the two " +
+      "heaps kept) over the difference of the job counts.",
     async run(quick: boolean): Promise<BenchOutput> {
-      const rows = await runValidateBench(quick ? QUICK.validateJobs : JOB_COUNT);
+      const sizes = quick ? [QUICK.validateJobs, QUICK.validateJobs * 10] : undefined;
+      const rows = await runValidateBench(sizes);
       const lines = [
-        "| manifest | file size | jobs | wall time | in-process time | peak RSS | baseline wall | baseline peak RSS | time vs baseline | memory vs baseline | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| manifest | file size | jobs | wall time | in-process time | CPU | peak RSS | heap kept | baseline wall | baseline peak RSS | time vs baseline | memory vs baseline | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
       ];
+      const largest = Math.max(...rows.map((row) => row.jobs));
       for (const row of rows) {
         const { validate, baseline } = row;
-        const ok = validate.wallMs < TARGET.ms && validate.peakKb < TARGET.kb;
+        const ok = validate.wallMs <= VALIDATE_TARGET.ms && validate.peakKb <= VALIDATE_TARGET.kb;
         lines.push(
-          `| ${row.manifest}${row.v8Flags ? ` (\`${row.v8Flags}\`)` : ""} | ${mb(row.bytes)} | ${
+          `| ${row.manifest}${row.how === "yaml" ? " *" : ""} | ${mb(row.bytes)} | ${
             row.jobs.toLocaleString("en")
           } | ${seconds(validate.wallMs)} | ${seconds(validate.ms)} | ${
-            kbToMb(validate.peakKb)
-          } | ${seconds(baseline.wallMs)} | ${kbToMb(baseline.peakKb)} | ${
-            (validate.wallMs / baseline.wallMs).toFixed(2)
-          }x | ${(validate.peakKb / baseline.peakKb).toFixed(2)}x | ${ok ? "met" : "**missed**"} |`,
+            seconds(validate.cpuMs)
+          } | ${kbToMb(validate.peakKb)} | ${kbToMb(validate.heapKb)} | ${
+            seconds(baseline.wallMs)
+          } | ${kbToMb(baseline.peakKb)} | ${(validate.wallMs / baseline.wallMs).toFixed(2)}x | ${
+            (validate.peakKb / baseline.peakKb).toFixed(2)
+          }x | ${row.jobs < largest ? "(growth)" : ok ? "met" : "**missed**"} |`,
+        );
+      }
+      lines.push(
+        "",
+        "| manifest | jobs | in-process time growth per job | CPU growth per job | peak RSS per job | heap kept per job |",
+        "|---|---|---:|---:|---:|---:|",
+      );
+      for (const manifest of ["CSV", "YAML"]) {
+        const [small, large] = rows.filter((row) => row.manifest === manifest);
+        if (small === undefined || large === undefined) continue;
+        const perJob = (a: number, b: number): string =>
+          ((b / large.jobs) / (a / small.jobs)).toFixed(2);
+        const extra = large.jobs - small.jobs;
+        lines.push(
+          `| ${manifest} | ${small.jobs.toLocaleString("en")} → ${
+            large.jobs.toLocaleString("en")
+          } | ${perJob(small.validate.ms, large.validate.ms)} | ${
+            perJob(small.validate.cpuMs, large.validate.cpuMs)
+          } | ${((large.validate.peakKb - small.validate.peakKb) * 1024 / extra).toFixed(0)} B | ${
+            ((large.validate.heapKb - small.validate.heapKb) * 1024 / extra).toFixed(0)
+          } B |`,
         );
       }
       return { lines, figures: rows };

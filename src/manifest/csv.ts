@@ -22,45 +22,127 @@ import { forEachCsvRecord } from "./csv_split.ts";
 /**
  * Parse a CSV manifest.
  *
- * @param text The manifest's text.
+ * @param bytes The manifest's bytes (UTF-8, already checked).
  * @param file The file name for messages.
  * @returns The raw manifest.
  * @throws {ManifestError} When the text holds no jobs or csv-parse refuses it.
  */
-export function parseCsvManifest(text: string, file: string): RawManifest {
-  let header: CsvHeader | undefined;
+export function parseCsvManifest(bytes: Uint8Array, file: string): RawManifest {
   let jobs: RawJob[] = [];
-  const addRecord = (cells: string[], line: number): void => {
-    if (header === undefined) {
-      refuseOtherSeparator(cells, line, file);
-      header = readCsvHeader(cells, line);
-      return;
-    }
-    const job = csvJob(cells, header, line, jobs.length);
-    if (job) jobs.push(job);
-  };
-  forEachCsvRecord(text, {
-    file,
-    onRecord: addRecord,
+  const { problems } = readCsvJobs(bytes, file, {
+    onHeader: (): void => {},
+    onJob: (job): void => {
+      jobs.push(job);
+    },
     onRestart: (): void => {
-      header = undefined;
       jobs = [];
     },
   });
-  if (header === undefined) return refuseManifest(file, "it is empty", "manifest_empty");
-  const problems = header.problems;
-  header.unnamedWithValues.forEach((column) =>
-    problems.push({
-      code: "unknown_field",
-      line: header?.line ?? 1,
-      field: null,
-      message: `column ${column + 1} has no name in the header but holds values`,
-    })
-  );
-  if (jobs.length === 0 && problems.length === 0) {
-    refuseManifest(file, "it has a header but no jobs", "manifest_empty", undefined, header.line);
-  }
   return { file, format: "csv", jobs, problems };
+}
+
+/** What a CSV header says, as {@linkcode CsvJobSink.onHeader} is told. */
+export interface CsvHeaderFacts {
+  /** The job field of each column (undefined for unknown, duplicate or unnamed columns). */
+  fields: readonly (JobField | undefined)[];
+  /** The header's problems (unknown or duplicate columns, required ones missing). */
+  problems: readonly ManifestProblem[];
+}
+
+/** Receives a CSV manifest's header and jobs as they are read (see {@linkcode readCsvJobs}). */
+export interface CsvJobSink {
+  /** The header row was read; every job comes after it. */
+  onHeader(header: CsvHeaderFacts): void;
+  /** One job, in manifest order (rows of empty cells left out). */
+  onJob(job: RawJob): void;
+  /** Reading starts over (csv-parse takes over): forget the header and jobs seen so far. */
+  onRestart(): void;
+}
+
+/**
+ * Read a CSV manifest a job at a time: the header, then each record as a raw
+ * job handed to the sink (which may keep it or not), so a caller that
+ * checks each job at once never holds all the raw jobs.
+ *
+ * @param bytes The manifest's bytes (UTF-8, already checked).
+ * @param file The file name for messages.
+ * @param sink Receives the header and the jobs.
+ * @returns The manifest-level problems (the header's, and unnamed columns holding values) and the job count.
+ * @throws {ManifestError} When the text holds no jobs or csv-parse refuses it.
+ */
+export function readCsvJobs(
+  bytes: Uint8Array,
+  file: string,
+  sink: CsvJobSink,
+): { problems: ManifestProblem[]; jobs: number } {
+  const reader = csvJobReader(file, sink);
+  forEachCsvRecord(bytes, { file, onRecord: reader.onRecord, onRestart: reader.onRestart });
+  return reader.finish();
+}
+
+/** Turns CSV records into raw jobs for a {@linkcode CsvJobSink} (see {@linkcode csvJobReader}). */
+export interface CsvJobReader {
+  /** Takes each record (the header first) with the line where it starts. */
+  onRecord: (cells: string[], line: number) => void;
+  /** Reading starts over from the first record. */
+  onRestart: () => void;
+  /**
+   * Ends the reading.
+   *
+   * @returns The manifest-level problems and the job count.
+   * @throws {ManifestError} When the text held no header, or a header but no jobs.
+   */
+  finish(): { problems: ManifestProblem[]; jobs: number };
+}
+
+/**
+ * The records of a CSV manifest to its header and raw jobs, for records
+ * coming from the in-house splitter or csv-parse, from bytes or a file.
+ *
+ * @param file The file name for messages.
+ * @param sink Receives the header and the jobs.
+ * @returns What takes the records.
+ */
+export function csvJobReader(file: string, sink: CsvJobSink): CsvJobReader {
+  let header: CsvHeader | undefined;
+  let count = 0;
+  return {
+    onRecord: (cells, line): void => {
+      if (header === undefined) {
+        refuseOtherSeparator(cells, line, file);
+        header = readCsvHeader(cells, line);
+        sink.onHeader({ fields: header.known, problems: header.problems });
+        return;
+      }
+      const job = csvJob(cells, header, line, count);
+      if (job) {
+        count += 1;
+        sink.onJob(job);
+      }
+    },
+    onRestart: (): void => {
+      header = undefined;
+      count = 0;
+      sink.onRestart();
+    },
+    finish: (): { problems: ManifestProblem[]; jobs: number } => {
+      if (header === undefined) return refuseManifest(file, "it is empty", "manifest_empty");
+      const problems = header.problems;
+      const line = header.line;
+      header.unnamedWithValues.forEach((column) =>
+        problems.push({
+          code: "unknown_field",
+          line,
+          field: null,
+          message: `column ${column + 1} has no name in the header but holds values`,
+        })
+      );
+      if (count === 0 && problems.length === 0) {
+        refuseManifest(file, "it has a header but no jobs", "manifest_empty", undefined, line);
+      }
+      return { problems, jobs: count };
+    },
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 import { JOB_DEFAULTS, modelRule } from "../catalog.ts";
-import type { Job } from "./job.ts";
+import type { Job, JobImage } from "./job.ts";
 import { deriveId, fingerprint, safeFileName } from "./ids.ts";
 import type { RawJob, RawProblem } from "./raw.ts";
 import { isRecord } from "../text.ts";
@@ -183,6 +183,40 @@ export function draftOf(job: Job): Draft {
   };
 }
 
+/** The images of a job that has none, shared (frozen: a job's images are never added to). */
+const NO_IMAGES: JobImage[] = Object.freeze([]) as unknown as JobImage[];
+
+/** Where a job keeps its fingerprint once computed (a hidden, non-enumerable own property). */
+const FINGERPRINT = Symbol("fingerprint");
+
+/**
+ * A validated job's `fingerprint`, computed when first read and then kept:
+ * validation itself never reads it, and hashing every prompt of 1,000,000
+ * jobs would be most of its time. Each job has it as an own, enumerable
+ * getter (so spreading, `JSON.stringify` and `structuredClone` see a plain
+ * string, in its usual place), every job sharing this one getter and so one
+ * object shape.
+ */
+const LAZY_FINGERPRINT: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: Job & { [FINGERPRINT]?: string }): string {
+    const kept = this[FINGERPRINT];
+    if (kept !== undefined) return kept;
+    const value = fingerprint({
+      model: this.model,
+      prompt: this.prompt,
+      seconds: this.seconds,
+      size: this.size,
+      resolution: this.resolution,
+      imageHashes: this.images.map((image) => image.sha256),
+    });
+    // A job frozen by its holder computes it again at each read instead.
+    if (Object.isExtensible(this)) Object.defineProperty(this, FINGERPRINT, { value });
+    return value;
+  },
+};
+
 function toJob(
   index: number,
   line: number,
@@ -192,33 +226,20 @@ function toJob(
   values: Values,
 ): Job {
   // A job without problems has every value; the fallbacks only satisfy the types.
-  const prompt = values.prompt ?? "";
-  const model = values.model ?? "";
-  const seconds = values.seconds ?? JOB_DEFAULTS.seconds;
-  const size = values.size ?? JOB_DEFAULTS.size;
-  const resolution = values.resolution ?? JOB_DEFAULTS.resolution;
-  const images = values.images ?? [];
-  return {
+  const job = {
     index,
     line,
     id,
     safeId,
-    prompt,
-    model,
-    seconds,
-    size,
-    resolution,
-    images,
+    prompt: values.prompt ?? "",
+    model: values.model ?? "",
+    seconds: values.seconds ?? JOB_DEFAULTS.seconds,
+    size: values.size ?? JOB_DEFAULTS.size,
+    resolution: values.resolution ?? JOB_DEFAULTS.resolution,
+    images: values.images === undefined || values.images.length === 0 ? NO_IMAGES : values.images,
     output,
-    fingerprint: fingerprint({
-      model,
-      prompt,
-      seconds,
-      size,
-      resolution,
-      imageHashes: images.map((image) => image.sha256),
-    }),
   };
+  return Object.defineProperty(job, "fingerprint", LAZY_FINGERPRINT) as Job;
 }
 
 /**

@@ -95,25 +95,54 @@ function linesOf(drafts: Draft[]): string {
   return `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
 }
 
-/** Positions of entries sharing a key, in groups of two or more (undefined keys are left out). */
+/**
+ * Positions of entries sharing a key, in groups of two or more (undefined keys
+ * are left out). The keys are first put in an open-addressing table of
+ * positions (a typed array, which the garbage collector never walks, instead
+ * of a set of 1,000,000 strings); positions are grouped only for keys that
+ * turn out to repeat.
+ */
 function groups(
   entries: (Job | Draft)[],
   key: (entry: Job | Draft, at: number) => string | undefined,
 ): number[][] {
-  const first = new Map<string, number>();
-  let shared: Map<string, number[]> | undefined;
+  let capacity = 16;
+  while (capacity < entries.length * 2) capacity *= 2;
+  const mask = capacity - 1;
+  const table = new Int32Array(capacity); // position + 1; 0 for an empty slot
+  let repeated: Set<string> | undefined;
   for (let at = 0; at < entries.length; at += 1) {
     const k = key(entries[at], at);
     if (k === undefined) continue;
-    const seen = first.get(k);
-    if (seen === undefined) {
-      first.set(k, at);
-      continue;
+    for (let slot = hashOf(k) & mask;; slot = (slot + 1) & mask) {
+      const held = table[slot];
+      if (held === 0) {
+        table[slot] = at + 1;
+        break;
+      }
+      if (key(entries[held - 1], held - 1) === k) {
+        (repeated ??= new Set()).add(k);
+        break;
+      }
     }
-    shared ??= new Map();
+  }
+  if (repeated === undefined) return [];
+  const shared = new Map<string, number[]>();
+  for (let at = 0; at < entries.length; at += 1) {
+    const k = key(entries[at], at);
+    if (k === undefined || !repeated.has(k)) continue;
     const group = shared.get(k);
     if (group) group.push(at);
-    else shared.set(k, [seen, at]);
+    else shared.set(k, [at]);
   }
-  return shared ? [...shared.values()] : [];
+  return [...shared.values()];
+}
+
+/** FNV-1a of a string's UTF-16 code units (a table index, not a digest). */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let at = 0; at < text.length; at += 1) {
+    hash = Math.imul(hash ^ text.charCodeAt(at), 0x01000193);
+  }
+  return hash >>> 0;
 }

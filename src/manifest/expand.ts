@@ -78,6 +78,9 @@ export type Template = Array<string | { name: string }>;
  */
 export function expandManifest(raw: RawManifest): RawManifest {
   if (raw.entries !== undefined) return raw;
+  if (!raw.jobs.some(fansOut)) {
+    return { ...raw, entries: raw.jobs.length, fannedOut: false };
+  }
   const defaults = raw.defaults?.value;
   const defaultPrompt = isRecord(defaults) && Object.hasOwn(defaults, "prompt")
     ? defaults.prompt
@@ -86,9 +89,7 @@ export function expandManifest(raw: RawManifest): RawManifest {
   const jobs: RawJob[] = [];
   for (const entry of raw.jobs) {
     const fields = entry.value;
-    if (
-      !isRecord(fields) || (!Object.hasOwn(fields, "variants") && !Object.hasOwn(fields, "matrix"))
-    ) {
+    if (!isRecord(fields) || !fansOut(entry)) {
       jobs.push(entry.index === jobs.length ? entry : { ...entry, index: jobs.length });
       continue;
     }
@@ -105,6 +106,12 @@ export function expandManifest(raw: RawManifest): RawManifest {
     }
   }
   return { ...raw, jobs: fannedOut ? jobs : raw.jobs, entries: raw.jobs.length, fannedOut };
+}
+
+/** Whether an entry has `variants` or `matrix` (perhaps empty). */
+function fansOut(entry: RawJob): boolean {
+  const fields = entry.value;
+  return isRecord(fields) && (Object.hasOwn(fields, "variants") || Object.hasOwn(fields, "matrix"));
 }
 
 /** Push the jobs of one entry that has `variants` or `matrix` (perhaps empty). */

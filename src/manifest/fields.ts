@@ -15,6 +15,9 @@ import { JOB_FIELDS, type RawProblem } from "./raw.ts";
 import { isRecord, plural } from "../text.ts";
 import { nearest, unknownFieldMessage } from "./suggest.ts";
 
+/** The job fields' names, for a quick lookup of each field of each job. */
+const FIELD_NAMES: ReadonlySet<string> = new Set(JOB_FIELDS);
+
 /** What the field rules check against, the same for every job of a manifest. */
 export interface FieldContext {
   /** The model rules. */
@@ -140,7 +143,7 @@ export function readLevel(value: unknown, kind: "job" | "defaults", context: Fie
   const problems = level.problems;
   for (const field in value) {
     const fieldValue = value[field];
-    if (!(JOB_FIELDS as readonly string[]).includes(field)) {
+    if (!FIELD_NAMES.has(field)) {
       problems.push({ code: "unknown_field", field, message: unknownFieldMessage(field) });
       continue;
     }

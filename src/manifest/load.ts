@@ -34,7 +34,7 @@ import { parseYamlManifest } from "./yaml.ts";
 import { parseCsvManifest } from "./csv.ts";
 
 /** Largest manifest accepted, in bytes. */
-const MAX_MANIFEST_BYTES = 200 * 1024 * 1024;
+export const MAX_MANIFEST_BYTES = 200 * 1024 * 1024;
 
 /**
  * The format of a manifest, from its extension.
@@ -64,6 +64,37 @@ export function manifestFormat(file: string): ManifestFormat {
  * @throws {ManifestError} When the file cannot be read as a manifest.
  */
 export async function loadManifest(file: string): Promise<RawManifest> {
+  const { format, source } = await readManifestFile(file);
+  return parseCheckedSource(source, { file, format });
+}
+
+/**
+ * Read a manifest file's bytes and check them (size, binary, encoding,
+ * blank), without parsing them.
+ *
+ * @param file The manifest's path (relative to the working folder or absolute).
+ * @returns Its format, and its bytes in a box that whoever decodes them empties
+ * (so nothing else keeps them alive once they are read).
+ * @throws {ManifestError} When the file cannot be read as a manifest.
+ */
+export async function readManifestFile(
+  file: string,
+): Promise<{ format: ManifestFormat; source: ManifestSource }> {
+  const format = await checkManifestPath(file);
+  const source: ManifestSource = { bytes: await readBytes(file) };
+  checkManifestBytes(source.bytes ?? new Uint8Array(), file);
+  return { format, source };
+}
+
+/**
+ * The checks made before a manifest file is read: not a folder, a known
+ * extension, a file, not larger than the limit.
+ *
+ * @param file The manifest's path.
+ * @returns Its format.
+ * @throws {ManifestError} When the file cannot be a manifest.
+ */
+export async function checkManifestPath(file: string): Promise<ManifestFormat> {
   await refuseFolder(file);
   const format = manifestFormat(file);
   try {
@@ -83,10 +114,7 @@ export async function loadManifest(file: string): Promise<RawManifest> {
     }
     refuseManifest(file, messageOf(error), "manifest_unreadable", error);
   }
-  // Handed over in a box that parseSource empties, so nothing else keeps the bytes alive
-  // once they are decoded (an argument would stay referenced by the caller's frame).
-  const source: ManifestSource = { bytes: await readBytes(file) };
-  return parseSource(source, { file, format });
+  return format;
 }
 
 /** How many manifests found in a folder given as the manifest are named. */
@@ -162,16 +190,37 @@ function parseSource(
   source: ManifestSource,
   options: { file: string; format: ManifestFormat },
 ): RawManifest {
-  const { file, format } = options;
-  checkBytes(source.bytes ?? new Uint8Array(), file);
-  if (format === "yaml") return parseYamlManifest(source, file);
-  const text = new TextDecoder().decode(source.bytes);
-  source.bytes = undefined;
-  return parseCsvManifest(text, file);
+  checkManifestBytes(source.bytes ?? new Uint8Array(), options.file);
+  return parseCheckedSource(source, options);
 }
 
-/** Refuse content that cannot be a manifest: too large, binary, not UTF-8, or blank. */
-function checkBytes(bytes: Uint8Array, file: string): void {
+/**
+ * Parse bytes already checked by {@linkcode readManifestFile} (pure).
+ *
+ * @param source The bytes, in a box emptied once they are read.
+ * @param options The file name (for messages and lines) and its format.
+ * @returns The raw manifest.
+ * @throws {ManifestError} When the content cannot be read as a manifest.
+ */
+export function parseCheckedSource(
+  source: ManifestSource,
+  options: { file: string; format: ManifestFormat },
+): RawManifest {
+  const { file, format } = options;
+  if (format === "yaml") return parseYamlManifest(source, file);
+  const bytes = source.bytes ?? new Uint8Array();
+  source.bytes = undefined;
+  return parseCsvManifest(bytes, file);
+}
+
+/**
+ * Refuse content that cannot be a manifest: too large, binary, not UTF-8, or blank.
+ *
+ * @param bytes The whole file.
+ * @param file The file name for messages.
+ * @throws {ManifestError} When the content cannot be a manifest.
+ */
+export function checkManifestBytes(bytes: Uint8Array, file: string): void {
   if (bytes.length > MAX_MANIFEST_BYTES) {
     refuseManifest(
       file,

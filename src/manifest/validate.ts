@@ -28,8 +28,9 @@ import { dirname, resolve } from "node:path";
 import { type Catalog, DEFAULT_CATALOG } from "../catalog.ts";
 import { type ImageProbe, readImage } from "../image.ts";
 import type { Job } from "./job.ts";
-import { loadManifest } from "./load.ts";
-import type { RawManifest, RawProblem } from "./raw.ts";
+import { parseCheckedSource, readManifestFile } from "./load.ts";
+import type { ManifestProblem, RawJob, RawManifest, RawProblem } from "./raw.ts";
+import { readCsvFileJobs } from "./csv_file.ts";
 import { expandManifest } from "./expand.ts";
 import { isRecord } from "../text.ts";
 import { type FieldContext, type Level, readLevel } from "./fields.ts";
@@ -79,6 +80,13 @@ export interface ValidateRawOptions {
   manifest: string;
   /** What each referenced image file is, by absolute path (see {@linkcode imagePathsOf}). */
   images: ReadonlyMap<string, ImageProbe>;
+  /**
+   * Let go of each raw job once it is read (its place in `jobs` left empty),
+   * for a caller that has no further use for the raw manifest: 1,000,000
+   * raw jobs and their jobs are then never all in memory at once.
+   * @default false
+   */
+  releaseRawJobs?: boolean;
 }
 
 /**
@@ -93,12 +101,105 @@ export async function validateManifest(
   path: string,
   options: ValidateOptions = {},
 ): Promise<ValidationResult> {
-  const raw = expandManifest(await loadManifest(path));
   const manifest = resolve(path);
-  const paths = imagePathsOf(raw, dirname(manifest));
-  const images = await readImages(paths, options.readImage ?? readImage, IMAGE_CONCURRENCY);
   const catalog = options.catalog ?? DEFAULT_CATALOG;
-  return validateRawManifest(raw, { catalog, manifest, images });
+  const read = options.readImage ?? readImage;
+  if (path.toLowerCase().endsWith(".csv")) {
+    return await validateCsvFile(path, { catalog, manifest, read });
+  }
+  const { format, source } = await readManifestFile(path);
+  return await validateLoaded(parseCheckedSource(source, { file: path, format }), {
+    catalog,
+    manifest,
+    read,
+  });
+}
+
+/** What the shell's steps share: the catalog, the manifest's absolute path, the image reader. */
+interface ShellOptions {
+  catalog: Catalog;
+  manifest: string;
+  read: (resolved: string) => Promise<ImageProbe>;
+}
+
+/** Read a loaded manifest's images, then check its jobs (letting go of each raw job once read). */
+async function validateLoaded(
+  loaded: RawManifest,
+  options: ShellOptions,
+): Promise<ValidationResult> {
+  const raw = expandManifest(loaded);
+  const paths = imagePathsOf(raw, dirname(options.manifest));
+  const images = await readImages(paths, options.read, IMAGE_CONCURRENCY);
+  return validateRawManifest(raw, {
+    catalog: options.catalog,
+    manifest: options.manifest,
+    images,
+    releaseRawJobs: true,
+  });
+}
+
+/**
+ * Validate a CSV manifest while it is read: the file is read a piece at a
+ * time, each job is checked as soon as its record is read, and its raw form
+ * let go, so neither the file nor 1,000,000 raw jobs are ever in memory at
+ * once. Jobs naming images wait (raw) until the images
+ * are read. A manifest with a `variants` column is read whole and checked
+ * the usual way, since its entries fan out. The same checks, and the same
+ * findings in the same order, as {@linkcode validateRawManifest}.
+ */
+async function validateCsvFile(file: string, options: ShellOptions): Promise<ValidationResult> {
+  const images = new Map<string, ImageProbe>();
+  let context: FieldContext | undefined;
+  let fansOut = false;
+  let entries: (Job | Draft)[] = [];
+  let waiting: RawJob[] = [];
+  let given = new Uint8Array(1024);
+  const noneFaulty = new Set<string>();
+  const draft = (job: RawJob): void => {
+    if (job.index >= given.length) {
+      const grown = new Uint8Array(given.length * 2);
+      grown.set(given);
+      given = grown;
+    }
+    entries[job.index] = draftJob(job, undefined, noneFaulty, context as FieldContext, given);
+  };
+  const { problems } = await readCsvFileJobs(file, {
+    onHeader: (header): void => {
+      fansOut = header.fields.includes("variants");
+      context = fieldContext(options.catalog, options.manifest, images, header.problems);
+    },
+    onJob: (job): void => {
+      if (fansOut || namesImages(job.value)) waiting.push(job);
+      else draft(job);
+    },
+    onRestart: (): void => {
+      entries = [];
+      waiting = [];
+      given = new Uint8Array(1024);
+    },
+  });
+  if (fansOut) {
+    return await validateLoaded({ file, format: "csv", jobs: waiting, problems }, options);
+  }
+  const held: RawManifest = { file, format: "csv", jobs: waiting, problems };
+  const paths = imagePathsOf(held, dirname(options.manifest));
+  for (const [path, probe] of await readImages(paths, options.read, IMAGE_CONCURRENCY)) {
+    images.set(path, probe);
+  }
+  for (let at = 0; at < waiting.length; at += 1) draft(waiting[at]);
+  waiting = [];
+  held.jobs = [];
+  flagDuplicates(entries, given);
+  return finishValidation(entries, problems.map((problem) => manifestIssue(problem)), {
+    manifest: options.manifest,
+    total: entries.length,
+    combinationOf: () => undefined,
+  });
+}
+
+/** Whether a raw job's fields name reference images. */
+function namesImages(fields: unknown): boolean {
+  return isRecord(fields) && (fields.image !== undefined || fields.input_reference !== undefined);
 }
 
 /**
@@ -111,23 +212,28 @@ export async function validateManifest(
  */
 export function imagePathsOf(raw: RawManifest, baseDir: string): string[] {
   const paths = new Set<string>();
+  // Most jobs name the same few images (or none): each text is resolved once.
+  const seen = new Set<string>();
+  const add = (item: unknown): void => {
+    if (typeof item !== "string" || seen.has(item)) return;
+    seen.add(item);
+    const path = item.trim();
+    if (path !== "") paths.add(resolve(baseDir, path));
+  };
+  const addAll = (value: unknown): void => {
+    if (Array.isArray(value)) { for (const item of value) add(item); }
+    else add(value);
+  };
   const collect = (fields: unknown): void => {
     if (!isRecord(fields)) return;
-    for (const key of ["image", "input_reference"]) {
-      const value = fields[key];
-      const list = Array.isArray(value) ? value : [value];
-      for (const item of list) {
-        if (typeof item === "string" && item.trim() !== "") {
-          paths.add(resolve(baseDir, item.trim()));
-        }
-      }
-    }
+    if (fields.image !== undefined) addAll(fields.image);
+    if (fields.input_reference !== undefined) addAll(fields.input_reference);
     // An entry not expanded yet: each matrix value of an image name is a path or a list.
     const matrix = fields.matrix;
     if (!isRecord(matrix)) return;
     for (const key of ["image", "input_reference"]) {
       const values = Object.hasOwn(matrix, key) ? matrix[key] : undefined;
-      if (Array.isArray(values)) { for (const value of values) collect({ image: value }); }
+      if (Array.isArray(values)) { for (const value of values) addAll(value); }
     }
   };
   collect(raw.defaults?.value);
@@ -147,18 +253,7 @@ export function validateRawManifest(
   options: ValidateRawOptions,
 ): ValidationResult {
   const raw = expandManifest(loaded);
-  const context: FieldContext = {
-    catalog: options.catalog,
-    models: Object.keys(options.catalog),
-    baseDir: dirname(options.manifest),
-    images: options.images,
-    resolutions: [...new Set(Object.values(options.catalog).flatMap((rule) => rule.resolutions))],
-    missingColumns: new Set(
-      raw.problems.filter((problem) => problem.code === "required").map((problem) =>
-        problem.field ?? ""
-      ),
-    ),
-  };
+  const context = fieldContext(options.catalog, options.manifest, options.images, raw.problems);
   const manifestErrors: Issue[] = raw.problems.map((problem) => manifestIssue(problem));
 
   let defaults: Level | undefined;
@@ -178,11 +273,69 @@ export function validateRawManifest(
   // 100,000 clean jobs cost little more than the jobs themselves.
   const given = new Uint8Array(raw.jobs.length);
   const entries: (Job | Draft)[] = new Array(raw.jobs.length);
-  for (let at = 0; at < raw.jobs.length; at += 1) {
-    entries[at] = draftJob(raw.jobs[at], defaults, defaultsFaulty, context, given);
+  const combinations = new Map<number, string>();
+  const rawJobs: (RawJob | undefined)[] = raw.jobs;
+  for (let at = 0; at < rawJobs.length; at += 1) {
+    const rawJob = rawJobs[at] as RawJob;
+    entries[at] = draftJob(rawJob, defaults, defaultsFaulty, context, given);
+    const combination = rawJob.fanout?.combination;
+    if (combination !== undefined) combinations.set(at, combination);
+    if (options.releaseRawJobs) rawJobs[at] = undefined;
   }
   flagDuplicates(entries, given);
+  return finishValidation(entries, manifestErrors, {
+    manifest: options.manifest,
+    total: entries.length,
+    entries: raw.fannedOut ? raw.entries : undefined,
+    combinationOf: (index) => combinations.get(index),
+  });
+}
 
+/**
+ * What every job is checked against: the catalog, the image facts, and the
+ * required CSV columns already reported missing at the header.
+ */
+function fieldContext(
+  catalog: Catalog,
+  manifest: string,
+  images: ReadonlyMap<string, ImageProbe>,
+  problems: readonly ManifestProblem[],
+): FieldContext {
+  return {
+    catalog,
+    models: Object.keys(catalog),
+    baseDir: dirname(manifest),
+    images,
+    resolutions: [...new Set(Object.values(catalog).flatMap((rule) => rule.resolutions))],
+    missingColumns: new Set(
+      problems.filter((problem) => problem.code === "required").map((problem) =>
+        problem.field ?? ""
+      ),
+    ),
+  };
+}
+
+/**
+ * The result from every job's entry (in manifest order) and the manifest's
+ * own errors: valid jobs, invalid jobs, and every error and warning in order.
+ */
+function finishValidation(
+  entries: (Job | Draft)[],
+  manifestErrors: Issue[],
+  about: {
+    manifest: string;
+    total: number;
+    entries?: number;
+    /** The combination an expanded job was made from, by index, for its messages. */
+    combinationOf: (index: number) => string | undefined;
+  },
+): ValidationResult {
+  const inCombination = (draft: Draft, problem: RawProblem): RawProblem => {
+    const combination = about.combinationOf(draft.index);
+    return combination === undefined
+      ? problem
+      : { ...problem, message: `${problem.message} (${combination})` };
+  };
   const firstManifestError = manifestErrors[0];
   const manifestInvalid = (job: { id: string; index: number; line: number }): Issue =>
     jobIssue(job, {
@@ -206,12 +359,10 @@ export function validateRawManifest(
       continue;
     }
     const draft = entry;
-    const issues = draft.problems.map((problem) =>
-      jobIssue(draft, inCombination(raw, draft, problem))
-    );
+    const issues = draft.problems.map((problem) => jobIssue(draft, inCombination(draft, problem)));
     for (const issue of issues) errors.push(issue);
     for (const problem of draft.warnings) {
-      warnings.push(jobIssue(draft, inCombination(raw, draft, problem)));
+      warnings.push(jobIssue(draft, inCombination(draft, problem)));
     }
     if (firstManifestError) issues.push(manifestInvalid(draft));
     if (issues.length > 0 || !draft.job) {
@@ -221,22 +372,14 @@ export function validateRawManifest(
     }
   }
   return {
-    manifest: options.manifest,
+    manifest: about.manifest,
     jobs,
     invalid,
     errors,
     warnings,
-    total: raw.jobs.length,
-    entries: raw.fannedOut ? raw.entries : undefined,
+    total: about.total,
+    entries: about.entries,
   };
-}
-
-/** A problem of an expanded job, its message naming the combination it was made from. */
-function inCombination(raw: RawManifest, draft: Draft, problem: RawProblem): RawProblem {
-  const combination = raw.jobs[draft.index]?.fanout?.combination;
-  return combination === undefined
-    ? problem
-    : { ...problem, message: `${problem.message} (${combination})` };
 }
 
 async function readImages(
