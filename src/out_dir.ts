@@ -128,6 +128,13 @@ export async function refuseLink(
  * @throws {Deno.errors.AlreadyExists} When something recreated the entry in between.
  */
 export async function createFresh(path: string): Promise<Deno.FsFile> {
+  // `createNew` (O_EXCL) never follows a link: the usual case, nothing there,
+  // costs one call; an entry in the way is removed and the create tried again.
+  try {
+    return await Deno.open(path, { write: true, createNew: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
   try {
     await Deno.remove(path);
   } catch (error) {
