@@ -538,42 +538,45 @@ async function pump(
 class ReadStop {
   readonly #idleTimeoutMs: number;
   readonly #signal?: AbortSignal;
-  readonly #stopped: Promise<never>;
-  readonly #reject: (reason: unknown) => void;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the read under way started (`performance.now()`), or undefined between reads. */
   #readingSince: number | undefined;
-  readonly #onAbort = (): void => this.#reject(this.#signal?.reason);
+  /** Fails the read under way. */
+  #rejectRead: ((reason: unknown) => void) | undefined;
+  /** Why reading stopped, once it did. */
+  #stopped: { reason: unknown } | undefined;
+  readonly #onAbort = (): void => this.#stop(this.#signal?.reason);
 
   constructor(idleTimeoutMs: number, signal?: AbortSignal) {
     this.#idleTimeoutMs = idleTimeoutMs;
     this.#signal = signal;
-    const { promise, reject } = Promise.withResolvers<never>();
-    promise.catch(() => {}); // observed by each read's race
-    this.#stopped = promise;
-    this.#reject = reject;
     signal?.addEventListener("abort", this.#onAbort, { once: true });
     if (signal?.aborted) this.#onAbort();
     this.#arm(idleTimeoutMs);
   }
 
-  /** Read one chunk, failing with {@link TransferBroken} on a network error or idleness. */
-  async read(
+  /**
+   * Read one chunk, failing with {@link TransferBroken} on a network error or
+   * idleness. (A promise of its own per read, not a race against one
+   * long-lived promise: each race would stay attached to it, and with it
+   * every chunk read.)
+   */
+  read(
     reader: ReadableStreamDefaultReader<Uint8Array>,
   ): Promise<ReadableStreamReadResult<Uint8Array>> {
+    if (this.#stopped !== undefined) return Promise.reject(this.#stopped.reason);
     this.#readingSince = performance.now();
-    try {
-      return await Promise.race([
-        reader.read().catch((cause: unknown) => {
-          throw this.#signal?.aborted
-            ? this.#signal.reason
-            : new TransferBroken("broken", { cause });
-        }),
-        this.#stopped,
-      ]);
-    } finally {
+    return new Promise<ReadableStreamReadResult<Uint8Array>>((resolve, reject) => {
+      this.#rejectRead = reject;
+      reader.read().then(resolve, (cause: unknown) => {
+        reject(
+          this.#signal?.aborted ? this.#signal.reason : new TransferBroken("broken", { cause }),
+        );
+      });
+    }).finally(() => {
       this.#readingSince = undefined;
-    }
+      this.#rejectRead = undefined;
+    });
   }
 
   /** Stop the timer and the listener. */
@@ -581,6 +584,11 @@ class ReadStop {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#signal?.removeEventListener("abort", this.#onAbort);
+  }
+
+  #stop(reason: unknown): void {
+    this.#stopped ??= { reason };
+    this.#rejectRead?.(reason);
   }
 
   #arm(ms: number): void {
@@ -593,7 +601,7 @@ class ReadStop {
     const waited = since === undefined ? 0 : performance.now() - since;
     if (since !== undefined && waited >= this.#idleTimeoutMs) {
       const ms = this.#idleTimeoutMs;
-      this.#reject(new TransferBroken("no data", { cause: new Error(`no data for ${ms} ms`) }));
+      this.#stop(new TransferBroken("no data", { cause: new Error(`no data for ${ms} ms`) }));
       return;
     }
     this.#arm(this.#idleTimeoutMs - waited);
