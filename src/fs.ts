@@ -28,7 +28,10 @@ export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<vo
  */
 export async function syncFolder(folder: string): Promise<void> {
   try {
-    using handle = await Deno.open(folder, { read: true });
+    // Opened synchronously (a folder's open is a metadata call; the fsync,
+    // which waits for the disk, stays off the JS thread).
+    if (!Deno.lstatSync(folder).isDirectory) return;
+    using handle = Deno.openSync(folder, { read: true });
     await handle.sync();
   } catch {
     // See above: best effort.

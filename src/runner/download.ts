@@ -290,7 +290,9 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
       await file.syncData();
       file.close();
       open = false;
-      await Deno.rename(part, destination);
+      // Synchronous: a rename within a folder is a metadata call of microseconds,
+      // cheaper than its hand-off to a blocking thread.
+      Deno.renameSync(part, destination);
     } catch (cause) {
       throw writeError(destination, cause);
     }
