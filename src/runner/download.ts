@@ -36,6 +36,14 @@ export const KEEP_CONTENT_BYTES = 256 * 1024;
 const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 /**
+ * Bodies this large (or of unknown size) are read straight into the write
+ * buffer (BYOB: half the CPU of chunk reads, bench/NOTES.md). A read that
+ * fails takes the buffer with it, so a break costs up to one buffer of bytes
+ * sent again: small against such a body.
+ */
+const BYOB_MIN_BYTES = 8 * WRITE_BUFFER_BYTES;
+
+/**
  * Codes of a {@link DownloadError}:
  * - `url_expired`: the signed URL was refused (403/410); fetch the task again for a fresh URL
  * - `download_http`: the server answered another error status (see `status`)
@@ -166,6 +174,39 @@ interface PartState {
   head: number[];
   /** The bytes written so far while they are few ({@linkcode KEEP_CONTENT_BYTES}). */
   kept: Uint8Array[] | undefined;
+  /** Syncs of the data written so far, made while the transfer goes on. */
+  syncs: BackgroundSync;
+}
+
+/**
+ * Bytes written between two syncs made while a large video streams in. A
+ * machine with much memory starts writing dirty pages back only past a
+ * share of it, so without these the final fsync would write the whole video
+ * while nothing else happens; with them the disk works while the network
+ * does, and the final fsync has at most this much left.
+ */
+const BACKGROUND_SYNC_BYTES = 64 * 1024 ** 2;
+
+/** Starts a data sync every {@linkcode BACKGROUND_SYNC_BYTES} written, one at a time. */
+class BackgroundSync {
+  #pending: Promise<void> | undefined;
+  #failure: { error: unknown } | undefined;
+  #lastAt = 0;
+
+  /** The file now holds `written` bytes: start a sync when enough came since the last. */
+  wrote(file: Deno.FsFile, written: number): void {
+    if (this.#pending !== undefined || written - this.#lastAt < BACKGROUND_SYNC_BYTES) return;
+    this.#lastAt = written;
+    this.#pending = file.syncData()
+      .catch((error: unknown) => void (this.#failure ??= { error }))
+      .finally(() => this.#pending = undefined);
+  }
+
+  /** Wait for the sync under way; rethrow the first failure of any. */
+  async settle(): Promise<void> {
+    await this.#pending;
+    if (this.#failure !== undefined) throw this.#failure.error;
+  }
 }
 
 /** The transfer broke (network error or idle timeout); a resume may help. */
@@ -216,7 +257,13 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
     throw writeError(destination, cause);
   }
   let open = true;
-  const state: PartState = { written: 0, hash: createHash("sha256"), head: [], kept: [] };
+  const state: PartState = {
+    written: 0,
+    hash: createHash("sha256"),
+    head: [],
+    kept: [],
+    syncs: new BackgroundSync(),
+  };
   try {
     let resumes = 0;
     let rangesSupported = false;
@@ -285,8 +332,17 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
         { code: "download_not_mp4", destination },
       );
     }
+    // Every byte counted is in the file (what the hash and the size say is what is there).
+    const size = file.statSync().size;
+    if (size !== state.written) {
+      throw new DownloadError(
+        `Cannot write ${destination}: the file holds ${size} bytes where ${state.written} were received`,
+        { code: "download_write", destination },
+      );
+    }
     try {
       // The data and the size (fdatasync): all a reader of the bytes needs.
+      await state.syncs.settle();
       await file.syncData();
       file.close();
       open = false;
@@ -301,7 +357,10 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
     if (state.kept !== undefined) result.content = concat(state.kept, state.written);
     return result;
   } catch (error) {
-    if (open) file.close();
+    if (open) {
+      await state.syncs.settle().catch(() => {});
+      file.close();
+    }
     await Deno.remove(part).catch(() => {});
     if (wasOverdue() && !(error instanceof DownloadError)) {
       throw deadlineError(destination, state.written);
@@ -402,6 +461,9 @@ function parseContentRange(value: string | null): { start: number; total?: numbe
 }
 
 async function restart(file: Deno.FsFile, state: PartState): Promise<void> {
+  // A failed sync of bytes now thrown away does not matter; the next ones do.
+  await state.syncs.settle().catch(() => {});
+  state.syncs = new BackgroundSync();
   await file.truncate(0);
   await file.seek(0, Deno.SeekMode.Start);
   state.written = 0;
@@ -423,10 +485,13 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
 
 /**
  * Stream a response body into the file, hashing and checking as it goes.
- * Network chunks (64 KiB typically) are gathered into writes of up to
- * {@linkcode WRITE_BUFFER_BYTES}, hashed as they are written; every byte
- * accepted is written before this returns or throws {@link TransferBroken},
- * so a resume starts at `state.written`.
+ * Bytes are gathered into writes of up to {@linkcode WRITE_BUFFER_BYTES},
+ * hashed as they are written: read straight into that buffer when the body
+ * is a byte stream (a fetch body: BYOB reads, no copy), else copied from its
+ * chunks. Every byte accepted is written before this returns or throws
+ * {@link TransferBroken}, except the bytes a failed BYOB read took with its
+ * buffer: `state.written` then goes back to what was written, and a resume
+ * starts there.
  */
 async function pump(
   response: Response,
@@ -444,16 +509,29 @@ async function pump(
 ): Promise<void> {
   const { destination, total, now, minRate } = options;
   if (response.body === null) return;
-  const reader = response.body.getReader();
-  const stop = new ReadStop(options.idleTimeoutMs, options.signal);
-  let done = false;
+  const body = response.body;
   // Writes gather up to `capacity` bytes; a body announced smaller gets a buffer its size.
   const capacity = Math.max(
     1,
     Math.min(WRITE_BUFFER_BYTES, total === undefined ? Infinity : total - state.written),
   );
-  let buffer: Uint8Array | undefined;
+  // Large bodies are read into the buffer; a small one chunk by chunk, so a
+  // break never costs more than the bytes it did not deliver.
+  let byob: ReadableStreamBYOBReader | undefined;
+  if (total === undefined || total - state.written >= BYOB_MIN_BYTES) {
+    try {
+      byob = body.getReader({ mode: "byob" });
+    } catch {
+      // Not a byte stream: read its chunks.
+    }
+  }
+  const reader = byob ?? body.getReader();
+  const stop = new ReadStop(options.idleTimeoutMs, options.signal);
+  let done = false;
+  let buffer: Uint8Array | undefined = byob === undefined ? undefined : new Uint8Array(capacity);
   let filled = 0;
+  /** Bytes of `state.written` that are in the file (and the hash). */
+  let flushed = state.written;
   const write = async (bytes: Uint8Array): Promise<void> => {
     try {
       await writeAll(file, bytes);
@@ -461,6 +539,8 @@ async function pump(
       throw writeError(destination, cause);
     }
     state.hash.update(bytes);
+    flushed += bytes.byteLength;
+    state.syncs.wrote(file, flushed);
   };
   const flush = async (): Promise<void> => {
     if (filled === 0 || buffer === undefined) return;
@@ -468,18 +548,36 @@ async function pump(
     filled = 0;
     await write(bytes);
   };
+  const read = async (): Promise<Uint8Array | null> => {
+    if (byob === undefined) {
+      const chunk = await stop.read(() =>
+        (reader as ReadableStreamDefaultReader<Uint8Array>).read()
+      );
+      return chunk.done ? null : chunk.value;
+    }
+    if (filled === capacity) await flush();
+    const room = new Uint8Array(buffer!.buffer, filled, capacity - filled);
+    // The read takes the buffer (it is transferred) and gives it back in its answer.
+    buffer = undefined;
+    const chunk = await stop.read(() => byob!.read(room));
+    if (chunk.value === undefined) {
+      // A cancelled stream keeps the buffer: its gathered bytes must be sent again.
+      throw new TransferBroken("cancelled", { cause: new Error("the body was cancelled") });
+    }
+    buffer = new Uint8Array(chunk.value.buffer, 0, capacity);
+    return chunk.done ? null : chunk.value;
+  };
   // The rate is measured over consecutive windows of `minRate.windowMs`.
   let windowStart = now();
   let windowBytes = 0;
   try {
     for (;;) {
-      const chunk = await stop.read(reader);
-      if (chunk.done) {
+      const bytes = await read();
+      if (bytes === null) {
         done = true;
         await flush();
         return;
       }
-      const bytes = chunk.value;
       const elapsed = now() - windowStart;
       if (elapsed >= minRate.windowMs) {
         const rate = (windowBytes + bytes.byteLength) / (elapsed / 1000);
@@ -507,12 +605,15 @@ async function pump(
         );
       }
       checkHead(state, bytes, destination);
-      if (filled + bytes.byteLength > capacity) await flush();
-      if (bytes.byteLength >= capacity) await write(bytes);
+      if (byob !== undefined) filled += bytes.byteLength; // already in the buffer
       else {
-        buffer ??= new Uint8Array(capacity);
-        buffer.set(bytes, filled);
-        filled += bytes.byteLength;
+        if (filled + bytes.byteLength > capacity) await flush();
+        if (bytes.byteLength >= capacity) await write(bytes);
+        else {
+          buffer ??= new Uint8Array(capacity);
+          buffer.set(bytes, filled);
+          filled += bytes.byteLength;
+        }
       }
       state.written += bytes.byteLength;
       if (state.kept !== undefined) {
@@ -521,14 +622,27 @@ async function pump(
       }
     }
   } catch (error) {
-    // What arrived before a break is good: written, so a resume continues after it.
-    if (error instanceof TransferBroken) await flush();
+    if (error instanceof TransferBroken) {
+      // What arrived before a break is good: written, so a resume continues after it.
+      if (buffer !== undefined) await flush();
+      else if (state.written > flushed) forget(state, flushed);
+    }
     throw error;
   } finally {
     stop.close();
     if (!done) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
+}
+
+/**
+ * Go back to the `written` bytes in the file: what was gathered after them
+ * went with a failed read's buffer, and a resume sends it again.
+ */
+function forget(state: PartState, written: number): void {
+  state.written = written;
+  state.head = state.head.slice(0, Math.min(state.head.length, written));
+  state.kept = undefined; // the caller reads the file instead
 }
 
 /**
@@ -563,14 +677,12 @@ class ReadStop {
    * long-lived promise: each race would stay attached to it, and with it
    * every chunk read.)
    */
-  read(
-    reader: ReadableStreamDefaultReader<Uint8Array>,
-  ): Promise<ReadableStreamReadResult<Uint8Array>> {
+  read<T>(read: () => Promise<T>): Promise<T> {
     if (this.#stopped !== undefined) return Promise.reject(this.#stopped.reason);
     this.#readingSince = performance.now();
-    return new Promise<ReadableStreamReadResult<Uint8Array>>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       this.#rejectRead = reject;
-      reader.read().then(resolve, (cause: unknown) => {
+      read().then(resolve, (cause: unknown) => {
         reject(
           this.#signal?.aborted ? this.#signal.reason : new TransferBroken("broken", { cause }),
         );
