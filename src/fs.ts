@@ -29,8 +29,9 @@ export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<vo
 export async function syncFolder(folder: string): Promise<void> {
   try {
     // Opened synchronously (a folder's open is a metadata call; the fsync,
-    // which waits for the disk, stays off the JS thread).
-    if (!Deno.lstatSync(folder).isDirectory) return;
+    // which waits for the disk, stays off the JS thread), and only a folder
+    // (or a link to one): opening a FIFO put in its place would wait forever.
+    if (!Deno.statSync(folder).isDirectory) return;
     using handle = Deno.openSync(folder, { read: true });
     await handle.sync();
   } catch {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FolderSyncs } from "../src/fs.ts";
+import { FolderSyncs, syncFolder } from "../src/fs.ts";
 import { downloadVideo } from "../src/runner/download.ts";
 import { withTempDir } from "./helpers/temp_dir.ts";
 
@@ -94,4 +94,19 @@ Deno.test("downloadVideo() returns (and so the video is journaled) only after th
     assert.equal(result.bytes, 5000);
     assert.deepEqual(manual.log, [`start ${dir}`, `end ${dir}`]);
   });
+});
+
+Deno.test({
+  name: "syncFolder() returns at once when a FIFO stands where the folder was",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const fifo = join(dir, "videos");
+      const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      assert.ok(made.success);
+      // Opening a FIFO to read waits for a writer: the sync must not open it.
+      await syncFolder(fifo);
+      await syncFolder(dir);
+    });
+  },
 });
