@@ -7,6 +7,8 @@
  *   counted, not printed).
  * - `download <base-url> <video-url> <destination>`: the runner's download
  *   path, `downloadVideo` through `CometClient.openVideo`.
+ * - `fetch-floor`, `file-floor`, `journal-floor`: the bare operations of
+ *   bench/floor.ts.
  *
  * CPU time is the process's own `getrusage(RUSAGE_SELF)` (Node's
  * `process.cpuUsage()`, every thread of the process: V8, its GC, Deno's
@@ -21,6 +23,7 @@ import process from "node:process";
 import { main } from "../src/cli/main.ts";
 import { CometClient } from "../src/api/client.ts";
 import { downloadVideo } from "../src/runner/download.ts";
+import { floorChild } from "./floor.ts";
 
 /** What every child prints. */
 export interface ChildFigures {
@@ -113,6 +116,8 @@ if (import.meta.main) {
   if (mode === "cli") figures = await measure(() => childCli(args));
   else if (mode === "download") {
     figures = await measure(() => childDownload(args[0], args[1], args[2]));
-  } else throw new Error(`Unknown child mode "${mode}": expected cli or download`);
+  } else if (mode.endsWith("-floor")) {
+    figures = await measure(async () => (await floorChild(mode, args), {}));
+  } else throw new Error(`Unknown child mode "${mode}": expected cli, download or *-floor`);
   await Deno.stdout.write(new TextEncoder().encode(JSON.stringify(figures) + "\n"));
 }

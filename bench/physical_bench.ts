@@ -29,6 +29,7 @@ import { listScheduleMs, mean, percentile, runChild, times } from "./measure.ts"
 import { kbToMb, seconds } from "./format.ts";
 import { type ProfileSummary, summariseProfile } from "./profile.ts";
 import type { PollingMode } from "../src/runner/policy/poll.ts";
+import { type Floor, floorPerJobMs, measureFloor } from "./floor.ts";
 
 /** The sizes of one run of the benchmark. */
 export interface PhysicalSizes {
@@ -92,6 +93,8 @@ export interface PhysicalRun {
   lagP95Intervals: number;
   /** The longest wait between two GETs of one task (or from creation to its first), in intervals. */
   maxPollGapIntervals: number;
+  /** HTTP requests the simulator received per job (submits, polls, downloads, others). */
+  requestsPerJob: number;
   /** CPU (user + system) of `main` per job, ms. */
   cpuPerJobMs: number;
   userPerJobMs: number;
@@ -112,6 +115,8 @@ export interface PhysicalResult {
   profile: ProfileSummary | null;
   /** Why there is no profile, when there is none. */
   profileNote: string;
+  /** The bare operations' CPU, measured in the same run (bench/floor.ts). */
+  floor?: Floor;
 }
 
 const KEY = "sk-bench-physical";
@@ -180,7 +185,8 @@ export async function runPhysicalBench(quick: boolean): Promise<PhysicalResult> 
         linear.cpuPerJobMs.toFixed(2)
       } ms) is within the ${CPU_TARGET_MS} ms target: not profiled`;
     }
-    return { quick, sizes, runs, profile, profileNote };
+    const floor = await measureFloor(dir, quick);
+    return { quick, sizes, runs, profile, profileNote, floor };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -268,6 +274,7 @@ async function runOnce(
     lagMeanIntervals: mean(lags) / intervalMs,
     lagP95Intervals: percentile(lags, 95) / intervalMs,
     maxPollGapIntervals: Math.max(...timelines.map((t) => t.maxPollGapMs)) / intervalMs,
+    requestsPerJob: Object.values(stats.requests).reduce((sum, n) => sum + n, 0) / sizes.jobs,
     cpuPerJobMs: child.cpuUs / 1000 / sizes.jobs,
     userPerJobMs: child.userUs / 1000 / sizes.jobs,
     systemPerJobMs: child.systemUs / 1000 / sizes.jobs,
@@ -352,6 +359,7 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
       } | ${seconds(r.runMs)} | ${kbToMb(r.peakKb)} |`,
     );
   }
+  lines.push(...floorLines(result));
   lines.push("");
   if (result.profile === null) lines.push(`Profile: ${result.profileNote}.`);
   else {
@@ -385,6 +393,43 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
       ...p.projectInclusive.map((f) =>
         `| \`${f.name}\` | ${f.where} | ${f.ms.toFixed(0)} ms | ${(f.share * 100).toFixed(1)}% |`
       ),
+    );
+  }
+  return lines;
+}
+
+/** The floor table: the bare operations, and each run against the floor of its requests. */
+function floorLines(result: PhysicalResult): string[] {
+  const { floor, runs } = result;
+  if (floor === undefined) return [];
+  const us = (value: number): string => `${value.toFixed(0)} µs`;
+  const lines = [
+    "",
+    "#### The floor: bare operations measured in the same run (bench/floor.ts)",
+    "",
+    "What the operations a job cannot do without cost on this machine, each timed in a child " +
+    "process of its own (CPU user + system per operation, all threads): a bare `fetch` GET of " +
+    "a task's JSON from the same simulator (50 in flight), a bare video file (create, write " +
+    "5 KB, `fdatasync`, close, rename; 3 at once) and a bare journal line appended and " +
+    "`fdatasync`ed. The floor of a job is its requests × the bare request + one bare file; the " +
+    "journal's fsyncs (about one per job under group commit at this rate) come on top.",
+    "",
+    "| bare `fetch` GET | bare file (5 KB, fdatasync, rename) | bare journal append + fdatasync |",
+    "|---:|---:|---:|",
+    `| ${us(floor.requestUs)} | ${us(floor.fileUs)} | ${us(floor.journalUs)} |`,
+    "",
+    "| renders | progress | polling | requests per job | floor per job (requests × fetch + file) | floor + one journal fsync | CPU per job | CPU / floor | CPU / (floor + journal fsync) |",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of runs) {
+    const bare = floorPerJobMs(floor, r.requestsPerJob);
+    const withJournal = bare + floor.journalUs / 1000;
+    lines.push(
+      `| ${r.renders} | ${r.progress} | ${r.polling} | ${r.requestsPerJob.toFixed(2)} | ${
+        bare.toFixed(2)
+      } ms | ${withJournal.toFixed(2)} ms | ${r.cpuPerJobMs.toFixed(2)} ms | ${
+        times(r.cpuPerJobMs, bare)
+      } | ${times(r.cpuPerJobMs, withJournal)} |`,
     );
   }
   return lines;

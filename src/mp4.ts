@@ -173,6 +173,22 @@ export async function readVideoFacts(path: string): Promise<VideoFacts | undefin
   return undefined;
 }
 
+/**
+ * The facts of a whole MP4 file held in memory, found as
+ * {@linkcode readVideoFacts} finds them on disk.
+ *
+ * @param bytes The whole file.
+ * @returns The facts, or undefined when the bytes are not an MP4 with a video track.
+ */
+export function videoFactsIn(bytes: Uint8Array): VideoFacts | undefined {
+  const boxes = boxesIn(bytes);
+  const index = boxes.findIndex((box) => box.type === "moov");
+  if (index < 0 || index >= MAX_TOP_LEVEL_BOXES) return undefined;
+  const start = index === 0 ? 0 : boxes[index - 1].end;
+  if (boxes[index].end - start > MAX_MOOV_BYTES) return undefined;
+  return parseMoov(bytes.subarray(start, boxes[index].end));
+}
+
 /** Fill `into` from `offset`; the count of bytes read (less at the end of the file). */
 async function readAt(file: Deno.FsFile, offset: number, into: Uint8Array): Promise<number> {
   await file.seek(offset, Deno.SeekMode.Start);

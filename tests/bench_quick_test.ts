@@ -122,6 +122,12 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
     assert.ok(r.lagMeanMs >= 0 && r.cpuPerJobMs > 0);
   }
   assert.ok(physical.profile.totalMs > 0 && physical.profile.functions.length > 0);
+  // The floor: bare fetch, file and journal CPU measured in the same run, each run against it.
+  for (const field of ["requestUs", "fileUs", "journalUs"]) {
+    assert.ok(physical.floor[field] > 0, field);
+  }
+  for (const r of physical.runs) assert.ok(r.requestsPerJob >= 3, "a POST, a GET, a download");
+  assert.match(run.markdown, /The floor: bare operations/);
   assert.match(run.markdown, /Adaptive against fixed polling/);
   for (const progress of ["linear", "coarse", "none"]) {
     assert.match(run.markdown, new RegExp(`\\| adaptive +\\| ${progress} +\\| +\\d`));

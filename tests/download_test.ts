@@ -118,7 +118,12 @@ Deno.test("`downloadVideo()` resumes a broken transfer with a Range request", as
           open: (offset, signal) => client.openVideo(`${url}/v.mp4`, { offset, signal }),
           destination,
         });
-        assert.deepEqual(result, { bytes: video.byteLength, sha256: sha256(video) });
+        // A small video comes back in memory too: the bytes written, across the resumes.
+        assert.deepEqual(result, {
+          bytes: video.byteLength,
+          sha256: sha256(video),
+          content: video,
+        });
         assert.deepEqual(await Deno.readFile(destination), video);
         assert.deepEqual(await listFiles(dir), ["b.mp4"]);
       },
@@ -575,4 +580,29 @@ Deno.test("`downloadVideo()` makes the video's folder again when it went away be
       await assert.rejects(get("c.mp4"), DownloadError);
     });
   });
+});
+
+Deno.test("`downloadVideo()` resumes a large video read into its write buffer, sending again at most one buffer", async () => {
+  const video = fakeMp4(20 * 1024 ** 2);
+  const log: (string | null)[] = [];
+  const cut = 5 * 1024 ** 2 + 12_345;
+  await withTempDir(async (dir) => {
+    await withServer(
+      videoHandler(video, { ranges: true, cut: (n) => (n === 0 ? cut : undefined), log }),
+      async (url) => {
+        const destination = join(dir, "large.mp4");
+        const result = await downloadVideo({
+          open: (offset, signal) => client.openVideo(`${url}/v.mp4`, { offset, signal }),
+          destination,
+        });
+        assert.deepEqual(result, { bytes: video.byteLength, sha256: sha256(video) });
+        assert.deepEqual(await Deno.readFile(destination), video);
+        assert.deepEqual(await listFiles(dir), ["large.mp4"]);
+      },
+    );
+  });
+  assert.equal(log.length, 2);
+  assert.equal(log[0], null);
+  const resumedAt = Number(/^bytes=(\d+)-$/.exec(log[1] ?? "")?.[1]);
+  assert.ok(resumedAt <= cut && resumedAt >= cut - 1024 ** 2, `resumed at ${resumedAt}`);
 });

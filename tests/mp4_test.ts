@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { boxesIn, parseMoov, readVideoFacts } from "../src/mp4.ts";
+import { boxesIn, parseMoov, readVideoFacts, videoFactsIn } from "../src/mp4.ts";
 import { CLIP_MP4 } from "../src/simulator/assets/clip_mp4.ts";
 import { videoForTask } from "../src/simulator/video.ts";
 import { withTempDir } from "./helpers/temp_dir.ts";
@@ -60,6 +60,20 @@ Deno.test("`readVideoFacts()` finds moov before or after mdat, with 32- or 64-bi
     await Deno.writeFile(truncated, layouts[1][1].subarray(0, layouts[1][1].length - 10));
     assert.equal(await readVideoFacts(truncated), undefined);
   });
+});
+
+Deno.test("`videoFactsIn()` reads from memory what `readVideoFacts()` reads from the file", () => {
+  const boxes = topLevel(videoForTask({ id: "t", seconds: 6, size: "9:16", resolution: "720p" }));
+  const expected = { durationSeconds: 6, width: 720, height: 1280, codec: "avc1" };
+  const mdat = boxes.get("mdat")!;
+  const free = new Uint8Array([0, 0, 0, 8, 0x66, 0x72, 0x65, 0x65]);
+  const moovLast = concat(boxes.get("ftyp")!, mdat, boxes.get("moov")!);
+  assert.deepEqual(videoFactsIn(concat(boxes.get("ftyp")!, boxes.get("moov")!, mdat)), expected);
+  assert.deepEqual(videoFactsIn(moovLast), expected);
+  assert.equal(videoFactsIn(moovLast.subarray(0, moovLast.length - 10)), undefined);
+  assert.equal(videoFactsIn(new TextEncoder().encode("not a video at all, just text")), undefined);
+  const endless = concat(boxes.get("ftyp")!, ...Array(5000).fill(free), boxes.get("moov")!);
+  assert.equal(videoFactsIn(endless), undefined, "no more top-level boxes than on disk");
 });
 
 Deno.test("`readVideoFacts()` gives up on a file of endless tiny boxes before its moov", async () => {

@@ -323,6 +323,7 @@ export class CometClient {
           throw this.#transportError(action, "GET", shownUrl, this.#failure(cause, timeout));
         }
       },
+      true,
     );
     if (response.ok) return response;
     await response.body?.cancel().catch(() => {});
@@ -386,24 +387,32 @@ export class CometClient {
 
   /**
    * Run `work` under a timeout: it gets a signal that aborts when the caller's
-   * `signal` does or when `timeoutMs` passes, and the timeout's own signal
-   * (to tell a timeout from the caller's abort).
+   * `signal` does or when `timeoutMs` passes, and whether the timeout fired
+   * (to tell a timeout from the caller's abort). One controller, one timer
+   * and one listener per request (cheaper than `AbortSignal.any`). With
+   * `linger`, the caller's abort still reaches the signal after `work`
+   * returns (a response body read later); otherwise the link ends with it.
    */
   async #withTimeout<T>(
     timeoutMs: number,
     signal: AbortSignal | undefined,
-    work: (combined: AbortSignal, timeout: AbortSignal) => Promise<T>,
+    work: (combined: AbortSignal, timeout: TimeoutState) => Promise<T>,
+    linger = false,
   ): Promise<T> {
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new DOMException("The answer timed out", "TimeoutError")),
-      timeoutMs,
-    );
-    const combined = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
+    const controller = new AbortController();
+    const timeout: TimeoutState = { aborted: false };
+    const timer = setTimeout(() => {
+      timeout.aborted = true;
+      controller.abort(new DOMException("The answer timed out", "TimeoutError"));
+    }, timeoutMs);
+    const onAbort = (): void => controller.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      return await work(combined, timeout.signal);
+      return await work(controller.signal, timeout);
     } finally {
       clearTimeout(timer);
+      if (!linger) signal?.removeEventListener("abort", onAbort);
     }
   }
 
@@ -436,7 +445,7 @@ export class CometClient {
   /** Describe a fetch failure; `answered` when headers had already arrived. */
   #failure(
     cause: unknown,
-    timeout: AbortSignal,
+    timeout: TimeoutState,
     answered = false,
     timeoutMs: number = this.#timeoutMs,
   ): TransportFailure {
@@ -558,6 +567,11 @@ export class CometClient {
     }
     return redacted;
   }
+}
+
+/** Whether a request's own timeout fired. */
+interface TimeoutState {
+  aborted: boolean;
 }
 
 /** The URL without its query and fragment (a signed URL's query is a credential). */

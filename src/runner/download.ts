@@ -8,11 +8,13 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
-import { statfs } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ApiError, BatchError, ExitCode, messageOf } from "../errors.ts";
 import { syncFolder, writeAll } from "../fs.ts";
 import { createFresh } from "../out_dir.ts";
+import { type DiskSpace, SpaceGauge } from "./space.ts";
+
+export { DEFAULT_RESERVE_BYTES, type DiskSpace, diskSpace, reserveFor } from "./space.ts";
 
 /** A video written under its final name. */
 export interface DownloadResult {
@@ -20,7 +22,26 @@ export interface DownloadResult {
   bytes: number;
   /** Hex SHA-256 of the file's bytes. */
   sha256: string;
+  /**
+   * The file's bytes, when it is small ({@linkcode KEEP_CONTENT_BYTES} or
+   * less): what was written, so the caller need not read it back.
+   */
+  content?: Uint8Array;
 }
+
+/** Videos up to this size are also returned in memory (as `content`). */
+export const KEEP_CONTENT_BYTES = 256 * 1024;
+
+/** Bytes gathered before one write and one hash update (fewer calls than per network chunk). */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * Bodies this large (or of unknown size) are read straight into the write
+ * buffer (BYOB: half the CPU of chunk reads, bench/NOTES.md). A read that
+ * fails takes the buffer with it, so a break costs up to one buffer of bytes
+ * sent again: small against such a body.
+ */
+const BYOB_MIN_BYTES = 8 * WRITE_BUFFER_BYTES;
 
 /**
  * Codes of a {@link DownloadError}:
@@ -111,6 +132,18 @@ export interface DownloadOptions {
    */
   reserveBytes?: number;
   /**
+   * The free-space gauge shared by a run's downloads (it measures only now
+   * and then). @default a gauge of this download alone, from `diskSpace`
+   * and `reserveBytes`
+   */
+  space?: SpaceGauge;
+  /**
+   * Makes the folder's entries durable after the rename. @default
+   * {@linkcode syncFolder}; a run shares one sync among concurrent downloads
+   * (`FolderSyncs`)
+   */
+  syncFolder?: (folder: string) => Promise<void>;
+  /**
    * When the whole download must be over, in `now()` milliseconds; a
    * transfer still running then ends with `download_deadline`. @default none
    */
@@ -128,48 +161,8 @@ export interface DownloadOptions {
 /** The default cap on a video's size: far above any real clip. */
 export const DEFAULT_MAX_VIDEO_BYTES = 2 * 1024 ** 3;
 
-/** The default space kept free beside a video (on a file system of 640 MiB or more). */
-export const DEFAULT_RESERVE_BYTES = 64 * 1024 ** 2;
-
-/** Space of a file system, in bytes. */
-export interface DiskSpace {
-  /** Free for an unprivileged writer. */
-  free: number;
-  /** The file system's size. */
-  total: number;
-}
-
-/**
- * The space kept free beside a video: {@linkcode DEFAULT_RESERVE_BYTES},
- * or a tenth of a file system too small for that (a small tmpfs, a quota).
- *
- * @param total The file system's size.
- * @returns The reserve in bytes.
- */
-export function reserveFor(total: number): number {
-  return Math.min(DEFAULT_RESERVE_BYTES, Math.floor(total / 10));
-}
-
 /** The default minimum transfer rate. */
 export const DEFAULT_MIN_RATE = { bytesPerSecond: 8 * 1024, windowMs: 60_000 } as const;
-
-/**
- * The free (for an unprivileged writer) and total bytes of the file system
- * holding `folder` (`statfs`), or undefined when the platform does not tell.
- *
- * @param folder A folder that exists.
- * @returns The space, or undefined.
- */
-export async function diskSpace(folder: string): Promise<DiskSpace | undefined> {
-  try {
-    const stats = await statfs(folder);
-    const free = Number(stats.bavail) * Number(stats.bsize);
-    const total = Number(stats.blocks) * Number(stats.bsize);
-    return Number.isFinite(free) && Number.isFinite(total) ? { free, total } : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const FTYP = [0x66, 0x74, 0x79, 0x70];
 
@@ -179,6 +172,41 @@ interface PartState {
   hash: Hash;
   /** The first 8 bytes, for the `ftyp` check. */
   head: number[];
+  /** The bytes written so far while they are few ({@linkcode KEEP_CONTENT_BYTES}). */
+  kept: Uint8Array[] | undefined;
+  /** Syncs of the data written so far, made while the transfer goes on. */
+  syncs: BackgroundSync;
+}
+
+/**
+ * Bytes written between two syncs made while a large video streams in. A
+ * machine with much memory starts writing dirty pages back only past a
+ * share of it, so without these the final fsync would write the whole video
+ * while nothing else happens; with them the disk works while the network
+ * does, and the final fsync has at most this much left.
+ */
+const BACKGROUND_SYNC_BYTES = 64 * 1024 ** 2;
+
+/** Starts a data sync every {@linkcode BACKGROUND_SYNC_BYTES} written, one at a time. */
+class BackgroundSync {
+  #pending: Promise<void> | undefined;
+  #failure: { error: unknown } | undefined;
+  #lastAt = 0;
+
+  /** The file now holds `written` bytes: start a sync when enough came since the last. */
+  wrote(file: Deno.FsFile, written: number): void {
+    if (this.#pending !== undefined || written - this.#lastAt < BACKGROUND_SYNC_BYTES) return;
+    this.#lastAt = written;
+    this.#pending = file.syncData()
+      .catch((error: unknown) => void (this.#failure ??= { error }))
+      .finally(() => this.#pending = undefined);
+  }
+
+  /** Wait for the sync under way; rethrow the first failure of any. */
+  async settle(): Promise<void> {
+    await this.#pending;
+    if (this.#failure !== undefined) throw this.#failure.error;
+  }
 }
 
 /** The transfer broke (network error or idle timeout); a resume may help. */
@@ -229,7 +257,13 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
     throw writeError(destination, cause);
   }
   let open = true;
-  const state: PartState = { written: 0, hash: createHash("sha256"), head: [] };
+  const state: PartState = {
+    written: 0,
+    hash: createHash("sha256"),
+    head: [],
+    kept: [],
+    syncs: new BackgroundSync(),
+  };
   try {
     let resumes = 0;
     let rangesSupported = false;
@@ -298,18 +332,35 @@ export async function downloadVideo(options: DownloadOptions): Promise<DownloadR
         { code: "download_not_mp4", destination },
       );
     }
+    // Every byte counted is in the file (what the hash and the size say is what is there).
+    const size = file.statSync().size;
+    if (size !== state.written) {
+      throw new DownloadError(
+        `Cannot write ${destination}: the file holds ${size} bytes where ${state.written} were received`,
+        { code: "download_write", destination },
+      );
+    }
     try {
-      await file.sync();
+      // The data and the size (fdatasync): all a reader of the bytes needs.
+      await state.syncs.settle();
+      await file.syncData();
       file.close();
       open = false;
-      await Deno.rename(part, destination);
+      // Synchronous: a rename within a folder is a metadata call of microseconds,
+      // cheaper than its hand-off to a blocking thread.
+      Deno.renameSync(part, destination);
     } catch (cause) {
       throw writeError(destination, cause);
     }
-    await syncFolder(folder);
-    return { bytes: state.written, sha256: state.hash.digest("hex") };
+    await (options.syncFolder ?? syncFolder)(folder);
+    const result: DownloadResult = { bytes: state.written, sha256: state.hash.digest("hex") };
+    if (state.kept !== undefined) result.content = concat(state.kept, state.written);
+    return result;
   } catch (error) {
-    if (open) file.close();
+    if (open) {
+      await state.syncs.settle().catch(() => {});
+      file.close();
+    }
     await Deno.remove(part).catch(() => {});
     if (wasOverdue() && !(error instanceof DownloadError)) {
       throw deadlineError(destination, state.written);
@@ -327,11 +378,11 @@ async function checkFreeSpace(
   needed: number,
   response: Response,
 ): Promise<void> {
-  const space = await (options.diskSpace ?? diskSpace)(folder);
-  if (space === undefined) return;
-  const { free } = space;
-  const reserve = options.reserveBytes ?? reserveFor(space.total);
-  if (needed + reserve <= free) return;
+  const gauge = options.space ??
+    new SpaceGauge({ diskSpace: options.diskSpace, reserveBytes: options.reserveBytes });
+  const refused = await gauge.admit(folder, needed);
+  if (refused === undefined) return;
+  const { free, reserve } = refused;
   await response.body?.cancel().catch(() => {});
   throw new DownloadError(
     `Cannot download ${options.destination}: not enough free disk space ` +
@@ -410,14 +461,38 @@ function parseContentRange(value: string | null): { start: number; total?: numbe
 }
 
 async function restart(file: Deno.FsFile, state: PartState): Promise<void> {
+  // A failed sync of bytes now thrown away does not matter; the next ones do.
+  await state.syncs.settle().catch(() => {});
+  state.syncs = new BackgroundSync();
   await file.truncate(0);
   await file.seek(0, Deno.SeekMode.Start);
   state.written = 0;
   state.hash = createHash("sha256");
   state.head = [];
+  state.kept = [];
 }
 
-/** Stream a response body into the file, hashing and checking as it goes. */
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const whole = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return whole;
+}
+
+/**
+ * Stream a response body into the file, hashing and checking as it goes.
+ * Bytes are gathered into writes of up to {@linkcode WRITE_BUFFER_BYTES},
+ * hashed as they are written: read straight into that buffer when the body
+ * is a byte stream (a fetch body: BYOB reads, no copy), else copied from its
+ * chunks. Every byte accepted is written before this returns or throws
+ * {@link TransferBroken}, except the bytes a failed BYOB read took with its
+ * buffer: `state.written` then goes back to what was written, and a resume
+ * starts there.
+ */
 async function pump(
   response: Response,
   file: Deno.FsFile,
@@ -434,19 +509,75 @@ async function pump(
 ): Promise<void> {
   const { destination, total, now, minRate } = options;
   if (response.body === null) return;
-  const reader = response.body.getReader();
+  const body = response.body;
+  // Writes gather up to `capacity` bytes; a body announced smaller gets a buffer its size.
+  const capacity = Math.max(
+    1,
+    Math.min(WRITE_BUFFER_BYTES, total === undefined ? Infinity : total - state.written),
+  );
+  // Large bodies are read into the buffer; a small one chunk by chunk, so a
+  // break never costs more than the bytes it did not deliver.
+  let byob: ReadableStreamBYOBReader | undefined;
+  if (total === undefined || total - state.written >= BYOB_MIN_BYTES) {
+    try {
+      byob = body.getReader({ mode: "byob" });
+    } catch {
+      // Not a byte stream: read its chunks.
+    }
+  }
+  const reader = byob ?? body.getReader();
+  const stop = new ReadStop(options.idleTimeoutMs, options.signal);
   let done = false;
+  let buffer: Uint8Array | undefined = byob === undefined ? undefined : new Uint8Array(capacity);
+  let filled = 0;
+  /** Bytes of `state.written` that are in the file (and the hash). */
+  let flushed = state.written;
+  const write = async (bytes: Uint8Array): Promise<void> => {
+    try {
+      await writeAll(file, bytes);
+    } catch (cause) {
+      throw writeError(destination, cause);
+    }
+    state.hash.update(bytes);
+    flushed += bytes.byteLength;
+    state.syncs.wrote(file, flushed);
+  };
+  const flush = async (): Promise<void> => {
+    if (filled === 0 || buffer === undefined) return;
+    const bytes = buffer.subarray(0, filled);
+    filled = 0;
+    await write(bytes);
+  };
+  const read = async (): Promise<Uint8Array | null> => {
+    if (byob === undefined) {
+      const chunk = await stop.read(() =>
+        (reader as ReadableStreamDefaultReader<Uint8Array>).read()
+      );
+      return chunk.done ? null : chunk.value;
+    }
+    if (filled === capacity) await flush();
+    const room = new Uint8Array(buffer!.buffer, filled, capacity - filled);
+    // The read takes the buffer (it is transferred) and gives it back in its answer.
+    buffer = undefined;
+    const chunk = await stop.read(() => byob!.read(room));
+    if (chunk.value === undefined) {
+      // A cancelled stream keeps the buffer: its gathered bytes must be sent again.
+      throw new TransferBroken("cancelled", { cause: new Error("the body was cancelled") });
+    }
+    buffer = new Uint8Array(chunk.value.buffer, 0, capacity);
+    return chunk.done ? null : chunk.value;
+  };
   // The rate is measured over consecutive windows of `minRate.windowMs`.
   let windowStart = now();
   let windowBytes = 0;
   try {
     for (;;) {
-      const chunk = await readChunk(reader, options.idleTimeoutMs, options.signal);
-      if (chunk.done) {
+      const bytes = await read();
+      if (bytes === null) {
         done = true;
+        await flush();
         return;
       }
-      const bytes = chunk.value;
       const elapsed = now() - windowStart;
       if (elapsed >= minRate.windowMs) {
         const rate = (windowBytes + bytes.byteLength) / (elapsed / 1000);
@@ -474,41 +605,121 @@ async function pump(
         );
       }
       checkHead(state, bytes, destination);
-      try {
-        await writeAll(file, bytes);
-      } catch (cause) {
-        throw writeError(destination, cause);
+      if (byob !== undefined) filled += bytes.byteLength; // already in the buffer
+      else {
+        if (filled + bytes.byteLength > capacity) await flush();
+        if (bytes.byteLength >= capacity) await write(bytes);
+        else {
+          buffer ??= new Uint8Array(capacity);
+          buffer.set(bytes, filled);
+          filled += bytes.byteLength;
+        }
       }
-      state.hash.update(bytes);
       state.written += bytes.byteLength;
+      if (state.kept !== undefined) {
+        if (state.written > KEEP_CONTENT_BYTES) state.kept = undefined;
+        else state.kept.push(bytes.slice());
+      }
     }
+  } catch (error) {
+    if (error instanceof TransferBroken) {
+      // What arrived before a break is good: written, so a resume continues after it.
+      if (buffer !== undefined) await flush();
+      else if (state.written > flushed) forget(state, flushed);
+    }
+    throw error;
   } finally {
+    stop.close();
     if (!done) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
 }
 
-/** Read one chunk, failing with {@link TransferBroken} on a network error or idleness. */
-function readChunk(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  idleTimeoutMs: number,
-  signal?: AbortSignal,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
-  const { promise, resolve, reject } = Promise.withResolvers<
-    ReadableStreamReadResult<Uint8Array>
-  >();
-  const timer = setTimeout(() => {
-    reject(new TransferBroken("no data", { cause: new Error(`no data for ${idleTimeoutMs} ms`) }));
-  }, idleTimeoutMs);
-  const onAbort = (): void => reject(signal?.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  reader.read().then(resolve, (cause: unknown) => {
-    reject(signal?.aborted ? signal.reason : new TransferBroken("broken", { cause }));
-  });
-  return promise.finally(() => {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-  });
+/**
+ * Go back to the `written` bytes in the file: what was gathered after them
+ * went with a failed read's buffer, and a resume sends it again.
+ */
+function forget(state: PartState, written: number): void {
+  state.written = written;
+  state.head = state.head.slice(0, Math.min(state.head.length, written));
+  state.kept = undefined; // the caller reads the file instead
+}
+
+/**
+ * Ends a read that waits too long or is aborted: one timer and one abort
+ * listener for a whole transfer, not one per chunk. A read waiting
+ * `idleTimeoutMs` with no data fails with {@link TransferBroken}; an abort
+ * fails it with the signal's reason.
+ */
+class ReadStop {
+  readonly #idleTimeoutMs: number;
+  readonly #signal?: AbortSignal;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the read under way started (`performance.now()`), or undefined between reads. */
+  #readingSince: number | undefined;
+  /** Fails the read under way. */
+  #rejectRead: ((reason: unknown) => void) | undefined;
+  /** Why reading stopped, once it did. */
+  #stopped: { reason: unknown } | undefined;
+  readonly #onAbort = (): void => this.#stop(this.#signal?.reason);
+
+  constructor(idleTimeoutMs: number, signal?: AbortSignal) {
+    this.#idleTimeoutMs = idleTimeoutMs;
+    this.#signal = signal;
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+    if (signal?.aborted) this.#onAbort();
+    this.#arm(idleTimeoutMs);
+  }
+
+  /**
+   * Read one chunk, failing with {@link TransferBroken} on a network error or
+   * idleness. (A promise of its own per read, not a race against one
+   * long-lived promise: each race would stay attached to it, and with it
+   * every chunk read.)
+   */
+  read<T>(read: () => Promise<T>): Promise<T> {
+    if (this.#stopped !== undefined) return Promise.reject(this.#stopped.reason);
+    this.#readingSince = performance.now();
+    return new Promise<T>((resolve, reject) => {
+      this.#rejectRead = reject;
+      read().then(resolve, (cause: unknown) => {
+        reject(
+          this.#signal?.aborted ? this.#signal.reason : new TransferBroken("broken", { cause }),
+        );
+      });
+    }).finally(() => {
+      this.#readingSince = undefined;
+      this.#rejectRead = undefined;
+    });
+  }
+
+  /** Stop the timer and the listener. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+  }
+
+  #stop(reason: unknown): void {
+    this.#stopped ??= { reason };
+    this.#rejectRead?.(reason);
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => this.#check(), Math.max(1, ms));
+  }
+
+  /** The timer fired: fail the read waiting since the timeout, else wait for the rest. */
+  #check(): void {
+    const since = this.#readingSince;
+    const waited = since === undefined ? 0 : performance.now() - since;
+    if (since !== undefined && waited >= this.#idleTimeoutMs) {
+      const ms = this.#idleTimeoutMs;
+      this.#stop(new TransferBroken("no data", { cause: new Error(`no data for ${ms} ms`) }));
+      return;
+    }
+    this.#arm(this.#idleTimeoutMs - waited);
+  }
 }
 
 /** Keep the first 8 bytes and refuse the body as soon as they are not an MP4's. */

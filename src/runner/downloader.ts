@@ -13,6 +13,8 @@ import type { Job } from "../manifest/job.ts";
 import type { Task } from "../api/wire.ts";
 import type { RunContext } from "./context.ts";
 import { downloadVideo } from "./download.ts";
+import { FolderSyncs } from "../fs.ts";
+import { SpaceGauge } from "./space.ts";
 import { readVideoMetadata } from "./video_metadata.ts";
 import { downloadDeadline } from "./policy/bounds.ts";
 import {
@@ -31,6 +33,10 @@ export class Downloader {
   readonly #run: RunContext;
   readonly #limit: ReturnType<typeof pLimit>;
   readonly #pending = new Set<Promise<void>>();
+  /** Free space, measured now and then for all of the run's videos. */
+  readonly #space: SpaceGauge;
+  /** Folder syncs after renames, shared by downloads that finish together. */
+  readonly #folderSyncs = new FolderSyncs();
   /** The first unexpected error of a download, rethrown by {@linkcode settle}. */
   #bug?: unknown;
 
@@ -38,6 +44,11 @@ export class Downloader {
   constructor(run: RunContext) {
     this.#run = run;
     this.#limit = pLimit(run.options.downloadConcurrency ?? 3);
+    const limits = run.options.downloadLimits ?? {};
+    this.#space = new SpaceGauge({
+      diskSpace: limits.diskSpace,
+      reserveBytes: limits.reserveBytes,
+    });
   }
 
   /**
@@ -92,15 +103,16 @@ export class Downloader {
           maxBytes: o.maxVideoBytes,
           // Transfers are timed by the real clock: the injected one may be a test's fake.
           deadline: Date.now() + Math.max(0, deadline - run.clock.now()),
-          diskSpace: limits.diskSpace,
-          reserveBytes: limits.reserveBytes,
+          space: this.#space,
+          syncFolder: (folder) => this.#folderSyncs.sync(folder),
           idleTimeoutMs: limits.idleTimeoutMs,
           minRate: limits.minRate,
           maxResumes: limits.maxResumes,
         });
         const { bytes, sha256 } = result;
         // What the file really is: a warning when it differs from the request, never a failure.
-        const seen = await readVideoMetadata(destination, job);
+        // A small video is read from the bytes just written, not from the disk again.
+        const seen = await readVideoMetadata(destination, job, result.content);
         await run.journal.record(job, {
           type: "downloaded",
           task: taskId,

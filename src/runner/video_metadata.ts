@@ -8,7 +8,7 @@
  */
 import { messageOf } from "../errors.ts";
 import type { VideoMetadata } from "../journal/events.ts";
-import { readVideoFacts } from "../mp4.ts";
+import { readVideoFacts, videoFactsIn } from "../mp4.ts";
 import { videoMismatches, type VideoRequest } from "../video_check.ts";
 
 /** A video's facts and how they compare with the request, or why they are unknown. */
@@ -27,12 +27,17 @@ export interface VideoSeen {
  *
  * @param path The video file.
  * @param request What its job asked for.
+ * @param content The file's bytes when the caller has them (read instead of the file).
  * @returns The facts and differences, or a note saying why they are unknown.
  */
-export async function readVideoMetadata(path: string, request: VideoRequest): Promise<VideoSeen> {
+export async function readVideoMetadata(
+  path: string,
+  request: VideoRequest,
+  content?: Uint8Array,
+): Promise<VideoSeen> {
   let note = "its MP4 boxes do not say its duration and picture";
   try {
-    const facts = await readVideoFacts(path);
+    const facts = content === undefined ? await readVideoFacts(path) : videoFactsIn(content);
     if (facts !== undefined) {
       return {
         video: {
