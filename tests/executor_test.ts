@@ -222,11 +222,12 @@ Deno.test("executeRun() makes each event durable before acting on it when append
     "durable status a",
     "event status_changed a",
     "getTask task-a",
+    // The status that ends the task and its end share one commit.
     "append status a",
-    "durable status a",
-    "event status_changed a",
     "append task_succeeded a",
+    "durable status a",
     "durable task_succeeded a",
+    "event status_changed a",
     "openVideo task-a",
     "append downloaded a",
     "durable downloaded a",
@@ -236,6 +237,26 @@ Deno.test("executeRun() makes each event durable before acting on it when append
   assert.deepEqual(outcome.journal.fileAtDownloaded, [true]);
   // The POST waited for `submitting` to become durable (50 ms of fake time).
   assert.deepEqual(timesOf(outcome, "submit"), [["a", 50]]);
+});
+
+Deno.test("executeRun() starts the next submission as soon as a task is seen ended, and POSTs it only once durable", async () => {
+  const outcome = await run([submit("a"), submit("b")], {
+    appendDelayMs: 50,
+    options: { concurrency: 1 },
+    tasks: { "task-a": [{ status: "SUCCESS" }], "task-b": [{ status: "SUCCESS" }] },
+  });
+  const at = (line: string): number => {
+    const index = outcome.log.indexOf(line);
+    assert.ok(index >= 0, `missing "${line}" in\n${outcome.log.join("\n")}`);
+    return index;
+  };
+  // b's submission is on its way to the journal while a's end is still being made durable.
+  assert.ok(at("append submitting b") < at("durable task_succeeded a"), outcome.log.join("\n"));
+  // Money: b's POST still waits for b's own submission to be durable.
+  assert.ok(at("durable submitting b") < at("submit b"), outcome.log.join("\n"));
+  // a's GET at 100 + 1000; b's POST one commit later (not three: a's status, a's end, b's submission).
+  assert.deepEqual(timesOf(outcome, "submit"), [["a", 50], ["b", 1150]]);
+  assert.equal(outcome.service.maxAlive, 1);
 });
 
 Deno.test("executeRun() acts on no outcome before it is durable when jobs run side by side", async () => {

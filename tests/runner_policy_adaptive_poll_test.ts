@@ -13,7 +13,10 @@ import {
 } from "../src/runner/policy/poll.ts";
 import {
   evidenceFromStates,
+  RECENT_RENDERS,
+  type RenderEvidence,
   renderKindKey,
+  renderSpreadMs,
   withRender,
 } from "../src/runner/policy/render_evidence.ts";
 import type { JobState } from "../src/journal/events.ts";
@@ -62,7 +65,16 @@ interface Polled {
  */
 function pollTask(
   renderMs: number,
-  options: { polling: PollingMode; shortest?: number; progress: Progress; random: () => number },
+  options: {
+    polling: PollingMode;
+    shortest?: number;
+    /** How much the kind's renders vary (`renderSpreadMs`). */
+    spread?: number;
+    /** Whether the service reports progress for other tasks of the run. */
+    progressReported?: boolean;
+    progress: Progress;
+    random: () => number;
+  },
 ): Polled {
   const history: PollHistory = {
     startedAt: 0,
@@ -70,6 +82,10 @@ function pollTask(
     failures: 0,
     ...(options.polling === "adaptive" ? { createdAt: 0 } : {}),
     ...(options.shortest === undefined ? {} : { shortestRenderMs: options.shortest }),
+    ...(options.spread === undefined ? {} : { renderSpreadMs: options.spread }),
+    ...(options.progressReported === undefined
+      ? {}
+      : { progressReported: options.progressReported }),
   };
   const timing = { pollIntervalMs: INTERVAL, random: options.random, polling: options.polling };
   const ages: number[] = [];
@@ -133,38 +149,59 @@ Deno.test("nextPollDelay() polls exactly as fixed polling when adaptive polling 
 
 Deno.test("nextPollDelay() never polls a task older than the shortest render seen later than every interval", async (t) => {
   const random = seeded(13);
+  // Renders alike (no spread known, or less than an interval) or varied, progress reported
+  // for the run's other tasks or not: every way the first poll is placed.
+  const kinds: [string, { spread?: number; progressReported?: boolean }][] = [
+    ["renders alike", {}],
+    ["renders alike (spread 0.5 interval)", { spread: INTERVAL / 2, progressReported: true }],
+    ["renders varied, progress reported", { spread: 3 * INTERVAL, progressReported: true }],
+    ["renders varied, no progress reported", { spread: 3 * INTERVAL, progressReported: false }],
+  ];
   for (const progress of ["linear", "coarse", "none"] as const) {
     for (const shortest of [undefined, 500, 4000]) {
-      await t.step(`progress ${progress}, shortest render seen ${shortest ?? "none"}`, () => {
-        for (let i = 0; i < 200; i++) {
-          const renderMs = 2000 + random() * 8000;
-          const { ages } = pollTask(renderMs, { polling: "adaptive", shortest, progress, random });
-          // Without a render seen, fixed polling's bound (the interval plus a quarter) until
-          // progress moves, then the interval.
-          const bound = shortest === undefined ? INTERVAL * 1.25 : INTERVAL;
-          const longest = longestWaitPast(ages, shortest ?? 0);
-          assert.ok(longest <= bound, `render ${renderMs}: waited ${longest}: ${ages}`);
-          // Never faster than the floor, and never more than the shortest render seen apart.
-          const gaps = ages.map((age, k) => age - (k === 0 ? 0 : ages[k - 1]));
-          assert.ok(gaps.every((gap) => gap >= INTERVAL * MIN_POLL_GAP_SHARE - 1e-9), `${gaps}`);
-          if (shortest !== undefined) {
-            assert.ok(gaps.every((gap) => gap <= Math.max(shortest, INTERVAL)), `${gaps}`);
-          }
-        }
-      });
+      for (const [kind, evidence] of kinds) {
+        await t.step(
+          `progress ${progress}, shortest render seen ${shortest ?? "none"}, ${kind}`,
+          () => {
+            for (let i = 0; i < 200; i++) {
+              const renderMs = 2000 + random() * 8000;
+              const { ages } = pollTask(renderMs, {
+                polling: "adaptive",
+                shortest,
+                progress,
+                random,
+                ...evidence,
+              });
+              // Without a render seen, fixed polling's bound (the interval plus a quarter) until
+              // progress moves, then the interval.
+              const bound = shortest === undefined ? INTERVAL * 1.25 : INTERVAL;
+              const longest = longestWaitPast(ages, shortest ?? 0);
+              assert.ok(longest <= bound + 1e-9, `render ${renderMs}: waited ${longest}: ${ages}`);
+              // Never faster than the floor; the first poll by the shortest render plus an interval.
+              const gaps = ages.map((age, k) => age - (k === 0 ? 0 : ages[k - 1]));
+              assert.ok(
+                gaps.every((gap) => gap >= INTERVAL * MIN_POLL_GAP_SHARE - 1e-9),
+                `${gaps}`,
+              );
+              if (shortest !== undefined) assert.ok(ages[0] <= shortest + INTERVAL, `${ages}`);
+            }
+          },
+        );
+      }
     }
   }
 });
 
 Deno.test("nextPollDelay() spends fewer GETs than fixed polling with evidence, and notices the end sooner with progress", async (t) => {
   // Renders of 2-6 intervals, the shortest seen 2 intervals: the bench's shape.
-  const rows: [Progress, { gets: number; lag: number }][] = [
-    // [progress, most GETs per task and mean lag (intervals) adaptive may have]
-    // With linear progress the bound is 1 + mean(ceil((render - shortest) / interval)) = 3.5:
-    // a poll at the shortest render seen, then at most an interval apart onto the ETA.
-    ["linear", { gets: 3.8, lag: 0.1 }],
-    ["coarse", { gets: 4.2, lag: 0.5 }],
-    ["none", { gets: 4.2, lag: 0.5 }],
+  const rows: [Progress, { gets: number; lag: number; p95: number }][] = [
+    // [progress, most GETs per task, mean and p95 lag (intervals) adaptive may have]
+    // With linear progress the guarantee's floor is mean(max(1, ceil((render - shortest) /
+    // interval))) = 2.5: the first poll up to an interval past the shortest render seen (its
+    // answer gives the ETA), then at most an interval apart onto the ETA.
+    ["linear", { gets: 2.7, lag: 0.15, p95: 0.8 }],
+    ["coarse", { gets: 3.2, lag: 0.5, p95: 1 }],
+    ["none", { gets: 3.2, lag: 0.5, p95: 0.9 }],
   ];
   for (const [progress, most] of rows) {
     await t.step(`progress ${progress}`, () => {
@@ -173,15 +210,24 @@ Deno.test("nextPollDelay() spends fewer GETs than fixed polling with evidence, a
         pollTask(r, { polling: "fixed", progress, random: seeded(r) })
       );
       const adaptive = renders.map((r) =>
-        pollTask(r, { polling: "adaptive", shortest: 2000, progress, random: seeded(r) })
+        pollTask(r, {
+          polling: "adaptive",
+          shortest: 2000,
+          spread: 3200,
+          progressReported: progress !== "none",
+          progress,
+          random: seeded(r),
+        })
       );
       const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
       const fixedGets = mean(fixed.map((p) => p.ages.length));
       const adaptiveGets = mean(adaptive.map((p) => p.ages.length));
-      const adaptiveLag = mean(adaptive.map((p) => p.lag)) / INTERVAL;
+      const lags = adaptive.map((p) => p.lag / INTERVAL).sort((a, b) => a - b);
+      const p95 = lags[Math.ceil(0.95 * lags.length) - 1];
       assert.ok(adaptiveGets < fixedGets, `${adaptiveGets} GETs against fixed ${fixedGets}`);
       assert.ok(adaptiveGets <= most.gets, `${adaptiveGets} GETs`);
-      assert.ok(adaptiveLag <= most.lag, `mean lag ${adaptiveLag}`);
+      assert.ok(mean(lags) <= most.lag, `mean lag ${mean(lags)}`);
+      assert.ok(p95 <= most.p95, `p95 lag ${p95}`);
     });
   }
 });
@@ -233,7 +279,7 @@ Deno.test("nextPollDelay() lands the poll on the ETA of linear progress", async 
       750,
     ],
     [
-      "young task, ETA past the shortest render seen: polled when it reaches that age",
+      "young task, ETA past the shortest render seen: polls an interval apart from that age on, onto the ETA",
       {
         startedAt: 0,
         polls: 1,
@@ -243,7 +289,20 @@ Deno.test("nextPollDelay() lands the poll on the ETA of linear progress", async 
         progress: [{ at: 1000, progress: 10 }],
       },
       1000,
-      2000,
+      3000,
+    ],
+    [
+      "young task, ETA 2.5 intervals past the shortest render seen: 3 polls spread evenly from it",
+      {
+        startedAt: 0,
+        polls: 1,
+        failures: 0,
+        createdAt: 0,
+        shortestRenderMs: 3000,
+        progress: [{ at: 1000, progress: 100 / 5.5 }],
+      },
+      1000,
+      2000 + 2500 / 3,
     ],
     [
       "young task, ETA before the shortest render seen: polled at the ETA",
@@ -309,10 +368,16 @@ Deno.test("evidenceFromStates() keeps the shortest render per kind from the jour
     ["gone", { ...base, job: "gone", phase: "succeeded", createdAt: at(0), completedAt: at(5) }],
   ]);
   const evidence = evidenceFromStates(jobs, states);
-  assert.deepEqual(evidence.get(renderKindKey(KIND)), { shortestMs: 45_000, count: 2 });
+  // The recent renders in the order they ended (b at 45 s, a at 61 s).
+  assert.deepEqual(evidence.get(renderKindKey(KIND)), {
+    shortestMs: 45_000,
+    count: 2,
+    recentMs: [45_000, 61_000],
+  });
   assert.deepEqual(evidence.get(renderKindKey({ ...KIND, seconds: 10 })), {
     shortestMs: 90_000,
     count: 1,
+    recentMs: [90_000],
   });
   assert.equal(evidence.size, 2);
   // withRender is pure and ignores durations that are not durations.
@@ -321,6 +386,7 @@ Deno.test("evidenceFromStates() keeps the shortest render per kind from the jour
   assert.deepEqual(withRender(evidence, KIND, 30_000).get(renderKindKey(KIND)), {
     shortestMs: 30_000,
     count: 3,
+    recentMs: [45_000, 61_000, 30_000],
   });
   assert.deepEqual(evidence.get(renderKindKey(KIND))?.shortestMs, 45_000);
 });
@@ -441,4 +507,94 @@ Deno.test("run with adaptive polling uses the journal's evidence from the first 
   // task-0 renders 4 s: with evidence it is first polled at about 4 s and seen done at once.
   assert.ok(task0(adaptive) <= 2, `task-0: ${task0(adaptive)} GETs`);
   assert.ok(task0(without) >= 4, `task-0 without evidence: ${task0(without)} GETs`);
+});
+
+Deno.test("withRender() keeps the last renders of a kind, and renderSpreadMs() reads how much they vary", () => {
+  let evidence: RenderEvidence = new Map();
+  assert.equal(renderSpreadMs(evidence.get(renderKindKey(KIND))), undefined);
+  for (let i = 0; i < RECENT_RENDERS + 8; i++) evidence = withRender(evidence, KIND, 1000 + i);
+  const kind = evidence.get(renderKindKey(KIND));
+  assert.equal(kind?.count, RECENT_RENDERS + 8);
+  assert.equal(kind?.recentMs?.length, RECENT_RENDERS);
+  assert.equal(kind?.recentMs?.[0], 1008, "the oldest fell out");
+  const rows: [string, number[], number | undefined][] = [
+    // [name, recent renders, spread]
+    ["fewer than three: nothing said", [1000, 3000], undefined],
+    ["alike", [1000, 1010, 1005, 998], 12],
+    // 10 values: the 10th percentile is the 1st, the 90th the 9th (nearest rank).
+    ["varied, one outlier above the 90th", [1, 2, 3, 4, 5, 6, 7, 8, 9, 1000], 8],
+    ["spread 500-1500", Array.from({ length: 11 }, (_, i) => 500 + i * 100), 800],
+  ];
+  for (const [name, recentMs, spread] of rows) {
+    assert.equal(renderSpreadMs({ shortestMs: 1, count: recentMs.length, recentMs }), spread, name);
+  }
+  assert.equal(renderSpreadMs({ shortestMs: 1, count: 9 }), undefined, "no recent renders kept");
+});
+
+Deno.test("nextPollDelay() places a task's first poll by how much its kind's renders vary", async (t) => {
+  const young = (extra: Partial<PollHistory>): PollHistory => ({
+    startedAt: 0,
+    polls: 0,
+    failures: 0,
+    createdAt: 0,
+    shortestRenderMs: 4000,
+    ...extra,
+  });
+  const rows: [string, PollHistory, number, number, number][] = [
+    // [name, history, now, delay at random 0, delay at random 0.999...]
+    [
+      "renders alike: when it reaches the shortest render, up to a quarter interval early",
+      young({ renderSpreadMs: 100, progressReported: true }),
+      0,
+      4000,
+      3750,
+    ],
+    [
+      "too few renders to tell: as renders alike",
+      young({ progressReported: true }),
+      0,
+      4000,
+      3750,
+    ],
+    [
+      "renders varied, progress reported: 75-100 % of an interval past the shortest render",
+      young({ renderSpreadMs: 2000, progressReported: true }),
+      0,
+      4750,
+      5000,
+    ],
+    [
+      "renders varied, no progress reported: 70-90 % of an interval past the shortest render",
+      young({ renderSpreadMs: 2000, progressReported: false }),
+      0,
+      4700,
+      4900,
+    ],
+    [
+      "renders varied, polled at 4.9 s with no progress: 70-90 % of an interval on",
+      young({ renderSpreadMs: 2000, polls: 1 }),
+      4900,
+      700,
+      900,
+    ],
+    [
+      "renders varied, half-way to the shortest render: the same point in time",
+      young({ renderSpreadMs: 2000, progressReported: true }),
+      2000,
+      2750,
+      3000,
+    ],
+  ];
+  for (const [name, history, now, atZero, atOne] of rows) {
+    await t.step(name, () => {
+      for (const [random, expected] of [[0, atZero], [1 - 1e-12, atOne]]) {
+        const delay = nextPollDelay(history, now, {
+          pollIntervalMs: INTERVAL,
+          random: () => random,
+          polling: "adaptive",
+        });
+        assert.ok(Math.abs(delay - expected) < 1e-6, `random ${random}: ${delay}`);
+      }
+    });
+  }
 });

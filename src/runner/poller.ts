@@ -11,7 +11,12 @@ import type { Job } from "../manifest/job.ts";
 import type { Task } from "../api/wire.ts";
 import type { RunContext } from "./context.ts";
 import type { Downloader } from "./downloader.ts";
-import { type RenderEvidence, renderKindKey, withRender } from "./policy/render_evidence.ts";
+import {
+  type RenderEvidence,
+  renderKindKey,
+  renderSpreadMs,
+  withRender,
+} from "./policy/render_evidence.ts";
 import {
   afterPollAnswer,
   afterPollError,
@@ -32,6 +37,8 @@ export class Poller {
   readonly #adaptive: boolean;
   /** Render times seen so far: the journal's, then this run's. */
   #evidence: RenderEvidence;
+  /** Whether the service reported a moving progress for any task of this run. */
+  #progressReported = false;
 
   /**
    * @param run The run's shared state.
@@ -54,9 +61,13 @@ export class Poller {
   /** What adaptive polling knows of the task's kind, brought up to date. */
   #withEvidence(job: Job, history: PollHistory): PollHistory {
     if (!this.#adaptive) return history;
-    const shortest = this.#evidence.get(renderKindKey(job))?.shortestMs;
-    if (shortest === undefined) delete history.shortestRenderMs;
-    else history.shortestRenderMs = shortest;
+    const kind = this.#evidence.get(renderKindKey(job));
+    if (kind === undefined) delete history.shortestRenderMs;
+    else history.shortestRenderMs = kind.shortestMs;
+    const spread = renderSpreadMs(kind);
+    if (spread === undefined) delete history.renderSpreadMs;
+    else history.renderSpreadMs = spread;
+    history.progressReported = this.#progressReported;
     return history;
   }
 
@@ -75,13 +86,23 @@ export class Poller {
    * @param fresh Whether this run created it.
    */
   async track(job: Job, taskId: string, createdAtMs: number, fresh: boolean): Promise<void> {
-    if (await this.#pollUntilTerminal(job, taskId, createdAtMs, fresh)) this.#run.bound.release();
-    else await this.#run.bound.hold();
+    let freed = false;
+    // The slot is given back as soon as an answer says the task ended (it no
+    // longer counts at the service), before its end is journaled: the next
+    // POST still waits for its own submission to be durable.
+    const free = (): void => {
+      if (freed) return;
+      freed = true;
+      this.#run.bound.release();
+    };
+    if (await this.#pollUntilTerminal(job, taskId, createdAtMs, fresh, free)) free();
+    else if (!freed) await this.#run.bound.hold();
   }
 
   /**
    * Poll one task until it is terminal (journaled, its download started) or
-   * this run stops waiting for it.
+   * this run stops waiting for it. `free` is called once an answer says the
+   * task ended, before its end is journaled.
    *
    * @returns `true` when the task ended, `false` when it is left alive at the
    *   service (`--once`, `--max-wait`, a stop, a refused key).
@@ -91,6 +112,7 @@ export class Poller {
     taskId: string,
     createdAtMs: number,
     fresh: boolean,
+    free: () => void,
   ): Promise<boolean> {
     const run = this.#run;
     const o = run.options;
@@ -167,11 +189,37 @@ export class Poller {
       history.polls++;
       if (this.#adaptive) {
         history.progress = sightProgress(history.progress, task.progress, run.clock.now());
+        if ((history.progress.at(-1)?.progress ?? 100) < 100) this.#progressReported = true;
       }
       const changed = statusEvent(taskId, task, history.lastStatus);
+      const next = afterPollAnswer(task, {
+        once,
+        now: run.clock.now(),
+        deadline,
+        history: this.#withEvidence(job, history),
+        timing: this.#timing,
+      });
+      const ended = next.kind === "succeeded" || next.kind === "failed";
+      if (ended) {
+        this.#rendered(job, createdAtMs);
+        free();
+      }
+      // The status and the task's end go to the journal together (one group
+      // commit, in this order); nothing is acted on before both are durable.
+      const writes: Promise<void>[] = [];
       if (changed !== undefined) {
         history.lastStatus = task.status;
-        await run.journal.record(job, changed);
+        writes.push(run.journal.record(job, changed));
+      }
+      if (next.kind === "succeeded") {
+        writes.push(run.journal.record(job, { type: "task_succeeded", task: taskId }));
+      } else if (next.kind === "failed") {
+        writes.push(
+          run.journal.record(job, { type: "task_failed", task: taskId, error: next.error }),
+        );
+      }
+      await allDurable(writes);
+      if (changed !== undefined) {
         run.emit({
           type: "status_changed",
           job: job.id,
@@ -184,21 +232,12 @@ export class Poller {
         history.unknownWordReported = true;
         run.emit({ type: "unknown_status", job: job.id, task: taskId, word: task.rawStatus });
       }
-      const next = afterPollAnswer(task, {
-        once,
-        now: run.clock.now(),
-        deadline,
-        history: this.#withEvidence(job, history),
-        timing: this.#timing,
-      });
-      if (next.kind === "succeeded" || next.kind === "failed") this.#rendered(job, createdAtMs);
       switch (next.kind) {
         case "succeeded":
-          await run.journal.record(job, { type: "task_succeeded", task: taskId });
           this.#downloader.start(job, taskId, next.videoUrl);
           return true;
         case "failed":
-          await this.#failTask(job, taskId, next.error);
+          run.emit({ type: "job_failed", job: job.id, task: taskId, error: next.error });
           return true;
         case "leave":
         case "timed_out":
@@ -212,5 +251,13 @@ export class Poller {
   async #failTask(job: Job, taskId: string, error: JobError): Promise<void> {
     await this.#run.journal.record(job, { type: "task_failed", task: taskId, error });
     this.#run.emit({ type: "job_failed", job: job.id, task: taskId, error });
+  }
+}
+
+/** Wait for every journal write; the first that failed is rethrown once all settled. */
+async function allDurable(writes: Promise<void>[]): Promise<void> {
+  if (writes.length === 1) return await writes[0];
+  for (const result of await Promise.allSettled(writes)) {
+    if (result.status === "rejected") throw result.reason;
   }
 }

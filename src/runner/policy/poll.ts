@@ -40,6 +40,16 @@ export interface PollHistory {
    */
   shortestRenderMs?: number;
   /**
+   * How much the renders of the task's kind vary, ms (the 10th to the 90th
+   * percentile of the recent ones; adaptive polling); absent with too few seen.
+   */
+  renderSpreadMs?: number;
+  /**
+   * Whether the service reported a moving progress for any task of this run
+   * (adaptive polling): then the first answer for a task gives its ETA.
+   */
+  progressReported?: boolean;
+  /**
    * The first and the last progress value seen to move (each when first
    * seen), oldest first (adaptive polling): the ETA is read from their slope.
    */
@@ -72,20 +82,23 @@ export const MIN_POLL_GAP_SHARE = 0.1;
  * task's kind seen, no progress that moved): the interval jittered to
  * 75..125 % so polls never line up.
  *
- * Adaptive polling, with evidence:
- * - While the task is more than an interval younger than the shortest render
- *   seen for its kind (`history.shortestRenderMs`), it may be left alone: the
- *   next poll is due when it reaches that age, less up to a quarter interval
- *   of jitter. So polls are never more than that shortest render apart.
- * - From then on (or from the start without render evidence, once progress
- *   moved), it is polled at least every interval: waits of 75..100 % of it.
- * - When progress moved, its slope gives an ETA: the poll lands on it when it
- *   comes before the bound above; when it comes after, the polls up to it
- *   are spread evenly, at most an interval apart, so the last lands on it.
+ * Adaptive polling, with evidence. The guarantee: once the task is older than
+ * the shortest render seen for its kind (`history.shortestRenderMs`; without
+ * one, from its creation), it is polled at least every interval; so its first
+ * poll comes by the time it is that shortest render plus an interval old.
+ * - When its progress moved, its slope gives an ETA: the poll lands on it when
+ *   the guarantee allows; otherwise the polls up to it are spread evenly from
+ *   the shortest render seen on, at most an interval apart, the last on it.
+ * - Without an ETA, when the kind's renders vary by more than an interval
+ *   (`history.renderSpreadMs`): the shortest render seen counts as a poll, and
+ *   the task is polled 75..100 % of an interval after it and after each poll
+ *   when the service reports progress (the first answer gives the ETA), and
+ *   70..90 % when it does not (the end is seen within 0.9 interval).
+ * - Without an ETA, when the kind's renders are alike (or too few were
+ *   seen): the first poll comes when the task reaches the shortest render
+ *   seen, up to a quarter interval early (an ETA from the answer then times
+ *   the next), and polls come 75..100 % of an interval apart after that.
  * - Never sooner than {@linkcode MIN_POLL_GAP_SHARE} of the interval.
- *
- * So an adaptive poll is never later than the guarantee: a task older than
- * the shortest render seen for its kind is polled at least every interval.
  *
  * @param history What the run has seen of the task.
  * @param now The current time, in clock milliseconds.
@@ -102,18 +115,25 @@ export function nextPollDelay(history: PollHistory, now: number, options: PollTi
   if (shortest === undefined && eta === undefined) return fixed;
   const floor = interval * MIN_POLL_GAP_SHARE;
   const age = now - history.createdAt;
-  // More than an interval short of the shortest render seen: it may be left alone till then.
-  const young = shortest !== undefined && shortest - age > interval;
+  // Until the task is as old as the shortest render seen: the guarantee starts then.
+  const untilShortest = shortest === undefined ? 0 : Math.max(0, shortest - age);
   if (eta === undefined) {
-    return young ? shortest - age - random * interval * 0.25 : interval * (0.75 + random * 0.25);
+    if ((history.renderSpreadMs ?? 0) > interval) {
+      const gap = history.progressReported
+        ? interval * (0.75 + random * 0.25)
+        : interval * (0.7 + random * 0.2);
+      return Math.max(floor, untilShortest + gap);
+    }
+    return untilShortest > interval
+      ? untilShortest - random * interval * 0.25
+      : interval * (0.75 + random * 0.25);
   }
-  // The latest the next poll may come: the guarantee.
-  const latest = young ? shortest - age : interval;
   const target = eta - now;
-  if (target <= latest) return Math.max(floor, target);
-  if (young) return latest;
-  // Polls evenly spread up to the ETA, at most an interval apart, the last on it.
-  return Math.max(floor, target / Math.ceil(target / interval));
+  // The latest the next poll may come: the guarantee.
+  if (target <= untilShortest + interval) return Math.max(floor, target);
+  // Polls evenly spread from the shortest render seen up to the ETA, at most an interval apart.
+  const rest = target - untilShortest;
+  return Math.max(floor, untilShortest + rest / Math.ceil(rest / interval));
 }
 
 /**
