@@ -153,7 +153,7 @@ Deno.test("nextPollDelay() never polls a task older than the shortest render see
   // for the run's other tasks or not: every way the first poll is placed.
   const kinds: [string, { spread?: number; progressReported?: boolean }][] = [
     ["renders alike", {}],
-    ["renders alike (spread 0.5 interval)", { spread: INTERVAL / 2, progressReported: true }],
+    ["renders alike (spread 2 intervals)", { spread: 2 * INTERVAL, progressReported: true }],
     ["renders varied, progress reported", { spread: 3 * INTERVAL, progressReported: true }],
     ["renders varied, no progress reported", { spread: 3 * INTERVAL, progressReported: false }],
   ];
@@ -197,9 +197,10 @@ Deno.test("nextPollDelay() spends fewer GETs than fixed polling with evidence, a
   const rows: [Progress, { gets: number; lag: number; p95: number }][] = [
     // [progress, most GETs per task, mean and p95 lag (intervals) adaptive may have]
     // With linear progress the guarantee's floor is mean(max(1, ceil((render - shortest) /
-    // interval))) = 2.5: the first poll up to an interval past the shortest render seen (its
-    // answer gives the ETA), then at most an interval apart onto the ETA.
-    ["linear", { gets: 2.7, lag: 0.15, p95: 0.8 }],
+    // interval))) = 2.5 (a first poll an interval past the shortest render seen, its answer
+    // giving the ETA, then at most an interval apart onto it); the first poll comes at 50-75 %
+    // of an interval, so fewer tasks that ended before it are seen late: 2.9 GETs.
+    ["linear", { gets: 3, lag: 0.1, p95: 0.5 }],
     ["coarse", { gets: 3.2, lag: 0.5, p95: 1 }],
     ["none", { gets: 3.2, lag: 0.5, p95: 0.9 }],
   ];
@@ -557,32 +558,39 @@ Deno.test("nextPollDelay() places a task's first poll by how much its kind's ren
       3750,
     ],
     [
-      "renders varied, progress reported: 75-100 % of an interval past the shortest render",
+      "renders varied, progress reported: 50-75 % of an interval past the shortest render",
+      young({ renderSpreadMs: 2001, progressReported: true }),
+      0,
+      4500,
+      4750,
+    ],
+    [
+      "renders varying by 2 intervals: as renders alike",
       young({ renderSpreadMs: 2000, progressReported: true }),
       0,
-      4750,
-      5000,
+      4000,
+      3750,
     ],
     [
       "renders varied, no progress reported: 70-90 % of an interval past the shortest render",
-      young({ renderSpreadMs: 2000, progressReported: false }),
+      young({ renderSpreadMs: 2001, progressReported: false }),
       0,
       4700,
       4900,
     ],
     [
       "renders varied, polled at 4.9 s with no progress: 70-90 % of an interval on",
-      young({ renderSpreadMs: 2000, polls: 1 }),
+      young({ renderSpreadMs: 2001, polls: 1 }),
       4900,
       700,
       900,
     ],
     [
       "renders varied, half-way to the shortest render: the same point in time",
-      young({ renderSpreadMs: 2000, progressReported: true }),
+      young({ renderSpreadMs: 2001, progressReported: true }),
       2000,
+      2500,
       2750,
-      3000,
     ],
   ];
   for (const [name, history, now, atZero, atOne] of rows) {

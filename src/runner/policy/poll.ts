@@ -76,6 +76,13 @@ export interface PollTiming {
 export const MIN_POLL_GAP_SHARE = 0.1;
 
 /**
+ * Renders of a kind vary when their spread (10th to 90th percentile) is
+ * more than this many intervals; below, their differences may be the
+ * detection lag of a loaded machine rather than the renders'.
+ */
+export const VARIED_RENDERS_INTERVALS = 2;
+
+/**
  * The wait before the next poll of a task.
  *
  * Fixed polling (and adaptive polling with no evidence: no render of the
@@ -89,11 +96,13 @@ export const MIN_POLL_GAP_SHARE = 0.1;
  * - When its progress moved, its slope gives an ETA: the poll lands on it when
  *   the guarantee allows; otherwise the polls up to it are spread evenly from
  *   the shortest render seen on, at most an interval apart, the last on it.
- * - Without an ETA, when the kind's renders vary by more than an interval
- *   (`history.renderSpreadMs`): the shortest render seen counts as a poll, and
- *   the task is polled 75..100 % of an interval after it and after each poll
- *   when the service reports progress (the first answer gives the ETA), and
- *   70..90 % when it does not (the end is seen within 0.9 interval).
+ * - Without an ETA, when the kind's renders vary by more than
+ *   {@linkcode VARIED_RENDERS_INTERVALS} intervals (`history.renderSpreadMs`):
+ *   the shortest render seen counts as a poll, and the task is polled 50..75 %
+ *   of an interval after it when the service reports progress (the answer
+ *   gives the ETA; a later first poll saves GETs but sees more tasks that
+ *   ended before it late), and 70..90 % after it and after each poll when it
+ *   does not (the end is seen within 0.9 interval).
  * - Without an ETA, when the kind's renders are alike (or too few were
  *   seen): the first poll comes when the task reaches the shortest render
  *   seen, up to a quarter interval early (an ETA from the answer then times
@@ -118,9 +127,9 @@ export function nextPollDelay(history: PollHistory, now: number, options: PollTi
   // Until the task is as old as the shortest render seen: the guarantee starts then.
   const untilShortest = shortest === undefined ? 0 : Math.max(0, shortest - age);
   if (eta === undefined) {
-    if ((history.renderSpreadMs ?? 0) > interval) {
+    if ((history.renderSpreadMs ?? 0) > interval * VARIED_RENDERS_INTERVALS) {
       const gap = history.progressReported
-        ? interval * (0.75 + random * 0.25)
+        ? interval * (0.5 + random * 0.25)
         : interval * (0.7 + random * 0.2);
       return Math.max(floor, untilShortest + gap);
     }
