@@ -394,8 +394,9 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
       "The ideal is 1 GET per task and no lag. Fixed polling: `--polling fixed`; adaptive: " +
       "`--polling adaptive` (the default), measured in the same run. The longest wait between " +
       "GETs (any task, from its creation on, in intervals) includes, for adaptive polling, the " +
-      "wait before a task reaches the shortest render seen for its kind, which its guarantee " +
-      "allows (at least every interval once a task is older than that).",
+      "wait from a task's creation to its first poll (up to the shortest render seen for its " +
+      "kind plus an interval), which its guarantee allows (at least every interval once a task " +
+      "is older than that shortest render).",
     "",
     "| polling | progress | GETs per task | GETs vs ideal (1) | mean lag | p95 lag | mean lag (ms) | p95 lag (ms) | longest wait between GETs | makespan / ideal |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -14,6 +14,7 @@ import type { RunEvent } from "../src/runner/events.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { FakeService, type FakeServiceOptions, fakeVideo } from "./helpers/fake_service.ts";
 import { makeJob } from "./helpers/jobs.ts";
+import { renderKindKey } from "../src/runner/policy/render_evidence.ts";
 
 /** The fake clock's start: a real date, so "created long ago" means something. */
 const T0 = Date.UTC(2025, 0, 1);
@@ -257,6 +258,21 @@ Deno.test("executeRun() starts the next submission as soon as a task is seen end
   // a's GET at 100 + 1000; b's POST one commit later (not three: a's status, a's end, b's submission).
   assert.deepEqual(timesOf(outcome, "submit"), [["a", 50], ["b", 1150]]);
   assert.equal(outcome.service.maxAlive, 1);
+});
+
+Deno.test("executeRun() with adaptive polling counts a task's age from its POST's answer, not from when that answer was journaled", async () => {
+  const job = makeJob({ id: "a" });
+  const outcome = await run([submit("a")], {
+    appendDelayMs: 50,
+    options: {
+      polling: "adaptive",
+      renderEvidence: new Map([[renderKindKey(job), { shortestMs: 4000, count: 3 }]]),
+    },
+    tasks: { "task-a": [{ status: "SUCCESS" }] },
+  });
+  // Answered at 50, journaled at 100; first polled at the shortest render seen (4 s) less an
+  // eighth of an interval (random 0.5): 50 + 4000 - 125.
+  assert.deepEqual(timesOf(outcome, "getTask"), [["task-a", 3925]]);
 });
 
 Deno.test("executeRun() acts on no outcome before it is durable when jobs run side by side", async () => {

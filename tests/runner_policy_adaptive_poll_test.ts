@@ -196,13 +196,13 @@ Deno.test("nextPollDelay() spends fewer GETs than fixed polling with evidence, a
   // Renders of 2-6 intervals, the shortest seen 2 intervals: the bench's shape.
   const rows: [Progress, { gets: number; lag: number; p95: number }][] = [
     // [progress, most GETs per task, mean and p95 lag (intervals) adaptive may have]
-    // With linear progress the guarantee's floor is mean(max(1, ceil((render - shortest) /
-    // interval))) = 2.5 (a first poll an interval past the shortest render seen, its answer
-    // giving the ETA, then at most an interval apart onto it); the first poll comes at 50-75 %
-    // of an interval, so fewer tasks that ended before it are seen late: 2.9 GETs.
-    ["linear", { gets: 3, lag: 0.1, p95: 0.5 }],
-    ["coarse", { gets: 3.2, lag: 0.5, p95: 1 }],
-    ["none", { gets: 3.2, lag: 0.5, p95: 0.9 }],
+    // With linear progress: a first poll about when the task reaches the shortest render
+    // seen (its answer gives the ETA), then polls at most an interval apart onto the ETA:
+    // 1 + mean(ceil((render - shortest) / interval)) = 3.5 GETs, the guarantee's floor for
+    // a first poll at the shortest render. Without progress, every 70-90 % of an interval.
+    ["linear", { gets: 3.6, lag: 0.05, p95: 0.1 }],
+    ["coarse", { gets: 3.9, lag: 0.4, p95: 0.8 }],
+    ["none", { gets: 4.3, lag: 0.45, p95: 0.8 }],
   ];
   for (const [progress, most] of rows) {
     await t.step(`progress ${progress}`, () => {
@@ -558,11 +558,11 @@ Deno.test("nextPollDelay() places a task's first poll by how much its kind's ren
       3750,
     ],
     [
-      "renders varied, progress reported: 50-75 % of an interval past the shortest render",
+      "renders varied, progress reported: a quarter interval either side of the shortest render",
       young({ renderSpreadMs: 2001, progressReported: true }),
       0,
-      4500,
-      4750,
+      3750,
+      4250,
     ],
     [
       "renders varying by 2 intervals: as renders alike",
@@ -572,25 +572,32 @@ Deno.test("nextPollDelay() places a task's first poll by how much its kind's ren
       3750,
     ],
     [
-      "renders varied, no progress reported: 70-90 % of an interval past the shortest render",
+      "renders varied, no progress reported: as renders alike",
       young({ renderSpreadMs: 2001, progressReported: false }),
       0,
-      4700,
-      4900,
-    ],
-    [
-      "renders varied, polled at 4.9 s with no progress: 70-90 % of an interval on",
-      young({ renderSpreadMs: 2001, polls: 1 }),
-      4900,
-      700,
-      900,
+      4000,
+      3750,
     ],
     [
       "renders varied, half-way to the shortest render: the same point in time",
       young({ renderSpreadMs: 2001, progressReported: true }),
       2000,
-      2500,
-      2750,
+      1750,
+      2250,
+    ],
+    [
+      "past the shortest render, no ETA, progress reported: 75-100 % of an interval on",
+      young({ renderSpreadMs: 2001, progressReported: true, polls: 1 }),
+      4900,
+      750,
+      1000,
+    ],
+    [
+      "past the shortest render, no progress reported: 70-90 % of an interval on",
+      young({ renderSpreadMs: 100, polls: 1 }),
+      4900,
+      700,
+      900,
     ],
   ];
   for (const [name, history, now, atZero, atOne] of rows) {

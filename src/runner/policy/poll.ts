@@ -96,17 +96,19 @@ export const VARIED_RENDERS_INTERVALS = 2;
  * - When its progress moved, its slope gives an ETA: the poll lands on it when
  *   the guarantee allows; otherwise the polls up to it are spread evenly from
  *   the shortest render seen on, at most an interval apart, the last on it.
- * - Without an ETA, when the kind's renders vary by more than
- *   {@linkcode VARIED_RENDERS_INTERVALS} intervals (`history.renderSpreadMs`):
- *   the shortest render seen counts as a poll, and the task is polled 50..75 %
- *   of an interval after it when the service reports progress (the answer
- *   gives the ETA; a later first poll saves GETs but sees more tasks that
- *   ended before it late), and 70..90 % after it and after each poll when it
- *   does not (the end is seen within 0.9 interval).
- * - Without an ETA, when the kind's renders are alike (or too few were
- *   seen): the first poll comes when the task reaches the shortest render
- *   seen, up to a quarter interval early (an ETA from the answer then times
- *   the next), and polls come 75..100 % of an interval apart after that.
+ * - Without an ETA, a task younger than the shortest render seen is first
+ *   polled when it reaches that age, up to a quarter interval early (so a
+ *   render shorter than any seen yet can be seen, and the shortest learnt);
+ *   when the kind's renders vary by more than
+ *   {@linkcode VARIED_RENDERS_INTERVALS} intervals (`history.renderSpreadMs`)
+ *   and the service reports progress, from a quarter interval before that
+ *   age to a quarter interval after it (the answer gives the ETA, from which
+ *   the next polls are spread: a later first poll spares a poll the ETA does
+ *   not need; a poll after that age sees the tasks that ended before it late,
+ *   and does not teach a shorter render).
+ * - Without an ETA past that: every 75..100 % of an interval when the
+ *   service reports progress, every 70..90 % when it does not (no ETA will
+ *   come: the end is seen within 0.9 interval).
  * - Never sooner than {@linkcode MIN_POLL_GAP_SHARE} of the interval.
  *
  * @param history What the run has seen of the task.
@@ -127,15 +129,14 @@ export function nextPollDelay(history: PollHistory, now: number, options: PollTi
   // Until the task is as old as the shortest render seen: the guarantee starts then.
   const untilShortest = shortest === undefined ? 0 : Math.max(0, shortest - age);
   if (eta === undefined) {
-    if ((history.renderSpreadMs ?? 0) > interval * VARIED_RENDERS_INTERVALS) {
-      const gap = history.progressReported
-        ? interval * (0.5 + random * 0.25)
-        : interval * (0.7 + random * 0.2);
-      return Math.max(floor, untilShortest + gap);
+    const varied = (history.renderSpreadMs ?? 0) > interval * VARIED_RENDERS_INTERVALS;
+    if (untilShortest > 0 && varied && history.progressReported) {
+      return Math.max(floor, untilShortest + interval * (-0.25 + random * 0.5));
     }
-    return untilShortest > interval
-      ? untilShortest - random * interval * 0.25
-      : interval * (0.75 + random * 0.25);
+    if (untilShortest > interval) return untilShortest - random * interval * 0.25;
+    return history.progressReported
+      ? interval * (0.75 + random * 0.25)
+      : interval * (0.7 + random * 0.2);
   }
   const target = eta - now;
   // The latest the next poll may come: the guarantee.
