@@ -558,11 +558,11 @@ Deno.test("nextPollDelay() places a task's first poll by how much its kind's ren
       3750,
     ],
     [
-      "renders varied, progress reported: a quarter interval either side of the shortest render",
+      "renders varied, progress reported: a quarter interval before the shortest render to half an interval after",
       young({ renderSpreadMs: 2001, progressReported: true }),
       0,
       3750,
-      4250,
+      4500,
     ],
     [
       "renders varying by 2 intervals: as renders alike",
@@ -583,7 +583,7 @@ Deno.test("nextPollDelay() places a task's first poll by how much its kind's ren
       young({ renderSpreadMs: 2001, progressReported: true }),
       2000,
       1750,
-      2250,
+      2500,
     ],
     [
       "past the shortest render, no ETA, progress reported: 75-100 % of an interval on",

@@ -102,7 +102,7 @@ export const VARIED_RENDERS_INTERVALS = 2;
  *   when the kind's renders vary by more than
  *   {@linkcode VARIED_RENDERS_INTERVALS} intervals (`history.renderSpreadMs`)
  *   and the service reports progress, from a quarter interval before that
- *   age to a quarter interval after it (the answer gives the ETA, from which
+ *   age to half an interval after it (the answer gives the ETA, from which
  *   the next polls are spread: a later first poll spares a poll the ETA does
  *   not need; a poll after that age sees the tasks that ended before it late,
  *   and does not teach a shorter render).
@@ -131,7 +131,7 @@ export function nextPollDelay(history: PollHistory, now: number, options: PollTi
   if (eta === undefined) {
     const varied = (history.renderSpreadMs ?? 0) > interval * VARIED_RENDERS_INTERVALS;
     if (untilShortest > 0 && varied && history.progressReported) {
-      return Math.max(floor, untilShortest + interval * (-0.25 + random * 0.5));
+      return Math.max(floor, untilShortest + interval * (-0.25 + random * 0.75));
     }
     if (untilShortest > interval) return untilShortest - random * interval * 0.25;
     return history.progressReported
