@@ -238,6 +238,8 @@ Deno.test("executeRun() makes each event durable before acting on it when append
   assert.deepEqual(outcome.journal.fileAtDownloaded, [true]);
   // The POST waited for `submitting` to become durable (50 ms of fake time).
   assert.deepEqual(timesOf(outcome, "submit"), [["a", 50]]);
+  // A poll is timed from when the status it saw is durable (1100 + 50), not from its answer.
+  assert.deepEqual(timesOf(outcome, "getTask"), [["task-a", 1100], ["task-a", 2150]]);
 });
 
 Deno.test("executeRun() starts the next submission as soon as a task is seen ended, and POSTs it only once durable", async () => {

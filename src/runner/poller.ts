@@ -8,7 +8,7 @@
 import { ApiError } from "../errors.ts";
 import type { JobError } from "../domain/job_error.ts";
 import type { Job } from "../manifest/job.ts";
-import type { Task } from "../api/wire.ts";
+import { isTerminal, type Task } from "../api/wire.ts";
 import type { RunContext } from "./context.ts";
 import type { Downloader } from "./downloader.ts";
 import {
@@ -21,6 +21,7 @@ import {
   afterPollAnswer,
   afterPollError,
   firstPoll,
+  type PollContext,
   type PollHistory,
   type PollTiming,
   reportUnknownWord,
@@ -192,15 +193,16 @@ export class Poller {
         if ((history.progress.at(-1)?.progress ?? 100) < 100) this.#progressReported = true;
       }
       const changed = statusEvent(taskId, task, history.lastStatus);
-      const next = afterPollAnswer(task, {
+      const pollContext = (): PollContext => ({
         once,
         now: run.clock.now(),
         deadline,
         history: this.#withEvidence(job, history),
         timing: this.#timing,
       });
-      const ended = next.kind === "succeeded" || next.kind === "failed";
-      if (ended) {
+      // An ended task: its slot is free now, its end decided before any write.
+      const ending = isTerminal(task.status) ? afterPollAnswer(task, pollContext()) : undefined;
+      if (ending !== undefined) {
         this.#rendered(job, createdAtMs);
         free();
       }
@@ -211,11 +213,11 @@ export class Poller {
         history.lastStatus = task.status;
         writes.push(run.journal.record(job, changed));
       }
-      if (next.kind === "succeeded") {
+      if (ending?.kind === "succeeded") {
         writes.push(run.journal.record(job, { type: "task_succeeded", task: taskId }));
-      } else if (next.kind === "failed") {
+      } else if (ending?.kind === "failed") {
         writes.push(
-          run.journal.record(job, { type: "task_failed", task: taskId, error: next.error }),
+          run.journal.record(job, { type: "task_failed", task: taskId, error: ending.error }),
         );
       }
       await allDurable(writes);
@@ -232,6 +234,8 @@ export class Poller {
         history.unknownWordReported = true;
         run.emit({ type: "unknown_status", job: job.id, task: taskId, word: task.rawStatus });
       }
+      // A task still alive: the next poll is timed from now, once its status is durable.
+      const next = ending ?? afterPollAnswer(task, pollContext());
       switch (next.kind) {
         case "succeeded":
           this.#downloader.start(job, taskId, next.videoUrl);
