@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   MIN_POLL_GAP_SHARE,
   nextPollDelay,
+  OVERDUE_SHARE,
   type PollHistory,
   type PollingMode,
   sightProgress,
@@ -317,6 +318,33 @@ Deno.test("nextPollDelay() lands the poll on the ETA of linear progress", async 
       },
       1000,
       1500,
+    ],
+    [
+      "ETA passed a moment ago (the answer's status was being journaled): polled at the floor",
+      {
+        startedAt: 0,
+        polls: 1,
+        failures: 0,
+        createdAt: 0,
+        shortestRenderMs: 900,
+        progress: [{ at: 990, progress: 99 }],
+      },
+      1050,
+      INTERVAL * MIN_POLL_GAP_SHARE,
+    ],
+    [
+      "ETA overdue by a quarter interval: as no ETA, 75-100 % of an interval (random 0.5)",
+      {
+        startedAt: 0,
+        polls: 1,
+        failures: 0,
+        createdAt: 0,
+        shortestRenderMs: 900,
+        progressReported: true,
+        progress: [{ at: 990, progress: 99 }],
+      },
+      1000 + INTERVAL * OVERDUE_SHARE,
+      INTERVAL * 0.875,
     ],
     [
       "progress at 99 and overdue, no render seen: no ETA, as fixed polling",

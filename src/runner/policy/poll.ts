@@ -83,6 +83,13 @@ export const MIN_POLL_GAP_SHARE = 0.1;
 export const VARIED_RENDERS_INTERVALS = 2;
 
 /**
+ * An ETA that passed less than this share of the interval ago still times
+ * the next poll (at {@linkcode MIN_POLL_GAP_SHARE}); one overdue longer is
+ * as no ETA.
+ */
+export const OVERDUE_SHARE = 0.25;
+
+/**
  * The wait before the next poll of a task.
  *
  * Fixed polling (and adaptive polling with no evidence: no render of the
@@ -96,6 +103,8 @@ export const VARIED_RENDERS_INTERVALS = 2;
  * - When its progress moved, its slope gives an ETA: the poll lands on it when
  *   the guarantee allows; otherwise the polls up to it are spread evenly from
  *   the shortest render seen on, at most an interval apart, the last on it.
+ *   An ETA passed less than {@linkcode OVERDUE_SHARE} of an interval ago is
+ *   polled at once (at the floor below); one overdue longer counts as none.
  * - Without an ETA, a task younger than the shortest render seen is first
  *   polled when it reaches that age, up to a quarter interval early (so a
  *   render shorter than any seen yet can be seen, and the shortest learnt);
@@ -122,7 +131,13 @@ export function nextPollDelay(history: PollHistory, now: number, options: PollTi
   const fixed = interval * (0.75 + random * 0.5);
   if (options.polling !== "adaptive" || history.createdAt === undefined) return fixed;
   const shortest = history.shortestRenderMs;
-  const eta = progressEta(history, now);
+  // An ETA passed a moment ago (while the answer was being journaled, or a
+  // render a little slower than its slope) is polled again at once; one long
+  // overdue (a task at 99 % that is not done) is as no ETA.
+  const progressDone = progressEta(history);
+  const eta = progressDone !== undefined && now - progressDone < interval * OVERDUE_SHARE
+    ? progressDone
+    : undefined;
   if (shortest === undefined && eta === undefined) return fixed;
   const floor = interval * MIN_POLL_GAP_SHARE;
   const age = now - history.createdAt;
@@ -149,10 +164,10 @@ export function nextPollDelay(history: PollHistory, now: number, options: PollTi
 /**
  * When the task's progress reaches 100 at the slope it moved at: from the
  * task's creation (progress 0) to the last value seen to move, and between
- * the first and the last value seen, whichever ETA is later. `undefined` without a moving progress, or when the
- * ETA has passed already (a task at 100 % that is not done).
+ * the first and the last value seen, whichever ETA is later. `undefined`
+ * without a moving progress (or one at 100 % while the task is not done).
  */
-function progressEta(history: PollHistory, now: number): number | undefined {
+function progressEta(history: PollHistory): number | undefined {
   const seen = history.progress ?? [];
   const last = seen.at(-1);
   if (last === undefined || last.progress <= 0 || last.progress >= 100) return undefined;
@@ -170,8 +185,7 @@ function progressEta(history: PollHistory, now: number): number | undefined {
   const fromSightings = seen.length > 1 ? etaFrom(seen[0]) : undefined;
   const etas = [fromCreation, fromSightings].filter((eta) => eta !== undefined);
   if (etas.length === 0) return undefined;
-  const eta = Math.max(...etas);
-  return eta > now ? eta : undefined;
+  return Math.max(...etas);
 }
 
 /**
