@@ -440,6 +440,11 @@ class TimedService {
     });
   }
 
+  /** When a task was created, in clock milliseconds. */
+  createdAt(id: string): number {
+    return this.#created.get(id)!;
+  }
+
   getTask(id: string): Promise<Task> {
     const now = this.clock.now();
     this.gets.push({ task: id, at: now });
@@ -465,7 +470,17 @@ class TimedService {
 
 async function runBatchOnFakeClock(
   polling: PollingMode,
-  options: { renderEvidence?: Map<string, { shortestMs: number; count: number }> } = {},
+  options: {
+    renderEvidence?: RenderEvidence;
+    /** How the service reports progress. @default "none" */
+    progress?: Progress;
+    /** Each task's render. @default 4-8 s */
+    render?: (task: string) => number;
+    /** @default seeded(5) */
+    random?: () => number;
+    /** @default 5 */
+    jobs?: number;
+  } = {},
 ): Promise<TimedService> {
   const outDir = await Deno.makeTempDir({ prefix: "adaptive_poll_test_" });
   try {
@@ -473,10 +488,10 @@ async function runBatchOnFakeClock(
     // Renders of 4-8 s, one after another (concurrency 1): the first teaches the rest.
     const service = new TimedService(
       clock,
-      (task) => 4000 + (Number(task.slice(5)) % 5) * 1000,
-      "none",
+      options.render ?? ((task) => 4000 + (Number(task.slice(5)) % 5) * 1000),
+      options.progress ?? "none",
     );
-    const actions: JobAction[] = Array.from({ length: 5 }, (_, i) => ({
+    const actions: JobAction[] = Array.from({ length: options.jobs ?? 5 }, (_, i) => ({
       kind: "submit",
       job: makeJob({ id: `job-${i}`, ...KIND }),
       key: `key-${i}`,
@@ -496,9 +511,9 @@ async function runBatchOnFakeClock(
       concurrency: 1,
       pollIntervalMs: INTERVAL,
       clock,
-      random: seeded(5),
+      random: options.random ?? seeded(5),
       polling,
-      ...options,
+      ...(options.renderEvidence === undefined ? {} : { renderEvidence: options.renderEvidence }),
       onEvent: () => clock.touch(),
     });
     assert.equal(result.interrupted, false);
@@ -639,5 +654,39 @@ Deno.test("nextPollDelay() places a task's first poll by how much its kind's ren
         assert.ok(Math.abs(delay - expected) < 1e-6, `random ${random}: ${delay}`);
       }
     });
+  }
+});
+
+Deno.test("run with adaptive polling puts a varied kind's first poll past the shortest render once the service has reported progress", async () => {
+  // Renders of this kind seen from 4 to 10 s: they vary by more than two intervals.
+  const evidence: RenderEvidence = new Map([[renderKindKey(KIND), {
+    shortestMs: 4000,
+    count: 4,
+    recentMs: [4000, 6000, 8000, 10_000],
+  }]]);
+  const service = await runBatchOnFakeClock("adaptive", {
+    renderEvidence: evidence,
+    progress: "linear",
+    render: () => 6000,
+    random: () => 0.9,
+    jobs: 2,
+  });
+  const firstAge = (task: string): number =>
+    service.gets.find((g) => g.task === task)!.at - service.createdAt(task);
+  // task-0: no progress seen yet in this run: at the shortest render, up to a quarter interval
+  // early (random 0.9: 4000 - 225).
+  assert.equal(firstAge("task-0"), 3775);
+  // task-1: task-0's answers reported progress: a quarter interval before the shortest render to
+  // half an interval after (random 0.9: 4000 + 425).
+  assert.equal(firstAge("task-1"), 4425);
+  // Then at most an interval apart from the shortest render on, the last on the ETA (6 s):
+  // each is seen done within a tenth of an interval of its end.
+  for (const task of ["task-0", "task-1"]) {
+    const ages = service.gets.filter((g) => g.task === task).map((g) =>
+      g.at - service.createdAt(task)
+    );
+    assert.ok(longestWaitPast(ages, 4000) <= INTERVAL, `${task}: ${ages}`);
+    const lag = ages.at(-1)! - 6000;
+    assert.ok(lag >= 0 && lag < INTERVAL * MIN_POLL_GAP_SHARE, `${task}: ${ages}`);
   }
 });
