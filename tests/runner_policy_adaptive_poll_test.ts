@@ -13,6 +13,7 @@ import {
   sightProgress,
 } from "../src/runner/policy/poll.ts";
 import {
+  endedAtFirstPollShare,
   evidenceFromStates,
   RECENT_RENDERS,
   type RenderEvidence,
@@ -608,6 +609,20 @@ Deno.test("nextPollDelay() places a task's first poll by how much its kind's ren
       4500,
     ],
     [
+      "renders varied, progress reported, but a fifth of the kind's recent tasks seen ended at their first poll: before the shortest render again",
+      young({ renderSpreadMs: 2001, progressReported: true, endedAtFirstPollShare: 0.21 }),
+      0,
+      4000,
+      3750,
+    ],
+    [
+      "renders varied, progress reported, a fifth exactly seen ended at their first poll: past it",
+      young({ renderSpreadMs: 2001, progressReported: true, endedAtFirstPollShare: 0.2 }),
+      0,
+      3750,
+      4500,
+    ],
+    [
       "renders varying by 2 intervals: as renders alike",
       young({ renderSpreadMs: 2000, progressReported: true }),
       0,
@@ -689,4 +704,22 @@ Deno.test("run with adaptive polling puts a varied kind's first poll past the sh
     const lag = ages.at(-1)! - 6000;
     assert.ok(lag >= 0 && lag < INTERVAL * MIN_POLL_GAP_SHARE, `${task}: ${ages}`);
   }
+});
+
+Deno.test("withRender() keeps whether each recent task was seen ended at its first poll, and endedAtFirstPollShare() reads the share", () => {
+  let evidence: RenderEvidence = new Map();
+  const share = (): number | undefined => endedAtFirstPollShare(evidence.get(renderKindKey(KIND)));
+  evidence = withRender(evidence, KIND, 1000);
+  assert.equal(evidence.get(renderKindKey(KIND))?.recentEndedAtFirstPoll, undefined, "not said");
+  evidence = withRender(evidence, KIND, 1000, true);
+  evidence = withRender(evidence, KIND, 1000, false);
+  assert.equal(share(), undefined, "two are too few");
+  evidence = withRender(evidence, KIND, 1000, false);
+  assert.equal(share(), 1 / 3);
+  // A render of a task not created by this run (resumed) says nothing of the first poll.
+  evidence = withRender(evidence, KIND, 1000);
+  assert.deepEqual(evidence.get(renderKindKey(KIND))?.recentEndedAtFirstPoll, [true, false, false]);
+  for (let i = 0; i < RECENT_RENDERS; i++) evidence = withRender(evidence, KIND, 1000, false);
+  assert.equal(share(), 0, "the oldest fell out");
+  assert.equal(evidence.get(renderKindKey(KIND))?.recentEndedAtFirstPoll?.length, RECENT_RENDERS);
 });

@@ -12,6 +12,7 @@ import { isTerminal, type Task } from "../api/wire.ts";
 import type { RunContext } from "./context.ts";
 import type { Downloader } from "./downloader.ts";
 import {
+  endedAtFirstPollShare,
   type RenderEvidence,
   renderKindKey,
   renderSpreadMs,
@@ -68,13 +69,24 @@ export class Poller {
     const spread = renderSpreadMs(kind);
     if (spread === undefined) delete history.renderSpreadMs;
     else history.renderSpreadMs = spread;
+    const endedFirst = endedAtFirstPollShare(kind);
+    if (endedFirst === undefined) delete history.endedAtFirstPollShare;
+    else history.endedAtFirstPollShare = endedFirst;
     history.progressReported = this.#progressReported;
     return history;
   }
 
-  /** A task of `job` created at `createdAtMs` ended now: one more render seen. */
-  #rendered(job: Job, createdAtMs: number): void {
-    this.#evidence = withRender(this.#evidence, job, this.#run.clock.now() - createdAtMs);
+  /**
+   * A task of `job` created at `createdAtMs` ended now: one more render seen.
+   * `firstPoll`: whether the first answer for a task this run created said so.
+   */
+  #rendered(job: Job, createdAtMs: number, firstPoll: boolean | undefined): void {
+    this.#evidence = withRender(
+      this.#evidence,
+      job,
+      this.#run.clock.now() - createdAtMs,
+      firstPoll,
+    );
   }
 
   /**
@@ -203,7 +215,7 @@ export class Poller {
       // An ended task: its slot is free now, its end decided before any write.
       const ending = isTerminal(task.status) ? afterPollAnswer(task, pollContext()) : undefined;
       if (ending !== undefined) {
-        this.#rendered(job, createdAtMs);
+        this.#rendered(job, createdAtMs, fresh ? history.polls === 1 : undefined);
         free();
       }
       // The status and the task's end go to the journal together (one group

@@ -45,6 +45,11 @@ export interface PollHistory {
    */
   renderSpreadMs?: number;
   /**
+   * The share of the kind's recent tasks whose first poll already saw them
+   * ended (adaptive polling); absent with too few.
+   */
+  endedAtFirstPollShare?: number;
+  /**
    * Whether the service reported a moving progress for any task of this run
    * (adaptive polling): then the first answer for a task gives its ETA.
    */
@@ -83,6 +88,13 @@ export const MIN_POLL_GAP_SHARE = 0.1;
 export const VARIED_RENDERS_INTERVALS = 2;
 
 /**
+ * When more than this share of a kind's recent tasks were seen ended at
+ * their first poll, the first poll comes before the shortest render seen
+ * again (up to a quarter interval early), so the shorter renders are seen.
+ */
+export const ENDED_AT_FIRST_POLL_SHARE = 0.2;
+
+/**
  * An ETA that passed less than this share of the interval ago still times
  * the next poll (at {@linkcode MIN_POLL_GAP_SHARE}); one overdue longer is
  * as no ETA.
@@ -114,7 +126,10 @@ export const OVERDUE_SHARE = 0.25;
  *   age to half an interval after it (the answer gives the ETA, from which
  *   the next polls are spread: a later first poll spares a poll the ETA does
  *   not need; a poll after that age sees the tasks that ended before it late,
- *   and does not teach a shorter render).
+ *   and does not teach a shorter render) unless more than
+ *   {@linkcode ENDED_AT_FIRST_POLL_SHARE} of the kind's recent tasks were
+ *   seen ended at their first poll (`history.endedAtFirstPollShare`): then
+ *   the shortest render seen is too long, and the first poll comes before it.
  * - Without an ETA past that: every 75..100 % of an interval when the
  *   service reports progress, every 70..90 % when it does not (no ETA will
  *   come: the end is seen within 0.9 interval).
@@ -145,7 +160,8 @@ export function nextPollDelay(history: PollHistory, now: number, options: PollTi
   const untilShortest = shortest === undefined ? 0 : Math.max(0, shortest - age);
   if (eta === undefined) {
     const varied = (history.renderSpreadMs ?? 0) > interval * VARIED_RENDERS_INTERVALS;
-    if (untilShortest > 0 && varied && history.progressReported) {
+    const seenLate = (history.endedAtFirstPollShare ?? 0) > ENDED_AT_FIRST_POLL_SHARE;
+    if (untilShortest > 0 && varied && history.progressReported && !seenLate) {
       return Math.max(floor, untilShortest + interval * (-0.25 + random * 0.75));
     }
     if (untilShortest > interval) return untilShortest - random * interval * 0.25;

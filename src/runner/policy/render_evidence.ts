@@ -28,6 +28,12 @@ export interface KindEvidence {
   count: number;
   /** The last {@linkcode RECENT_RENDERS} renders seen, oldest first, ms. */
   recentMs?: readonly number[];
+  /**
+   * For the last {@linkcode RECENT_RENDERS} tasks this run polled to their
+   * end: whether the first poll already saw it ended (their render then is
+   * only known to be shorter than it), oldest first.
+   */
+  recentEndedAtFirstPoll?: readonly boolean[];
 }
 
 /** How many recent renders of a kind are kept to tell how much they vary. */
@@ -62,17 +68,37 @@ export function withRender(
   evidence: RenderEvidence,
   kind: RenderKind,
   renderMs: number,
+  endedAtFirstPoll?: boolean,
 ): RenderEvidence {
   if (!Number.isFinite(renderMs) || renderMs <= 0) return evidence;
   const key = renderKindKey(kind);
   const seen = evidence.get(key);
   const next = new Map(evidence);
+  const firstPolls = seen?.recentEndedAtFirstPoll ?? [];
   next.set(key, {
     shortestMs: seen === undefined ? renderMs : Math.min(seen.shortestMs, renderMs),
     count: (seen?.count ?? 0) + 1,
     recentMs: [...(seen?.recentMs ?? []), renderMs].slice(-RECENT_RENDERS),
+    ...(endedAtFirstPoll === undefined && seen?.recentEndedAtFirstPoll === undefined ? {} : {
+      recentEndedAtFirstPoll: endedAtFirstPoll === undefined
+        ? firstPolls
+        : [...firstPolls, endedAtFirstPoll].slice(-RECENT_RENDERS),
+    }),
   });
   return next;
+}
+
+/**
+ * The share of the kind's recent tasks whose first poll already saw them
+ * ended.
+ *
+ * @param kind What the batch has seen of the kind, if anything.
+ * @returns 0..1, or `undefined` with fewer than {@linkcode MIN_RENDERS_FOR_SPREAD} such tasks.
+ */
+export function endedAtFirstPollShare(kind: KindEvidence | undefined): number | undefined {
+  const recent = kind?.recentEndedAtFirstPoll ?? [];
+  if (recent.length < MIN_RENDERS_FOR_SPREAD) return undefined;
+  return recent.filter((ended) => ended).length / recent.length;
 }
 
 /**
