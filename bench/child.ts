@@ -9,6 +9,13 @@
  *   path, `downloadVideo` through `CometClient.openVideo`.
  * - `fetch-floor`, `file-floor`, `journal-floor`: the bare operations of
  *   bench/floor.ts.
+ * - `oracle <base-url> <jobs> <concurrency> <render-ms> <folder>`: the
+ *   client the makespan benchmark measures the machine with: it knows every
+ *   render takes `render-ms`, so it GETs each task once, one render after
+ *   the POST's answer (the task was created before it: it has ended; again
+ *   every 5 ms if not), POSTs the next job at once (no journal, no polling)
+ *   and downloads each video beside (no fsync), through the same
+ *   `CometClient`.
  *
  * CPU time is the process's own `getrusage(RUSAGE_SELF)` (Node's
  * `process.cpuUsage()`, every thread of the process: V8, its GC, Deno's
@@ -20,6 +27,7 @@
  * @module
  */
 import process from "node:process";
+import { join } from "node:path";
 import { main } from "../src/cli/main.ts";
 import { CometClient } from "../src/api/client.ts";
 import { downloadVideo } from "../src/runner/download.ts";
@@ -110,6 +118,55 @@ async function childDownload(
   return { bytes: result.bytes, sha256: result.sha256 };
 }
 
+/**
+ * The oracle client: C workers, each POST, sleep one render from the
+ * answer, GET until terminal, queue the download, POST the next job.
+ */
+async function childOracle(
+  baseUrl: string,
+  jobs: number,
+  concurrency: number,
+  renderMs: number,
+  folder: string,
+): Promise<Partial<ChildFigures>> {
+  const client = new CometClient({ baseUrl, apiKey: Deno.env.get("COMETAPI_KEY") ?? "sk-bench" });
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  const downloads: Promise<void>[] = [];
+  let nextJob = 0;
+  const worker = async (): Promise<void> => {
+    for (let job = nextJob++; job < jobs; job = nextJob++) {
+      const outcome = await client.submit({
+        model: "doubao-seedance-1-0-pro",
+        prompt: `Oracle scene ${job}`,
+        seconds: 5,
+        size: "16:9",
+        resolution: "720p",
+        images: [],
+        idempotencyKey: `oracle-${job}`,
+      });
+      if (outcome.kind !== "created") throw new Error(`oracle POST ${job}: ${outcome.kind}`);
+      // The task was created before its answer came: it has ended one render later.
+      await sleep(renderMs);
+      for (;;) {
+        const task = await client.getTask(outcome.task.id);
+        if (task.status === "succeeded" && task.videoUrl !== undefined) {
+          const url = task.videoUrl;
+          downloads.push((async () => {
+            const response = await client.openVideo(url);
+            await Deno.writeFile(join(folder, `${job}.mp4`), await response.bytes());
+          })());
+          break;
+        }
+        await sleep(5);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(downloads);
+  return { code: 0 };
+}
+
 if (import.meta.main) {
   const [mode, ...args] = Deno.args;
   let figures: ChildFigures;
@@ -118,6 +175,13 @@ if (import.meta.main) {
     figures = await measure(() => childDownload(args[0], args[1], args[2]));
   } else if (mode.endsWith("-floor")) {
     figures = await measure(async () => (await floorChild(mode, args), {}));
-  } else throw new Error(`Unknown child mode "${mode}": expected cli, download or *-floor`);
+  } else if (mode === "oracle") {
+    const [url, jobs, concurrency, renderMs, folder] = args;
+    figures = await measure(() =>
+      childOracle(url, Number(jobs), Number(concurrency), Number(renderMs), folder)
+    );
+  } else {
+    throw new Error(`Unknown child mode "${mode}": expected cli, download, oracle or *-floor`);
+  }
   await Deno.stdout.write(new TextEncoder().encode(JSON.stringify(figures) + "\n"));
 }

@@ -24,12 +24,13 @@
  */
 import { join } from "node:path";
 import { startSimulator } from "../src/simulator/server.ts";
-import type { ProgressMode, SimulatorStats } from "../src/simulator/server.ts";
+import type { ProgressMode, SimulatorStats, TaskTimeline } from "../src/simulator/server.ts";
 import { listScheduleMs, mean, percentile, runChild, times } from "./measure.ts";
 import { kbToMb, seconds } from "./format.ts";
 import { type ProfileSummary, summariseProfile } from "./profile.ts";
 import type { PollingMode } from "../src/runner/policy/poll.ts";
 import { type Floor, floorPerJobMs, measureFloor } from "./floor.ts";
+import { breakDownMakespan, type MakespanBreakdown, type TimelineTask } from "./timeline.ts";
 
 /** The sizes of one run of the benchmark. */
 export interface PhysicalSizes {
@@ -104,6 +105,18 @@ export interface PhysicalRun {
   /** Wall time of `main`, ms. */
   runMs: number;
   peakKb: number;
+  /** Where the makespan goes (bench/timeline.ts). */
+  breakdown: MakespanBreakdown;
+}
+
+/** The oracle client's run (bench/child.ts `oracle`): fixed renders, same simulator set-up. */
+export interface OracleRun {
+  /** First task created to the last video requested, ms. */
+  makespanMs: number;
+  /** `ceil(N/C)·T`, ms. */
+  idealMs: number;
+  getsPerTask: number;
+  breakdown: MakespanBreakdown;
 }
 
 /** Everything the benchmark measured. */
@@ -111,6 +124,8 @@ export interface PhysicalResult {
   quick: boolean;
   sizes: PhysicalSizes;
   runs: PhysicalRun[];
+  /** The oracle client on the fixed renders, in the same run. */
+  oracle: OracleRun;
   /** The profile of the linear run, when CPU per job was above the target (always in quick mode). */
   profile: ProfileSummary | null;
   /** Why there is no profile, when there is none. */
@@ -162,6 +177,7 @@ export async function runPhysicalBench(quick: boolean): Promise<PhysicalResult> 
         ),
       );
     }
+    const oracle = await runOracle(sizes, join(dir, "oracle"));
     const linear = runs[5];
     let profile: ProfileSummary | null = null;
     let profileNote = "";
@@ -186,13 +202,18 @@ export async function runPhysicalBench(quick: boolean): Promise<PhysicalResult> 
       } ms) is within the ${CPU_TARGET_MS} ms target: not profiled`;
     }
     const floor = await measureFloor(dir, quick);
-    return { quick, sizes, runs, profile, profileNote, floor };
+    return { quick, sizes, runs, oracle, profile, profileNote, floor };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
 
-async function runOnce(
+/**
+ * One run of the batch by the CLI against a fresh simulator.
+ *
+ * @returns Its figures.
+ */
+export async function runOnce(
   sizes: PhysicalSizes,
   workDir: string,
   manifestSource: string,
@@ -281,6 +302,65 @@ async function runOnce(
     processCpuMs: child.processCpuUs / 1000,
     runMs: child.ms,
     peakKb: child.peakKb,
+    breakdown: breakDownMakespan(timelineTasks(timelines), sizes.concurrency),
+  };
+}
+
+/** The simulator's timelines as bench/timeline.ts takes them (a task never seen: NaN). */
+function timelineTasks(timelines: readonly TaskTimeline[]): TimelineTask[] {
+  return timelines.map((t) => ({
+    createdAt: t.createdAt,
+    terminalAt: t.terminalAt,
+    terminalSeenAt: t.terminalSeenAt ?? NaN,
+    downloadAt: t.downloadAt ?? NaN,
+  }));
+}
+
+/**
+ * The oracle client (bench/child.ts `oracle`) on the fixed renders: what the
+ * machine, the simulator and the HTTP stack cost without polling or journal.
+ *
+ * @param sizes The sizes.
+ * @param workDir Where it writes the videos.
+ * @returns Its makespan and breakdown.
+ */
+export async function runOracle(sizes: PhysicalSizes, workDir: string): Promise<OracleRun> {
+  await Deno.mkdir(workDir, { recursive: true });
+  const simulator = startSimulator({
+    seed: 13,
+    key: KEY,
+    renderMs: sizes.fixedMs,
+    progress: "linear",
+    recordTimeline: true,
+    urlTtlMs: 30 * 60_000,
+  });
+  let stats: SimulatorStats;
+  try {
+    await runChild(
+      [
+        "oracle",
+        simulator.url,
+        String(sizes.jobs),
+        String(sizes.concurrency),
+        String(sizes.fixedMs),
+        workDir,
+      ],
+      { COMETAPI_KEY: KEY },
+    );
+    stats = simulator.stats();
+  } finally {
+    await simulator.shutdown();
+  }
+  const timelines = Object.values(stats.timeline);
+  if (timelines.length !== sizes.jobs) {
+    throw new Error(`The oracle run created ${timelines.length} tasks`);
+  }
+  const breakdown = breakDownMakespan(timelineTasks(timelines), sizes.concurrency);
+  return {
+    makespanMs: breakdown.makespanMs,
+    idealMs: Math.ceil(sizes.jobs / sizes.concurrency) * sizes.fixedMs,
+    getsPerTask: mean(timelines.map((t) => t.polls)),
+    breakdown,
   };
 }
 
@@ -312,6 +392,7 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
       } | ${seconds(r.lastSeenMs)} | ${times(r.makespanMs, r.idealMs)} |`,
     );
   }
+  lines.push(...breakdownLines(result));
   lines.push(
     "",
     `### GETs per task and detection lag (spread renders; lag in poll intervals of ${interval})`,
@@ -320,8 +401,9 @@ export function renderPhysicalBench(result: PhysicalResult): string[] {
       "The ideal is 1 GET per task and no lag. Fixed polling: `--polling fixed`; adaptive: " +
       "`--polling adaptive` (the default), measured in the same run. The longest wait between " +
       "GETs (any task, from its creation on, in intervals) includes, for adaptive polling, the " +
-      "wait before a task reaches the shortest render seen for its kind, which its guarantee " +
-      "allows (at least every interval once a task is older than that).",
+      "wait from a task's creation to its first poll (up to the shortest render seen for its " +
+      "kind plus an interval), which its guarantee allows (at least every interval once a task " +
+      "is older than that shortest render).",
     "",
     "| polling | progress | GETs per task | GETs vs ideal (1) | mean lag | p95 lag | mean lag (ms) | p95 lag (ms) | longest wait between GETs | makespan / ideal |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -430,6 +512,53 @@ function floorLines(result: PhysicalResult): string[] {
       } ms | ${withJournal.toFixed(2)} ms | ${r.cpuPerJobMs.toFixed(2)} ms | ${
         times(r.cpuPerJobMs, bare)
       } | ${times(r.cpuPerJobMs, withJournal)} |`,
+    );
+  }
+  return lines;
+}
+
+/** Where the makespan goes: the oracle and the linear-progress runs, cut along the critical slot. */
+function breakdownLines(result: PhysicalResult): string[] {
+  const { oracle } = result;
+  const ms = (value: number): string => `${value.toFixed(0)} ms`;
+  const row = (name: string, idealMs: number, gets: number, b: MakespanBreakdown): string => {
+    const c = b.critical;
+    return `| ${name} | ${seconds(b.makespanMs)} | ${times(b.makespanMs, idealMs)} | ${
+      name.startsWith("oracle")
+        ? "1.00x"
+        : name.startsWith("fixed")
+        ? times(b.makespanMs, oracle.makespanMs)
+        : "(other renders)"
+    } | ${ms(c.rampMs)} | ${seconds(c.renderMs)} (${c.tasks}) | ${ms(c.lagMs)} | ${
+      ms(c.handoffMs)
+    } | ${ms(c.tailMs)} | ${gets.toFixed(2)} | ${ms(b.lagMeanMs)} / ${ms(b.lagP95Ms)} | ${
+      ms(b.handoffMeanMs)
+    } / ${ms(b.handoffP95Ms)} |`;
+  };
+  const lines = [
+    "",
+    "### Where the makespan goes",
+    "",
+    "From the simulator's per-task timeline (bench/timeline.ts): each task is put back on its " +
+    "slot (the i-th task created after the first C took the slot of the i-th task seen " +
+    "terminal), and the makespan is cut along the slot whose last task was seen terminal last: " +
+    "the ramp (its first POST after the run's first), its renders (tasks), the detection lag " +
+    "(render end to the GET that saw it), the hand-off (that GET to the slot's next task " +
+    "created: the runner's turn-around) and the tail (to the last video requested); they add " +
+    "up to the makespan. The oracle (bench/child.ts `oracle`, fixed renders, in the same run) " +
+    "is the client a runner cannot beat on this machine: it knows each render takes T, so it " +
+    "GETs each task once, one render after the POST's answer, POSTs the next job at once, with " +
+    "no journal and no polling; what separates it from the ideal is the machine's (the " +
+    "simulator and the client sharing a loaded 2-core machine, HTTP round trips, timers that " +
+    "fire late), what separates the runner from it is the runner's.",
+    "",
+    "| client | makespan | / ideal | / oracle | ramp | renders (tasks) | lag | hand-off | tail | GETs per task | lag mean / p95 (all tasks) | hand-off mean / p95 (all) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    row("oracle (fixed renders)", oracle.idealMs, oracle.getsPerTask, oracle.breakdown),
+  ];
+  for (const r of result.runs.filter((r) => r.progress === "linear")) {
+    lines.push(
+      row(`${r.renders} renders, ${r.polling} polling`, r.idealMs, r.getsPerTask, r.breakdown),
     );
   }
   return lines;

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { listScheduleMs, percentile } from "../bench/measure.ts";
 import { summariseProfile } from "../bench/profile.ts";
+import { breakDownMakespan } from "../bench/timeline.ts";
 import { findProgram, testWith } from "./helpers/optional_program.ts";
 
 const BASH = await findProgram("bash");
@@ -89,3 +90,38 @@ testWith(
     }
   },
 );
+
+Deno.test("`breakDownMakespan()` puts tasks back on their slots and cuts the makespan along the last one", () => {
+  const task = (
+    createdAt: number,
+    terminalAt: number,
+    terminalSeenAt: number,
+    downloadAt: number,
+  ) => ({
+    createdAt,
+    terminalAt,
+    terminalSeenAt,
+    downloadAt,
+  });
+  // Two slots. Slot 1: a (0-100, seen 110), c (created 130, ends 230, seen 260).
+  // Slot 2: b (5-100, seen 150), d (created 160, ends 260, seen 265, its video at 300).
+  const b = breakDownMakespan([
+    task(0, 100, 110, 112),
+    task(5, 100, 150, 151),
+    task(130, 230, 260, 262),
+    task(160, 260, 265, 300),
+  ], 2);
+  assert.equal(b.makespanMs, 300);
+  // The slot seen last is b's: ramp 5, renders 95 + 100, lags 50 + 5, hand-off 10, tail 35.
+  assert.deepEqual(b.critical, {
+    rampMs: 5,
+    renderMs: 195,
+    lagMs: 55,
+    handoffMs: 10,
+    tailMs: 35,
+    tasks: 2,
+  });
+  assert.equal(b.rampMs, 5);
+  assert.equal(b.handoffMeanMs, 15);
+  assert.equal(b.lagMeanMs, (10 + 50 + 30 + 5) / 4);
+});

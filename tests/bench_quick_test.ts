@@ -121,6 +121,14 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
     assert.ok(r.getsPerTask >= 1, "every task was polled");
     assert.ok(r.lagMeanMs >= 0 && r.cpuPerJobMs > 0);
   }
+  // The makespan cut into parts that add up, for every run and for the oracle client.
+  for (const b of [...physical.runs.map((r: Json) => r.breakdown), physical.oracle.breakdown]) {
+    const c = b.critical;
+    const sum = c.rampMs + c.renderMs + c.lagMs + c.handoffMs + c.tailMs;
+    assert.ok(Math.abs(sum - b.makespanMs) < 1e-6, `${sum} against ${b.makespanMs}`);
+  }
+  assert.ok(physical.oracle.makespanMs >= physical.oracle.idealMs, "the oracle beats no ideal");
+  assert.match(run.markdown, /\| oracle \(fixed renders\) +\|/);
   assert.ok(physical.profile.totalMs > 0 && physical.profile.functions.length > 0);
   // The floor: bare fetch, file and journal CPU measured in the same run, each run against it.
   for (const field of ["requestUs", "fileUs", "journalUs"]) {

@@ -14,6 +14,7 @@ import type { RunEvent } from "../src/runner/events.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { FakeService, type FakeServiceOptions, fakeVideo } from "./helpers/fake_service.ts";
 import { makeJob } from "./helpers/jobs.ts";
+import { renderKindKey } from "../src/runner/policy/render_evidence.ts";
 
 /** The fake clock's start: a real date, so "created long ago" means something. */
 const T0 = Date.UTC(2025, 0, 1);
@@ -222,11 +223,12 @@ Deno.test("executeRun() makes each event durable before acting on it when append
     "durable status a",
     "event status_changed a",
     "getTask task-a",
+    // The status that ends the task and its end share one commit.
     "append status a",
-    "durable status a",
-    "event status_changed a",
     "append task_succeeded a",
+    "durable status a",
     "durable task_succeeded a",
+    "event status_changed a",
     "openVideo task-a",
     "append downloaded a",
     "durable downloaded a",
@@ -236,6 +238,43 @@ Deno.test("executeRun() makes each event durable before acting on it when append
   assert.deepEqual(outcome.journal.fileAtDownloaded, [true]);
   // The POST waited for `submitting` to become durable (50 ms of fake time).
   assert.deepEqual(timesOf(outcome, "submit"), [["a", 50]]);
+  // A poll is timed from when the status it saw is durable (1100 + 50), not from its answer.
+  assert.deepEqual(timesOf(outcome, "getTask"), [["task-a", 1100], ["task-a", 2150]]);
+});
+
+Deno.test("executeRun() starts the next submission as soon as a task is seen ended, and POSTs it only once durable", async () => {
+  const outcome = await run([submit("a"), submit("b")], {
+    appendDelayMs: 50,
+    options: { concurrency: 1 },
+    tasks: { "task-a": [{ status: "SUCCESS" }], "task-b": [{ status: "SUCCESS" }] },
+  });
+  const at = (line: string): number => {
+    const index = outcome.log.indexOf(line);
+    assert.ok(index >= 0, `missing "${line}" in\n${outcome.log.join("\n")}`);
+    return index;
+  };
+  // b's submission is on its way to the journal while a's end is still being made durable.
+  assert.ok(at("append submitting b") < at("durable task_succeeded a"), outcome.log.join("\n"));
+  // Money: b's POST still waits for b's own submission to be durable.
+  assert.ok(at("durable submitting b") < at("submit b"), outcome.log.join("\n"));
+  // a's GET at 100 + 1000; b's POST one commit later (not three: a's status, a's end, b's submission).
+  assert.deepEqual(timesOf(outcome, "submit"), [["a", 50], ["b", 1150]]);
+  assert.equal(outcome.service.maxAlive, 1);
+});
+
+Deno.test("executeRun() with adaptive polling counts a task's age from its POST's answer, not from when that answer was journaled", async () => {
+  const job = makeJob({ id: "a" });
+  const outcome = await run([submit("a")], {
+    appendDelayMs: 50,
+    options: {
+      polling: "adaptive",
+      renderEvidence: new Map([[renderKindKey(job), { shortestMs: 4000, count: 3 }]]),
+    },
+    tasks: { "task-a": [{ status: "SUCCESS" }] },
+  });
+  // Answered at 50, journaled at 100; first polled at the shortest render seen (4 s) less an
+  // eighth of an interval (random 0.5): 50 + 4000 - 125.
+  assert.deepEqual(timesOf(outcome, "getTask"), [["task-a", 3925]]);
 });
 
 Deno.test("executeRun() acts on no outcome before it is durable when jobs run side by side", async () => {

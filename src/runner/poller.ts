@@ -8,14 +8,21 @@
 import { ApiError } from "../errors.ts";
 import type { JobError } from "../domain/job_error.ts";
 import type { Job } from "../manifest/job.ts";
-import type { Task } from "../api/wire.ts";
+import { isTerminal, type Task } from "../api/wire.ts";
 import type { RunContext } from "./context.ts";
 import type { Downloader } from "./downloader.ts";
-import { type RenderEvidence, renderKindKey, withRender } from "./policy/render_evidence.ts";
+import {
+  endedAtFirstPollShare,
+  type RenderEvidence,
+  renderKindKey,
+  renderSpreadMs,
+  withRender,
+} from "./policy/render_evidence.ts";
 import {
   afterPollAnswer,
   afterPollError,
   firstPoll,
+  type PollContext,
   type PollHistory,
   type PollTiming,
   reportUnknownWord,
@@ -32,6 +39,8 @@ export class Poller {
   readonly #adaptive: boolean;
   /** Render times seen so far: the journal's, then this run's. */
   #evidence: RenderEvidence;
+  /** Whether the service reported a moving progress for any task of this run. */
+  #progressReported = false;
 
   /**
    * @param run The run's shared state.
@@ -54,15 +63,30 @@ export class Poller {
   /** What adaptive polling knows of the task's kind, brought up to date. */
   #withEvidence(job: Job, history: PollHistory): PollHistory {
     if (!this.#adaptive) return history;
-    const shortest = this.#evidence.get(renderKindKey(job))?.shortestMs;
-    if (shortest === undefined) delete history.shortestRenderMs;
-    else history.shortestRenderMs = shortest;
+    const kind = this.#evidence.get(renderKindKey(job));
+    if (kind === undefined) delete history.shortestRenderMs;
+    else history.shortestRenderMs = kind.shortestMs;
+    const spread = renderSpreadMs(kind);
+    if (spread === undefined) delete history.renderSpreadMs;
+    else history.renderSpreadMs = spread;
+    const endedFirst = endedAtFirstPollShare(kind);
+    if (endedFirst === undefined) delete history.endedAtFirstPollShare;
+    else history.endedAtFirstPollShare = endedFirst;
+    history.progressReported = this.#progressReported;
     return history;
   }
 
-  /** A task of `job` created at `createdAtMs` ended now: one more render seen. */
-  #rendered(job: Job, createdAtMs: number): void {
-    this.#evidence = withRender(this.#evidence, job, this.#run.clock.now() - createdAtMs);
+  /**
+   * A task of `job` created at `createdAtMs` ended now: one more render seen.
+   * `firstPoll`: whether the first answer for a task this run created said so.
+   */
+  #rendered(job: Job, createdAtMs: number, firstPoll: boolean | undefined): void {
+    this.#evidence = withRender(
+      this.#evidence,
+      job,
+      this.#run.clock.now() - createdAtMs,
+      firstPoll,
+    );
   }
 
   /**
@@ -75,13 +99,23 @@ export class Poller {
    * @param fresh Whether this run created it.
    */
   async track(job: Job, taskId: string, createdAtMs: number, fresh: boolean): Promise<void> {
-    if (await this.#pollUntilTerminal(job, taskId, createdAtMs, fresh)) this.#run.bound.release();
-    else await this.#run.bound.hold();
+    let freed = false;
+    // The slot is given back as soon as an answer says the task ended (it no
+    // longer counts at the service), before its end is journaled: the next
+    // POST still waits for its own submission to be durable.
+    const free = (): void => {
+      if (freed) return;
+      freed = true;
+      this.#run.bound.release();
+    };
+    if (await this.#pollUntilTerminal(job, taskId, createdAtMs, fresh, free)) free();
+    else if (!freed) await this.#run.bound.hold();
   }
 
   /**
    * Poll one task until it is terminal (journaled, its download started) or
-   * this run stops waiting for it.
+   * this run stops waiting for it. `free` is called once an answer says the
+   * task ended, before its end is journaled.
    *
    * @returns `true` when the task ended, `false` when it is left alive at the
    *   service (`--once`, `--max-wait`, a stop, a refused key).
@@ -91,6 +125,7 @@ export class Poller {
     taskId: string,
     createdAtMs: number,
     fresh: boolean,
+    free: () => void,
   ): Promise<boolean> {
     const run = this.#run;
     const o = run.options;
@@ -167,11 +202,38 @@ export class Poller {
       history.polls++;
       if (this.#adaptive) {
         history.progress = sightProgress(history.progress, task.progress, run.clock.now());
+        if ((history.progress.at(-1)?.progress ?? 100) < 100) this.#progressReported = true;
       }
       const changed = statusEvent(taskId, task, history.lastStatus);
+      const pollContext = (): PollContext => ({
+        once,
+        now: run.clock.now(),
+        deadline,
+        history: this.#withEvidence(job, history),
+        timing: this.#timing,
+      });
+      // An ended task: its slot is free now, its end decided before any write.
+      const ending = isTerminal(task.status) ? afterPollAnswer(task, pollContext()) : undefined;
+      if (ending !== undefined) {
+        this.#rendered(job, createdAtMs, fresh ? history.polls === 1 : undefined);
+        free();
+      }
+      // The status and the task's end go to the journal together (one group
+      // commit, in this order); nothing is acted on before both are durable.
+      const writes: Promise<void>[] = [];
       if (changed !== undefined) {
         history.lastStatus = task.status;
-        await run.journal.record(job, changed);
+        writes.push(run.journal.record(job, changed));
+      }
+      if (ending?.kind === "succeeded") {
+        writes.push(run.journal.record(job, { type: "task_succeeded", task: taskId }));
+      } else if (ending?.kind === "failed") {
+        writes.push(
+          run.journal.record(job, { type: "task_failed", task: taskId, error: ending.error }),
+        );
+      }
+      await allDurable(writes);
+      if (changed !== undefined) {
         run.emit({
           type: "status_changed",
           job: job.id,
@@ -184,21 +246,14 @@ export class Poller {
         history.unknownWordReported = true;
         run.emit({ type: "unknown_status", job: job.id, task: taskId, word: task.rawStatus });
       }
-      const next = afterPollAnswer(task, {
-        once,
-        now: run.clock.now(),
-        deadline,
-        history: this.#withEvidence(job, history),
-        timing: this.#timing,
-      });
-      if (next.kind === "succeeded" || next.kind === "failed") this.#rendered(job, createdAtMs);
+      // A task still alive: the next poll is timed from now, once its status is durable.
+      const next = ending ?? afterPollAnswer(task, pollContext());
       switch (next.kind) {
         case "succeeded":
-          await run.journal.record(job, { type: "task_succeeded", task: taskId });
           this.#downloader.start(job, taskId, next.videoUrl);
           return true;
         case "failed":
-          await this.#failTask(job, taskId, next.error);
+          run.emit({ type: "job_failed", job: job.id, task: taskId, error: next.error });
           return true;
         case "leave":
         case "timed_out":
@@ -212,5 +267,13 @@ export class Poller {
   async #failTask(job: Job, taskId: string, error: JobError): Promise<void> {
     await this.#run.journal.record(job, { type: "task_failed", task: taskId, error });
     this.#run.emit({ type: "job_failed", job: job.id, task: taskId, error });
+  }
+}
+
+/** Wait for every journal write; the first that failed is rethrown once all settled. */
+async function allDurable(writes: Promise<void>[]): Promise<void> {
+  if (writes.length === 1) return await writes[0];
+  for (const result of await Promise.allSettled(writes)) {
+    if (result.status === "rejected") throw result.reason;
   }
 }

@@ -75,15 +75,16 @@ export class Submitter {
         // The POST is not aborted by a stop: its outcome must be journaled.
         const outcome = await run.options.client.submit(request);
         // Every other submission holds off from now, not from when this
-        // answer is journaled.
-        const throttled = throttledUntil(outcome, run.clock.now(), run.retryTiming.backoff.baseMs);
+        // answer is journaled; and a task's age counts from now too.
+        const answeredAt = run.clock.now();
+        const throttled = throttledUntil(outcome, answeredAt, run.retryTiming.backoff.baseMs);
         if (throttled !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, throttled);
         await run.journal.record(job, submitEvent(outcome, key));
         const next = afterSubmit(outcome, {
           send,
           maxSends,
           once: run.options.once ?? false,
-          now: run.clock.now(),
+          now: answeredAt,
           timing: run.retryTiming,
         });
         switch (next.kind) {

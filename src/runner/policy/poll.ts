@@ -40,6 +40,21 @@ export interface PollHistory {
    */
   shortestRenderMs?: number;
   /**
+   * How much the renders of the task's kind vary, ms (the 10th to the 90th
+   * percentile of the recent ones; adaptive polling); absent with too few seen.
+   */
+  renderSpreadMs?: number;
+  /**
+   * The share of the kind's recent tasks whose first poll already saw them
+   * ended (adaptive polling); absent with too few.
+   */
+  endedAtFirstPollShare?: number;
+  /**
+   * Whether the service reported a moving progress for any task of this run
+   * (adaptive polling): then the first answer for a task gives its ETA.
+   */
+  progressReported?: boolean;
+  /**
    * The first and the last progress value seen to move (each when first
    * seen), oldest first (adaptive polling): the ETA is read from their slope.
    */
@@ -66,26 +81,59 @@ export interface PollTiming {
 export const MIN_POLL_GAP_SHARE = 0.1;
 
 /**
+ * Renders of a kind vary when their spread (10th to 90th percentile) is
+ * more than this many intervals; below, their differences may be the
+ * detection lag of a loaded machine rather than the renders'.
+ */
+export const VARIED_RENDERS_INTERVALS = 2;
+
+/**
+ * When more than this share of a kind's recent tasks were seen ended at
+ * their first poll, the first poll comes before the shortest render seen
+ * again (up to a quarter interval early), so the shorter renders are seen.
+ */
+export const ENDED_AT_FIRST_POLL_SHARE = 0.2;
+
+/**
+ * An ETA that passed less than this share of the interval ago still times
+ * the next poll (at {@linkcode MIN_POLL_GAP_SHARE}); one overdue longer is
+ * as no ETA.
+ */
+export const OVERDUE_SHARE = 0.25;
+
+/**
  * The wait before the next poll of a task.
  *
  * Fixed polling (and adaptive polling with no evidence: no render of the
  * task's kind seen, no progress that moved): the interval jittered to
  * 75..125 % so polls never line up.
  *
- * Adaptive polling, with evidence:
- * - While the task is more than an interval younger than the shortest render
- *   seen for its kind (`history.shortestRenderMs`), it may be left alone: the
- *   next poll is due when it reaches that age, less up to a quarter interval
- *   of jitter. So polls are never more than that shortest render apart.
- * - From then on (or from the start without render evidence, once progress
- *   moved), it is polled at least every interval: waits of 75..100 % of it.
- * - When progress moved, its slope gives an ETA: the poll lands on it when it
- *   comes before the bound above; when it comes after, the polls up to it
- *   are spread evenly, at most an interval apart, so the last lands on it.
+ * Adaptive polling, with evidence. The guarantee: once the task is older than
+ * the shortest render seen for its kind (`history.shortestRenderMs`; without
+ * one, from its creation), it is polled at least every interval; so its first
+ * poll comes by the time it is that shortest render plus an interval old.
+ * - When its progress moved, its slope gives an ETA: the poll lands on it when
+ *   the guarantee allows; otherwise the polls up to it are spread evenly from
+ *   the shortest render seen on, at most an interval apart, the last on it.
+ *   An ETA passed less than {@linkcode OVERDUE_SHARE} of an interval ago is
+ *   polled at once (at the floor below); one overdue longer counts as none.
+ * - Without an ETA, a task younger than the shortest render seen is first
+ *   polled when it reaches that age, up to a quarter interval early (so a
+ *   render shorter than any seen yet can be seen, and the shortest learnt);
+ *   when the kind's renders vary by more than
+ *   {@linkcode VARIED_RENDERS_INTERVALS} intervals (`history.renderSpreadMs`)
+ *   and the service reports progress, from a quarter interval before that
+ *   age to half an interval after it (the answer gives the ETA, from which
+ *   the next polls are spread: a later first poll spares a poll the ETA does
+ *   not need; a poll after that age sees the tasks that ended before it late,
+ *   and does not teach a shorter render) unless more than
+ *   {@linkcode ENDED_AT_FIRST_POLL_SHARE} of the kind's recent tasks were
+ *   seen ended at their first poll (`history.endedAtFirstPollShare`): then
+ *   the shortest render seen is too long, and the first poll comes before it.
+ * - Without an ETA past that: every 75..100 % of an interval when the
+ *   service reports progress, every 70..90 % when it does not (no ETA will
+ *   come: the end is seen within 0.9 interval).
  * - Never sooner than {@linkcode MIN_POLL_GAP_SHARE} of the interval.
- *
- * So an adaptive poll is never later than the guarantee: a task older than
- * the shortest render seen for its kind is polled at least every interval.
  *
  * @param history What the run has seen of the task.
  * @param now The current time, in clock milliseconds.
@@ -98,31 +146,44 @@ export function nextPollDelay(history: PollHistory, now: number, options: PollTi
   const fixed = interval * (0.75 + random * 0.5);
   if (options.polling !== "adaptive" || history.createdAt === undefined) return fixed;
   const shortest = history.shortestRenderMs;
-  const eta = progressEta(history, now);
+  // An ETA passed a moment ago (while the answer was being journaled, or a
+  // render a little slower than its slope) is polled again at once; one long
+  // overdue (a task at 99 % that is not done) is as no ETA.
+  const progressDone = progressEta(history);
+  const eta = progressDone !== undefined && now - progressDone < interval * OVERDUE_SHARE
+    ? progressDone
+    : undefined;
   if (shortest === undefined && eta === undefined) return fixed;
   const floor = interval * MIN_POLL_GAP_SHARE;
   const age = now - history.createdAt;
-  // More than an interval short of the shortest render seen: it may be left alone till then.
-  const young = shortest !== undefined && shortest - age > interval;
+  // Until the task is as old as the shortest render seen: the guarantee starts then.
+  const untilShortest = shortest === undefined ? 0 : Math.max(0, shortest - age);
   if (eta === undefined) {
-    return young ? shortest - age - random * interval * 0.25 : interval * (0.75 + random * 0.25);
+    const varied = (history.renderSpreadMs ?? 0) > interval * VARIED_RENDERS_INTERVALS;
+    const seenLate = (history.endedAtFirstPollShare ?? 0) > ENDED_AT_FIRST_POLL_SHARE;
+    if (untilShortest > 0 && varied && history.progressReported && !seenLate) {
+      return Math.max(floor, untilShortest + interval * (-0.25 + random * 0.75));
+    }
+    if (untilShortest > interval) return untilShortest - random * interval * 0.25;
+    return history.progressReported
+      ? interval * (0.75 + random * 0.25)
+      : interval * (0.7 + random * 0.2);
   }
-  // The latest the next poll may come: the guarantee.
-  const latest = young ? shortest - age : interval;
   const target = eta - now;
-  if (target <= latest) return Math.max(floor, target);
-  if (young) return latest;
-  // Polls evenly spread up to the ETA, at most an interval apart, the last on it.
-  return Math.max(floor, target / Math.ceil(target / interval));
+  // The latest the next poll may come: the guarantee.
+  if (target <= untilShortest + interval) return Math.max(floor, target);
+  // Polls evenly spread from the shortest render seen up to the ETA, at most an interval apart.
+  const rest = target - untilShortest;
+  return Math.max(floor, untilShortest + rest / Math.ceil(rest / interval));
 }
 
 /**
  * When the task's progress reaches 100 at the slope it moved at: from the
  * task's creation (progress 0) to the last value seen to move, and between
- * the first and the last value seen, whichever ETA is later. `undefined` without a moving progress, or when the
- * ETA has passed already (a task at 100 % that is not done).
+ * the first and the last value seen, whichever ETA is later. `undefined`
+ * without a moving progress (or one at 100 % while the task is not done).
  */
-function progressEta(history: PollHistory, now: number): number | undefined {
+function progressEta(history: PollHistory): number | undefined {
   const seen = history.progress ?? [];
   const last = seen.at(-1);
   if (last === undefined || last.progress <= 0 || last.progress >= 100) return undefined;
@@ -140,8 +201,7 @@ function progressEta(history: PollHistory, now: number): number | undefined {
   const fromSightings = seen.length > 1 ? etaFrom(seen[0]) : undefined;
   const etas = [fromCreation, fromSightings].filter((eta) => eta !== undefined);
   if (etas.length === 0) return undefined;
-  const eta = Math.max(...etas);
-  return eta > now ? eta : undefined;
+  return Math.max(...etas);
 }
 
 /**

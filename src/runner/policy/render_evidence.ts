@@ -2,7 +2,8 @@
  * Render-time evidence: how long the tasks of this batch took, per kind of
  * render (model, resolution, seconds), from the journal's times (the task's
  * creation to the poll that saw it end). Adaptive polling reads it to leave a
- * task alone while it is younger than the shortest render seen for its kind.
+ * task alone while it is younger than the shortest render seen for its kind,
+ * and how much the kind's renders vary to place a task's first poll.
  * Pure: built from replayed states and updated with values, never in place.
  *
  * @module
@@ -25,7 +26,21 @@ export interface KindEvidence {
   shortestMs: number;
   /** How many renders were seen. */
   count: number;
+  /** The last {@linkcode RECENT_RENDERS} renders seen, oldest first, ms. */
+  recentMs?: readonly number[];
+  /**
+   * For the last {@linkcode RECENT_RENDERS} tasks this run polled to their
+   * end: whether the first poll already saw it ended (their render then is
+   * only known to be shorter than it), oldest first.
+   */
+  recentEndedAtFirstPoll?: readonly boolean[];
 }
+
+/** How many recent renders of a kind are kept to tell how much they vary. */
+export const RECENT_RENDERS = 32;
+
+/** Fewer recent renders than this say nothing about how much a kind's renders vary. */
+export const MIN_RENDERS_FOR_SPREAD = 3;
 
 /** Render evidence, by {@linkcode renderKindKey}. */
 export type RenderEvidence = ReadonlyMap<string, KindEvidence>;
@@ -53,23 +68,60 @@ export function withRender(
   evidence: RenderEvidence,
   kind: RenderKind,
   renderMs: number,
+  endedAtFirstPoll?: boolean,
 ): RenderEvidence {
   if (!Number.isFinite(renderMs) || renderMs <= 0) return evidence;
   const key = renderKindKey(kind);
   const seen = evidence.get(key);
   const next = new Map(evidence);
+  const firstPolls = seen?.recentEndedAtFirstPoll ?? [];
   next.set(key, {
     shortestMs: seen === undefined ? renderMs : Math.min(seen.shortestMs, renderMs),
     count: (seen?.count ?? 0) + 1,
+    recentMs: [...(seen?.recentMs ?? []), renderMs].slice(-RECENT_RENDERS),
+    ...(endedAtFirstPoll === undefined && seen?.recentEndedAtFirstPoll === undefined ? {} : {
+      recentEndedAtFirstPoll: endedAtFirstPoll === undefined
+        ? firstPolls
+        : [...firstPolls, endedAtFirstPoll].slice(-RECENT_RENDERS),
+    }),
   });
   return next;
 }
 
 /**
+ * The share of the kind's recent tasks whose first poll already saw them
+ * ended.
+ *
+ * @param kind What the batch has seen of the kind, if anything.
+ * @returns 0..1, or `undefined` with fewer than {@linkcode MIN_RENDERS_FOR_SPREAD} such tasks.
+ */
+export function endedAtFirstPollShare(kind: KindEvidence | undefined): number | undefined {
+  const recent = kind?.recentEndedAtFirstPoll ?? [];
+  if (recent.length < MIN_RENDERS_FOR_SPREAD) return undefined;
+  return recent.filter((ended) => ended).length / recent.length;
+}
+
+/**
+ * How much the renders of a kind vary: from the 10th to the 90th percentile
+ * (nearest rank) of the recent ones.
+ *
+ * @param kind What the batch has seen of the kind, if anything.
+ * @returns The spread in ms, or `undefined` with fewer than
+ *   {@linkcode MIN_RENDERS_FOR_SPREAD} recent renders.
+ */
+export function renderSpreadMs(kind: KindEvidence | undefined): number | undefined {
+  const recent = kind?.recentMs ?? [];
+  if (recent.length < MIN_RENDERS_FOR_SPREAD) return undefined;
+  const sorted = [...recent].sort((a, b) => a - b);
+  const rank = (p: number): number => sorted[Math.max(1, Math.ceil(p * sorted.length)) - 1];
+  return rank(0.9) - rank(0.1);
+}
+
+/**
  * The evidence an earlier run of the batch left in the journal: every task
  * that ended (succeeded, downloaded or failed at the service) with both its
- * creation and its end time journaled. Jobs not in `jobs` (removed from the
- * manifest) are skipped: their kind is unknown.
+ * creation and its end time journaled, in the order they ended. Jobs not in
+ * `jobs` (removed from the manifest) are skipped: their kind is unknown.
  *
  * @param jobs The manifest's jobs (their kinds, by id).
  * @param states The replayed journal states, by job id.
@@ -79,13 +131,18 @@ export function evidenceFromStates(
   jobs: readonly (RenderKind & { id: string })[],
   states: ReadonlyMap<string, JobState>,
 ): RenderEvidence {
-  let evidence: RenderEvidence = new Map();
+  const seen: { kind: RenderKind; ms: number; endedAt: number }[] = [];
   for (const job of jobs) {
     const state = states.get(job.id);
     if (state === undefined || state.createdAt === undefined) continue;
     if (state.completedAt === undefined) continue;
-    const ms = Date.parse(state.completedAt) - Date.parse(state.createdAt);
-    evidence = withRender(evidence, job, ms);
+    const endedAt = Date.parse(state.completedAt);
+    if (!Number.isFinite(endedAt)) continue;
+    seen.push({ kind: job, ms: endedAt - Date.parse(state.createdAt), endedAt });
   }
+  // In the order they ended, so the recent renders are the last ones.
+  seen.sort((a, b) => a.endedAt - b.endedAt);
+  let evidence: RenderEvidence = new Map();
+  for (const { kind, ms } of seen) evidence = withRender(evidence, kind, ms);
   return evidence;
 }

@@ -76,7 +76,7 @@ export interface SubmitContext {
   maxSends: number;
   /** One pass only (`--once`): give up after three sends unless throttled. */
   once: boolean;
-  /** The current time, in clock milliseconds. */
+  /** When the answer came (before it was journaled), in clock milliseconds: a task's age counts from it. */
   now: number;
   /** Backoff and jitter of the retry. */
   timing: RetryTiming;
