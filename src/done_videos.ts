@@ -58,17 +58,26 @@ export interface VideoFinding {
 export function recordedVideos(states: ReadonlyMap<string, JobState>): RecordedVideo[] {
   const videos: RecordedVideo[] = [];
   for (const state of states.values()) {
-    if (state.phase !== "done") continue;
-    videos.push({
-      job: state.job,
-      task: state.task,
-      output: state.output,
-      bytes: state.bytes,
-      sha256: state.sha256,
-      downloadedAtMs: Date.parse(state.downloadedAt),
-    });
+    if (state.phase === "done") videos.push(recordedVideo(state));
   }
   return videos;
+}
+
+/**
+ * The video a done job's state records.
+ *
+ * @param state A state in the `done` phase.
+ * @returns What was recorded.
+ */
+export function recordedVideo(state: Extract<JobState, { phase: "done" }>): RecordedVideo {
+  return {
+    job: state.job,
+    task: state.task,
+    output: state.output,
+    bytes: state.bytes,
+    sha256: state.sha256,
+    downloadedAtMs: Date.parse(state.downloadedAt),
+  };
 }
 
 /** How much of a file's content is compared. */

@@ -17,7 +17,7 @@
  */
 import type { PollingMode } from "../runner/policy/poll.ts";
 import { evidenceFromStates } from "../runner/policy/render_evidence.ts";
-import { verifiedStates, verifyDoneVideos } from "../runner/verify_videos.ts";
+import { verifyDoneVideos } from "../runner/verify_videos.ts";
 import { lostVideoEvents, statesOfJobs, withVideoFindings } from "../done_videos.ts";
 import { join } from "node:path";
 import { type ApiError, ConfigError, ExitCode, ManifestError } from "../errors.ts";
@@ -32,7 +32,7 @@ import { openJournal } from "../journal/writer.ts";
 import { JournalReplay } from "../journal/replay.ts";
 import { type JobAction, planRun } from "../plan.ts";
 import type { JobState } from "../journal/events.ts";
-import { keepPreviousVideo, previousVideosOf } from "../previous_videos.ts";
+import { keepPreviousVideo, readPreviousVideos } from "../previous_videos.ts";
 import { executeRun, type UnjournaledEvent } from "../runner/executor.ts";
 import { RecoveryFile, reserveBytesFor } from "../journal/recovery.ts";
 import { journalFailureLines } from "./recovery_notice.ts";
@@ -209,7 +209,8 @@ export async function runBatch(
     await sweepTemporaryFiles(outDir);
     await Deno.mkdir(join(outDir, VIDEOS_FOLDER), { recursive: true });
     // A done video that is gone or altered is fetched again from its task.
-    const lost = await verifyDoneVideos(outDir, statesOfJobs(validation.jobs, states));
+    const checked = statesOfJobs(validation.jobs, states);
+    const lost = await verifyDoneVideos(outDir, checked);
     const actions = planRun(validation.jobs, withVideoFindings(states, lost), {
       retryFailed: options.retryFailed ?? false,
       rerenderChanged: options.rerenderChanged ?? false,
@@ -316,7 +317,7 @@ export async function runBatch(
     const built = await withPreviousVideos(
       buildBatchReport(
         validation,
-        await verifiedStates(outDir, replay.states),
+        await recheckedStates(outDir, replay.states, checked),
         new Date(clock.now()),
       ),
       validation,
@@ -398,6 +399,25 @@ function backoffFor(pollIntervalMs: number): { baseMs: number; maxMs: number } {
 }
 
 /**
+ * The states at the end of a run with each done video checked against the
+ * disk, for the report: a video checked at the start of the run whose state
+ * has not changed since (most of them, on a resume) is not looked at again;
+ * every other done video is (downloaded by this run, or not in the manifest).
+ */
+async function recheckedStates(
+  outDir: string,
+  states: ReadonlyMap<string, JobState>,
+  checked: ReadonlyMap<string, JobState>,
+): Promise<Map<string, JobState>> {
+  const unchecked = new Map<string, JobState>();
+  for (const [job, state] of states) {
+    // States are replaced, never changed in place, by every event that moves them.
+    if (state.phase === "done" && checked.get(job) !== state) unchecked.set(job, state);
+  }
+  return withVideoFindings(states, await verifyDoneVideos(outDir, unchecked));
+}
+
+/**
  * Say which jobs were edited since they were submitted: a `job_changed` event
  * each. A changed job this run re-renders first gets its old video kept
  * under `videos/previous/` (never overwritten by the new one).
@@ -434,19 +454,22 @@ async function announceChanged(
 
 /**
  * The report with each job's kept old videos (`previous_videos`, paths
- * relative to the output folder) on the jobs that have any.
+ * relative to the output folder) on the jobs that have any. The folder of
+ * kept videos is read once; the report is returned as it was when it holds
+ * none (the usual case).
  */
 async function withPreviousVideos(
   report: ReportModel,
   validation: ValidationResult,
   outDir: string,
 ): Promise<ReportModel> {
+  const kept = await readPreviousVideos(outDir);
+  if (kept.count === 0) return report;
   const outputs = new Map(validation.jobs.map((job) => [job.id, job.output]));
-  const jobs = [];
-  for (const row of report.jobs) {
+  const jobs = report.jobs.map((row) => {
     const output = row.output ?? outputs.get(row.id);
-    const previous = output === undefined ? [] : await previousVideosOf(outDir, output);
-    jobs.push(previous.length === 0 ? row : { ...row, previous_videos: previous });
-  }
+    const previous = output === undefined ? [] : kept.of(output);
+    return previous.length === 0 ? row : { ...row, previous_videos: previous };
+  });
   return { ...report, jobs };
 }
