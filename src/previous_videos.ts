@@ -83,6 +83,8 @@ export async function previousVideosOf(outDir: string, output: string): Promise<
 export interface PreviousVideos {
   /** How many kept videos the folder holds. */
   readonly count: number;
+  /** The names of the kept videos in the folder, sorted. */
+  readonly names: readonly string[];
   /**
    * The old videos kept for one output name, sorted by name.
    *
@@ -106,7 +108,7 @@ export interface PreviousVideos {
 export async function readPreviousVideos(outDir: string): Promise<PreviousVideos> {
   const folder = join(outDir, VIDEOS_FOLDER, PREVIOUS_FOLDER);
   const byKey = new Map<string, string[]>();
-  let count = 0;
+  const names: string[] = [];
   const add = (stem: string, ext: string, name: string): void => {
     const key = `${stem}\0${ext}`;
     const list = byKey.get(key);
@@ -124,7 +126,7 @@ export async function readPreviousVideos(outDir: string): Promise<PreviousVideos
       if (ext !== "" && KEPT_TAIL.test(name.slice(0, -ext.length))) {
         add(name.slice(0, -ext.length - 9), ext, name);
       }
-      count++;
+      names.push(name);
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) {
@@ -133,7 +135,8 @@ export async function readPreviousVideos(outDir: string): Promise<PreviousVideos
   }
   for (const list of byKey.values()) list.sort();
   return {
-    count,
+    count: names.length,
+    names: names.sort(),
     of(output: string): string[] {
       if (byKey.size === 0) return [];
       const name = basename(output);

@@ -32,7 +32,7 @@ import { openJournal } from "../journal/writer.ts";
 import { JournalReplay } from "../journal/replay.ts";
 import { type JobAction, planRun } from "../plan.ts";
 import type { JobState } from "../journal/events.ts";
-import { keepPreviousVideo, readPreviousVideos } from "../previous_videos.ts";
+import { keepPreviousVideo, type PreviousVideos, readPreviousVideos } from "../previous_videos.ts";
 import { executeRun, type UnjournaledEvent } from "../runner/executor.ts";
 import { RecoveryFile, reserveBytesFor } from "../journal/recovery.ts";
 import { journalFailureLines } from "./recovery_notice.ts";
@@ -43,6 +43,7 @@ import { ensureVideoApi } from "../runner/service_check.ts";
 import { sweepTemporaryFiles } from "../runner/sweep.ts";
 import { ReportWriteError, writeReports } from "../report/write.ts";
 import { runExitCode } from "../report/outcome.ts";
+import { currentReportDigest, reportDigest, stampDigest } from "../report/current.ts";
 import type { ReportModel } from "../report/summary.ts";
 import {
   checkLayout,
@@ -135,10 +136,16 @@ export interface RunBatchOptions {
 export interface RunBatchResult {
   /** The contract's exit code for this outcome (0, 1, 3, 4 or 130). */
   exitCode: ExitCode;
-  /** The report, as written to the output folder. */
+  /** The report, as written to the output folder (`generated_at` aside, see `reportsKept`). */
   report: ReportModel;
   /** The output folder's absolute path. */
   outDir: string;
+  /**
+   * True when the report files already showed all of `report` (their
+   * `report_digest` is its digest) and were left as they were, with the time
+   * they were written; false when they were written.
+   */
+  reportsKept: boolean;
   /** Set when a report file could not be written (the jobs' outcome stands). */
   reportError?: ReportWriteError;
   /** Set when the service rejected the key during the run. */
@@ -314,30 +321,44 @@ export async function runBatch(
       const lines = journalFailureLines(result.journalFailure, result.unjournaled ?? [], outDir);
       for (const line of lines) notice(line);
     }
-    const built = await withPreviousVideos(
-      buildBatchReport(
-        validation,
-        await recheckedStates(outDir, replay.states, checked),
-        new Date(clock.now()),
-      ),
+    const reportStates = await recheckedStates(outDir, replay.states, checked);
+    const kept = await readPreviousVideos(outDir);
+    const built = withPreviousVideos(
+      buildBatchReport(validation, reportStates, new Date(clock.now())),
       validation,
-      outDir,
+      kept,
     );
-    const report = options.prices
+    const estimated = options.prices
       ? withEstimate(built, {
         jobs: validation.jobs,
         states: replay.states,
         prices: options.prices,
       })
       : built;
+    const report = stampDigest(
+      estimated,
+      reportDigest({
+        report: estimated,
+        jobs: validation.jobs,
+        invalid: validation.invalid,
+        states: reportStates,
+        previousVideos: kept.names,
+        prices: options.prices,
+        outDir,
+      }),
+    );
     // Every job's fate is in the journal already: a report that cannot be
     // written is returned beside the outcome, which it does not change.
+    // Reports that already show all this are left as they are.
     let reportError: ReportWriteError | undefined;
-    try {
-      await writeReports(outDir, report, reportExtrasOf(validation));
-    } catch (error) {
-      if (!(error instanceof ReportWriteError)) throw error;
-      reportError = error;
+    const reportsKept = await currentReportDigest(outDir) === report.report_digest;
+    if (!reportsKept) {
+      try {
+        await writeReports(outDir, report, reportExtrasOf(validation));
+      } catch (error) {
+        if (!(error instanceof ReportWriteError)) throw error;
+        reportError = error;
+      }
     }
     const exitCode = runExitCode(report.totals, {
       unauthorized: result.unauthorized !== undefined,
@@ -352,6 +373,7 @@ export async function runBatch(
         : exitCode,
       report,
       outDir,
+      reportsKept,
       ...(reportError ? { reportError } : {}),
       ...(result.unauthorized ? { unauthorized: result.unauthorized } : {}),
       ...(result.journalFailure !== undefined
@@ -454,16 +476,14 @@ async function announceChanged(
 
 /**
  * The report with each job's kept old videos (`previous_videos`, paths
- * relative to the output folder) on the jobs that have any. The folder of
- * kept videos is read once; the report is returned as it was when it holds
- * none (the usual case).
+ * relative to the output folder) on the jobs that have any; the report as it
+ * was when none are kept (the usual case).
  */
-async function withPreviousVideos(
+function withPreviousVideos(
   report: ReportModel,
   validation: ValidationResult,
-  outDir: string,
-): Promise<ReportModel> {
-  const kept = await readPreviousVideos(outDir);
+  kept: PreviousVideos,
+): ReportModel {
   if (kept.count === 0) return report;
   const outputs = new Map(validation.jobs.map((job) => [job.id, job.output]));
   const jobs = report.jobs.map((row) => {

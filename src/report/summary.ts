@@ -139,6 +139,12 @@ export interface ReportModel {
   estimate?: EstimateJson;
   /** Added in a merged report: the folders merged, relative to the report's folder. */
   merged?: string[];
+  /**
+   * Added by `run`, as report.json's last field: the digest of what the
+   * reports show (see src/report/current.ts); a later run that would write
+   * the same digest leaves the reports as they are.
+   */
+  report_digest?: string;
 }
 
 /**
