@@ -6,7 +6,7 @@ import { csvTextCell, renderReportCsv, renderReportCsvChunks } from "../src/repo
 import { renderReportMarkdown, renderReportMarkdownChunks } from "../src/report/markdown.ts";
 import { renderReportHtml, renderReportHtmlChunks } from "../src/report/html.ts";
 import type { ReportModel } from "../src/report/summary.ts";
-import { REPORT_FIXTURE } from "./fixtures/report_model.ts";
+import { galleryFixture, REPORT_FIXTURE } from "./fixtures/report_model.ts";
 import { currentReportDigest, stampDigest } from "../src/report/current.ts";
 import { withTempDir } from "./helpers/temp_dir.ts";
 import { findAll, parseHtml } from "./helpers/html_tree.ts";
@@ -196,5 +196,22 @@ Deno.test("currentReportDigest() finds none when a report file is missing or rep
     assert.equal(await currentReportDigest(dir), undefined);
     await writeReports(dir, REPORT_FIXTURE);
     assert.equal(await currentReportDigest(dir), undefined);
+  });
+});
+
+Deno.test("writeReports() with a capped gallery keeps every job in report.json and report.csv", async () => {
+  await withTempDir(async (dir) => {
+    const report = galleryFixture();
+    await writeReports(dir, report, { galleryLimit: 20 });
+    const json = JSON.parse(await Deno.readTextFile(join(dir, "report.json")));
+    assert.equal(json.jobs.length, 300);
+    const rows: { id: string }[] = parse(await Deno.readTextFile(join(dir, "report.csv")), {
+      columns: true,
+    });
+    assert.deepEqual(rows.map((row) => row.id), report.jobs.map((job) => job.id));
+    const page = parseHtml(await Deno.readTextFile(join(dir, "report.html")));
+    assert.equal(findAll(page, (node) => node.name === "article").length, 8 + 20);
+    const [more] = findAll(page, (node) => node.attributes.id === "not-shown");
+    assert.ok(more, "the page says more jobs are not shown");
   });
 });
