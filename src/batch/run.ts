@@ -17,8 +17,9 @@
  */
 import type { PollingMode } from "../runner/policy/poll.ts";
 import { evidenceFromStates } from "../runner/policy/render_evidence.ts";
-import { verifyDoneVideos } from "../runner/verify_videos.ts";
-import { lostVideoEvents, statesOfJobs, withVideoFindings } from "../done_videos.ts";
+import { verifyVideosOf } from "../runner/verify_videos.ts";
+import { lostVideoEvents, withVideoFindings } from "../done_videos.ts";
+import type { Job } from "../manifest/job.ts";
 import { join } from "node:path";
 import { type ApiError, ConfigError, ExitCode, ManifestError } from "../errors.ts";
 import type { PriceList } from "../prices.ts";
@@ -216,8 +217,9 @@ export async function runBatch(
     await sweepTemporaryFiles(outDir);
     await Deno.mkdir(join(outDir, VIDEOS_FOLDER), { recursive: true });
     // A done video that is gone or altered is fetched again from its task.
-    const checked = statesOfJobs(validation.jobs, states);
-    const lost = await verifyDoneVideos(outDir, checked);
+    const lost = await verifyVideosOf(outDir, currentStatesOf(validation.jobs, states));
+    // The jobs whose state this run changes: the report looks at their videos again.
+    const touched = new Set<string>();
     const actions = planRun(validation.jobs, withVideoFindings(states, lost), {
       retryFailed: options.retryFailed ?? false,
       rerenderChanged: options.rerenderChanged ?? false,
@@ -271,6 +273,7 @@ export async function runBatch(
       for (const event of lostVideoEvents(lost, new Date(clock.now()).toISOString())) {
         await journal.append(event);
         replay.apply(event);
+        touched.add(event.job);
         options.onEvent?.({
           type: "video_lost",
           job: event.job,
@@ -285,6 +288,7 @@ export async function runBatch(
           append: async (event) => {
             await journal.append(event);
             replay.apply(event);
+            if ("job" in event) touched.add(event.job);
           },
         },
         outDir,
@@ -308,7 +312,10 @@ export async function runBatch(
         ...(options.signal ? { stop: options.signal } : {}),
         onEvent: (event) => {
           // The report shows what the run knows, journaled or not.
-          if (event.type === "unjournaled") replay.apply(event.event);
+          if (event.type === "unjournaled") {
+            replay.apply(event.event);
+            if ("job" in event.event) touched.add(event.event.job);
+          }
           options.onEvent?.(event);
         },
       });
@@ -321,7 +328,10 @@ export async function runBatch(
       const lines = journalFailureLines(result.journalFailure, result.unjournaled ?? [], outDir);
       for (const line of lines) notice(line);
     }
-    const reportStates = await recheckedStates(outDir, replay.states, checked);
+    const reportStates = withVideoFindings(
+      replay.states,
+      await verifyVideosOf(outDir, uncheckedStates(validation.jobs, replay.states, touched)),
+    );
     const kept = await readPreviousVideos(outDir);
     const built = withPreviousVideos(
       buildBatchReport(validation, reportStates, new Date(clock.now())),
@@ -421,22 +431,47 @@ function backoffFor(pollIntervalMs: number): { baseMs: number; maxMs: number } {
 }
 
 /**
- * The states at the end of a run with each done video checked against the
- * disk, for the report: a video checked at the start of the run whose state
- * has not changed since (most of them, on a resume) is not looked at again;
- * every other done video is (downloaded by this run, or not in the manifest).
+ * The states of the jobs whose done video a run checks at its start: those
+ * in the manifest whose journal state is for their current content (an
+ * edited job's old video is not its result anyway, and a job no longer in
+ * the manifest is not run).
  */
-async function recheckedStates(
-  outDir: string,
+function* currentStatesOf(
+  jobs: readonly Job[],
   states: ReadonlyMap<string, JobState>,
-  checked: ReadonlyMap<string, JobState>,
-): Promise<Map<string, JobState>> {
-  const unchecked = new Map<string, JobState>();
-  for (const [job, state] of states) {
-    // States are replaced, never changed in place, by every event that moves them.
-    if (state.phase === "done" && checked.get(job) !== state) unchecked.set(job, state);
+): Generator<JobState> {
+  for (const job of jobs) {
+    const state = states.get(job.id);
+    if (state !== undefined && state.fingerprint === job.fingerprint) yield state;
   }
-  return withVideoFindings(states, await verifyDoneVideos(outDir, unchecked));
+}
+
+/**
+ * The done states whose video the report must look at again at the end of
+ * a run: every one but those {@linkcode currentStatesOf} gave at the start
+ * that no event of this run touched (most of them, on a resume): the videos
+ * this run downloaded, and those of jobs edited or no longer in the manifest.
+ */
+function* uncheckedStates(
+  jobs: readonly Job[],
+  states: ReadonlyMap<string, JobState>,
+  touched: ReadonlySet<string>,
+): Generator<JobState> {
+  let done = 0;
+  for (const state of states.values()) if (state.phase === "done") done++;
+  let seen = 0;
+  for (const job of jobs) {
+    const state = states.get(job.id);
+    if (state?.phase !== "done") continue;
+    seen++;
+    if (state.fingerprint !== job.fingerprint || touched.has(job.id)) yield state;
+  }
+  if (seen === done) return;
+  // Done jobs the manifest no longer has.
+  const ids = new Set(jobs.map((job) => job.id));
+  for (const state of states.values()) {
+    if (state.phase === "done" && !ids.has(state.job)) yield state;
+  }
 }
 
 /**

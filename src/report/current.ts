@@ -57,6 +57,8 @@ export interface ReportSources {
 /** Characters gathered before each update of the hash. */
 const CHUNK_CHARS = 1 << 16;
 
+const ENCODER = new TextEncoder();
+
 /** The bytes of report.json's end read back for its digest. */
 const TAIL_BYTES = 512;
 
@@ -86,19 +88,28 @@ export function reportDigest(sources: ReportSources): string {
     },
     (_key, value) => typeof value === "bigint" ? value.toString() : value,
   ));
+  // Text gathered, then encoded into one buffer for each update: the hash's
+  // own string input is several times slower.
+  const buffer = new Uint8Array(CHUNK_CHARS * 3 + 1024);
+  const update = (text: string): void => {
+    const { read, written } = ENCODER.encodeInto(text, buffer);
+    hash.update(buffer.subarray(0, written));
+    if (read < text.length) update(text.slice(read));
+  };
   let chunk = "";
   for (const job of sources.jobs) {
     let images = "";
     for (const image of job.images) images += `${image.path}\0${image.resolved}\0`;
+    const state = sources.states.get(job.id);
     chunk += `${job.index}\t${job.line}\t${job.id}\t${job.fingerprint}\t${job.output}\t${images}\t${
-      JSON.stringify(sources.states.get(job.id) ?? null)
+      state === undefined ? "" : JSON.stringify(state)
     }\n`;
     if (chunk.length >= CHUNK_CHARS) {
-      hash.update(chunk);
+      update(chunk);
       chunk = "";
     }
   }
-  hash.update(chunk);
+  update(chunk);
   return hash.digest("hex");
 }
 

@@ -172,13 +172,21 @@ export function buildReport(input: {
   states: ReadonlyMap<string, JobState>;
   generatedAt: Date;
 }): ReportModel {
-  const rows: Array<{ index: number; row: ReportJob }> = [];
-  for (const job of input.jobs) {
-    rows.push({ index: job.index, row: jobRow(job, input.states.get(job.id)) });
+  // Manifest order: the valid and the invalid jobs merged by position (each
+  // list is in that order already, as validation gives them; sorted if not).
+  const valid = inOrder(input.jobs);
+  const invalid = inOrder(input.invalid ?? []);
+  const jobs: ReportJob[] = [];
+  let v = 0;
+  let i = 0;
+  while (v < valid.length || i < invalid.length) {
+    if (i >= invalid.length || (v < valid.length && valid[v].index < invalid[i].index)) {
+      const job = valid[v++];
+      jobs.push(jobRow(job, input.states.get(job.id)));
+    } else {
+      jobs.push(invalidRow(invalid[i++]));
+    }
   }
-  for (const job of input.invalid ?? []) rows.push({ index: job.index, row: invalidRow(job) });
-  rows.sort((a, b) => a.index - b.index);
-  const jobs = rows.map((r) => r.row);
   const totals: ReportTotals = {
     jobs: jobs.length,
     done: 0,
@@ -195,6 +203,14 @@ export function buildReport(input: {
     if (job.error?.code === "job_changed") totals.changed = (totals.changed ?? 0) + 1;
   }
   return { manifest: input.manifest, generated_at: input.generatedAt.toISOString(), totals, jobs };
+}
+
+/** The list itself when it is in manifest order, else a sorted copy. */
+function inOrder<T extends { index: number }>(list: readonly T[]): readonly T[] {
+  for (let at = 1; at < list.length; at++) {
+    if (list[at - 1].index > list[at].index) return [...list].sort((a, b) => a.index - b.index);
+  }
+  return list;
 }
 
 /**

@@ -45,9 +45,27 @@ const LOOKS_PER_TURN = 8192;
  * @param options Hash policy.
  * @returns The videos found missing or altered, in no particular order.
  */
-export async function verifyDoneVideos(
+export function verifyDoneVideos(
   outDir: string,
   states: ReadonlyMap<string, JobState>,
+  options: VerifyOptions = {},
+): Promise<VideoFinding[]> {
+  return verifyVideosOf(outDir, states.values(), options);
+}
+
+/**
+ * Check the done videos among some states against the disk (the others are
+ * passed over): {@linkcode verifyDoneVideos} for states picked one by one,
+ * with no map of them made.
+ *
+ * @param outDir The output folder the recorded paths are relative to.
+ * @param states Job states, each looked at once.
+ * @param options Hash policy.
+ * @returns The videos found missing or altered, in no particular order.
+ */
+export async function verifyVideosOf(
+  outDir: string,
+  states: Iterable<JobState>,
   options: VerifyOptions = {},
 ): Promise<VideoFinding[]> {
   const policy = options.hash ?? "changed";
@@ -55,7 +73,7 @@ export async function verifyDoneVideos(
   const toHash: RecordedVideo[] = [];
   const prefix = outDir.endsWith(sep) ? outDir : outDir + sep;
   let looked = 0;
-  for (const state of states.values()) {
+  for (const state of states) {
     if (state.phase !== "done") continue;
     const video = recordedVideo(state);
     const verdict = judgeLook(video, look(prefix + video.output), policy);
@@ -85,7 +103,7 @@ export async function verifyDoneVideos(
 export async function verifiedStates(
   outDir: string,
   states: ReadonlyMap<string, JobState>,
-): Promise<Map<string, JobState>> {
+): Promise<ReadonlyMap<string, JobState>> {
   return withVideoFindings(states, await verifyDoneVideos(outDir, states));
 }
 

@@ -79,13 +79,25 @@ export function evidenceFromStates(
   jobs: readonly (RenderKind & { id: string })[],
   states: ReadonlyMap<string, JobState>,
 ): RenderEvidence {
-  let evidence: RenderEvidence = new Map();
+  // Gathered in place (one map, not one copy per render seen), by kind key.
+  const evidence = new Map<string, { shortestMs: number; count: number }>();
+  const keys = new Map<string, Map<string, Map<number, string>>>();
   for (const job of jobs) {
     const state = states.get(job.id);
     if (state === undefined || state.createdAt === undefined) continue;
     if (state.completedAt === undefined) continue;
     const ms = Date.parse(state.completedAt) - Date.parse(state.createdAt);
-    evidence = withRender(evidence, job, ms);
+    if (!Number.isFinite(ms) || ms <= 0) continue;
+    // The kind's key, made once per kind rather than once per job.
+    let byResolution = keys.get(job.model);
+    if (byResolution === undefined) keys.set(job.model, byResolution = new Map());
+    let bySeconds = byResolution.get(job.resolution);
+    if (bySeconds === undefined) byResolution.set(job.resolution, bySeconds = new Map());
+    let key = bySeconds.get(job.seconds);
+    if (key === undefined) bySeconds.set(job.seconds, key = renderKindKey(job));
+    const seen = evidence.get(key);
+    if (seen === undefined) evidence.set(key, { shortestMs: ms, count: 1 });
+    else evidence.set(key, { shortestMs: Math.min(seen.shortestMs, ms), count: seen.count + 1 });
   }
   return evidence;
 }
