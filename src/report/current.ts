@@ -156,6 +156,10 @@ export async function currentReportDigest(outDir: string): Promise<string | unde
  * @returns A copy of the model with `report_digest` set last.
  */
 export function stampDigest(report: ReportModel, digest: string): ReportModel {
-  const { report_digest: _old, ...rest } = report;
-  return { ...rest, report_digest: digest };
+  // Copied by descriptor: rows not made yet (see buildReport) are not made here.
+  const descriptors = Object.getOwnPropertyDescriptors(report);
+  delete (descriptors as Partial<typeof descriptors>).report_digest;
+  const stamped = Object.defineProperties({}, descriptors) as ReportModel;
+  stamped.report_digest = digest;
+  return stamped;
 }

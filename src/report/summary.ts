@@ -160,7 +160,9 @@ export type InvalidJobRow =
   & { issues: Array<Pick<Issue, "field" | "message"> & Partial<Pick<Issue, "code">>> };
 
 /**
- * Build the report.
+ * Build the report. The totals are counted at once; the rows (`jobs`) are
+ * made when first read, so a run whose reports are already current never
+ * holds a million of them.
  *
  * @param input The manifest path, the jobs (valid and invalid), the journal's states and the time.
  * @returns The report model.
@@ -172,37 +174,55 @@ export function buildReport(input: {
   states: ReadonlyMap<string, JobState>;
   generatedAt: Date;
 }): ReportModel {
-  // Manifest order: the valid and the invalid jobs merged by position (each
-  // list is in that order already, as validation gives them; sorted if not).
   const valid = inOrder(input.jobs);
   const invalid = inOrder(input.invalid ?? []);
-  const jobs: ReportJob[] = [];
-  let v = 0;
-  let i = 0;
-  while (v < valid.length || i < invalid.length) {
-    if (i >= invalid.length || (v < valid.length && valid[v].index < invalid[i].index)) {
-      const job = valid[v++];
-      jobs.push(jobRow(job, input.states.get(job.id)));
-    } else {
-      jobs.push(invalidRow(invalid[i++]));
+  // The rows in manifest order: the valid and the invalid jobs merged by
+  // position (each list is in that order already, as validation gives them).
+  function* rows(): Generator<ReportJob> {
+    let v = 0;
+    let i = 0;
+    while (v < valid.length || i < invalid.length) {
+      if (i >= invalid.length || (v < valid.length && valid[v].index < invalid[i].index)) {
+        const job = valid[v++];
+        yield jobRow(job, input.states.get(job.id));
+      } else {
+        yield invalidRow(invalid[i++]);
+      }
     }
   }
   const totals: ReportTotals = {
-    jobs: jobs.length,
+    jobs: valid.length + invalid.length,
     done: 0,
     failed: 0,
     invalid: 0,
     pending: 0,
     running: 0,
     uncertain: 0,
-    mismatched: jobs.filter(isMismatched).length,
+    mismatched: 0,
     changed: 0,
   };
-  for (const job of jobs) {
+  // Counted from rows made one at a time and let go: the list of a million
+  // rows is made only when something reads it (a report being written).
+  for (const job of rows()) {
     totals[job.status]++;
+    if (isMismatched(job)) totals.mismatched = (totals.mismatched ?? 0) + 1;
     if (job.error?.code === "job_changed") totals.changed = (totals.changed ?? 0) + 1;
   }
-  return { manifest: input.manifest, generated_at: input.generatedAt.toISOString(), totals, jobs };
+  const report = {
+    manifest: input.manifest,
+    generated_at: input.generatedAt.toISOString(),
+    totals,
+  } as ReportModel;
+  let made: ReportJob[] | undefined;
+  Object.defineProperty(report, "jobs", {
+    enumerable: true,
+    configurable: true,
+    get: () => made ??= Array.from(rows()),
+    set: (jobs: ReportJob[]) => {
+      made = jobs;
+    },
+  });
+  return report;
 }
 
 /** The list itself when it is in manifest order, else a sorted copy. */
