@@ -44,6 +44,12 @@ import {
   renderCompactBench,
   runCompactBench,
 } from "./compact_bench.ts";
+import {
+  renderResumeBench,
+  RESUME_QUICK_SIZES,
+  RESUME_SIZES,
+  runResumeBench,
+} from "./resume_bench.ts";
 
 /** What an entry returns: its section of RESULTS.md and its figures for results.json. */
 export interface BenchOutput {
@@ -286,6 +292,24 @@ export const ENTRIES: BenchEntry[] = [
     },
   },
   {
+    key: "resume",
+    title: `resume: ${RESUME_SIZES.map((n) => n.toLocaleString("en")).join(" and ")} done jobs`,
+    description:
+      "`run --simulate` over an output folder whose every job is done (a generated CSV of 1.x " +
+      "jobs, the journal a finished run leaves with five events a job, and a 16-byte video per " +
+      "job, older than its recorded download), each in its own child process: first with no " +
+      "reports in the folder (all four written), then again with nothing changed (the reports " +
+      "left as they are: the resume a cron pass makes). Baselines measured in the same run: " +
+      "`validate` of the same manifest, and a bare `JSON.parse` of every journal line. CPU is " +
+      "user + system of the measured work (Deno's start-up excluded), peak RSS the child's " +
+      "VmHWM; the per-job table shows growth is linear. The folders are generated once per " +
+      "bench run (synchronous writes) and removed after.",
+    async run(quick: boolean): Promise<BenchOutput> {
+      const result = await runResumeBench(quick ? RESUME_QUICK_SIZES : RESUME_SIZES);
+      return { lines: renderResumeBench(result), figures: result };
+    },
+  },
+  {
     key: "cron",
     title: "cron: a batch driven by `run --pass-time` against one continuous run",
     description:
@@ -326,7 +350,7 @@ const COMMANDS = [
   "`deno task bench` (full sizes; writes bench/RESULTS.md and bench/results.json)",
   "`deno task bench --quick --out DIR` (tiny sizes, figures only; what tests/bench_quick_test.ts runs)",
   "`deno task bench --only KEY[,KEY]` (re-runs those entries, keeps the others' figures from " +
-  "bench/results.json; keys: validate, fanout, run, physical, download, naive, verify, cron, compact)",
+  "bench/results.json; keys: validate, fanout, run, physical, download, naive, verify, resume, cron, compact)",
   "`deno task bench --rebuild` (runs nothing: rewrites RESULTS.md from results.json and NOTES.md)",
 ];
 

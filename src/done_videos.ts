@@ -58,17 +58,26 @@ export interface VideoFinding {
 export function recordedVideos(states: ReadonlyMap<string, JobState>): RecordedVideo[] {
   const videos: RecordedVideo[] = [];
   for (const state of states.values()) {
-    if (state.phase !== "done") continue;
-    videos.push({
-      job: state.job,
-      task: state.task,
-      output: state.output,
-      bytes: state.bytes,
-      sha256: state.sha256,
-      downloadedAtMs: Date.parse(state.downloadedAt),
-    });
+    if (state.phase === "done") videos.push(recordedVideo(state));
   }
   return videos;
+}
+
+/**
+ * The video a done job's state records.
+ *
+ * @param state A state in the `done` phase.
+ * @returns What was recorded.
+ */
+export function recordedVideo(state: Extract<JobState, { phase: "done" }>): RecordedVideo {
+  return {
+    job: state.job,
+    task: state.task,
+    output: state.output,
+    bytes: state.bytes,
+    sha256: state.sha256,
+    downloadedAtMs: Date.parse(state.downloadedAt),
+  };
 }
 
 /** How much of a file's content is compared. */
@@ -127,7 +136,8 @@ export function judgeHash(video: RecordedVideo, sha256: string): VideoFinding | 
 /**
  * The states once the findings are applied: each job whose video is gone or
  * altered is running again (its task succeeded), with the reason in `held`.
- * The input map and its states are left as they were.
+ * The input map and its states are left as they were; with no findings it
+ * is returned itself.
  *
  * @param states The journal's states by job id.
  * @param findings What the disk check found.
@@ -136,7 +146,9 @@ export function judgeHash(video: RecordedVideo, sha256: string): VideoFinding | 
 export function withVideoFindings(
   states: ReadonlyMap<string, JobState>,
   findings: readonly VideoFinding[],
-): Map<string, JobState> {
+): ReadonlyMap<string, JobState> {
+  // Nothing found (the usual case): the same states, not a copy of a million.
+  if (findings.length === 0) return states;
   const result = new Map(states);
   for (const found of findings) {
     const state = result.get(found.job);

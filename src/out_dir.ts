@@ -382,12 +382,32 @@ export function outputCollisions(
 }
 
 /**
+ * Whether every done video the journal records lies at its own job's output
+ * in `jobs` (the usual resume): then no job can want another's name, since a
+ * validated manifest's outputs differ from each other even without case.
+ * Counted, with no map of a million names.
+ */
+function ownVideosOnly(jobs: readonly Job[], states: ReadonlyMap<string, JobState>): boolean {
+  let done = 0;
+  for (const state of states.values()) if (state.phase === "done") done++;
+  let own = 0;
+  for (const job of jobs) {
+    const state = states.get(job.id);
+    if (state?.phase === "done" && state.output === job.output) own++;
+  }
+  return own === done;
+}
+
+/**
  * The collisions whose recorded file is still in the output folder: moving or
  * deleting the file gives up its name (the journal then no longer holds a
  * video there to protect).
  *
  * @param outDir The output folder.
- * @param jobs The jobs a run would work on.
+ * @param jobs The validated jobs a run would work on: their outputs differ
+ *   from each other even without case, as `validateManifest()` makes them
+ *   (so a journal whose every video lies at its own job's output, the usual
+ *   resume, is settled by counting, with no map of a million names).
  * @param states The journal's states.
  * @returns The collisions that stand.
  */
@@ -396,6 +416,7 @@ export async function findOutputCollisions(
   jobs: readonly Job[],
   states: ReadonlyMap<string, JobState>,
 ): Promise<OutputCollision[]> {
+  if (ownVideosOnly(jobs, states)) return [];
   const standing: OutputCollision[] = [];
   for (const collision of outputCollisions(jobs, states)) {
     if (await entryAt(join(outDir, collision.output)) !== undefined) standing.push(collision);

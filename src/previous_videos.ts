@@ -76,26 +76,77 @@ export async function keepPreviousVideo(
  * @returns Their paths relative to `outDir`; empty when none.
  */
 export async function previousVideosOf(outDir: string, output: string): Promise<string[]> {
-  const name = basename(output);
-  const ext = extname(name);
-  const stem = ext === "" ? name : name.slice(0, -ext.length);
+  return (await readPreviousVideos(outDir)).of(output);
+}
+
+/** The old videos kept in an output folder, read once (see {@linkcode readPreviousVideos}). */
+export interface PreviousVideos {
+  /** How many kept videos the folder holds. */
+  readonly count: number;
+  /** The names of the kept videos in the folder, sorted. */
+  readonly names: readonly string[];
+  /**
+   * The old videos kept for one output name, sorted by name.
+   *
+   * @param output The job's video name relative to the output folder (`videos/a.mp4`).
+   * @returns Their paths relative to the output folder; empty when none.
+   */
+  of(output: string): string[];
+}
+
+/**
+ * Read `videos/previous/` once: every kept video, by the output name it was
+ * kept for, so that a report of many jobs asks the disk once, not once a job.
+ *
+ * A kept name is `<stem>.<8 hex><ext>` where `<ext>` is the output's
+ * extension (no dot after its first) or nothing, so each file name can be
+ * read back in at most two ways, both indexed.
+ *
+ * @param outDir The output folder.
+ * @returns The kept videos; none when the folder is missing or not a folder.
+ */
+export async function readPreviousVideos(outDir: string): Promise<PreviousVideos> {
   const folder = join(outDir, VIDEOS_FOLDER, PREVIOUS_FOLDER);
-  const found: string[] = [];
+  const byKey = new Map<string, string[]>();
+  const names: string[] = [];
+  const add = (stem: string, ext: string, name: string): void => {
+    const key = `${stem}\0${ext}`;
+    const list = byKey.get(key);
+    if (list === undefined) byKey.set(key, [name]);
+    else list.push(name);
+  };
   try {
     for await (const entry of Deno.readDir(folder)) {
-      if (!entry.isFile || !entry.name.startsWith(`${stem}.`) || !entry.name.endsWith(ext)) {
-        continue;
+      if (!entry.isFile) continue;
+      const name = entry.name;
+      // Kept from an output without an extension: `<stem>.<8 hex>`.
+      if (KEPT_TAIL.test(name)) add(name.slice(0, -9), "", name);
+      // Kept from an output with one: `<stem>.<8 hex><ext>`.
+      const ext = extname(name);
+      if (ext !== "" && KEPT_TAIL.test(name.slice(0, -ext.length))) {
+        add(name.slice(0, -ext.length - 9), ext, name);
       }
-      const middle = entry.name.slice(stem.length + 1, entry.name.length - ext.length);
-      if (/^[0-9a-f]{8}$/.test(middle)) {
-        found.push(`${VIDEOS_FOLDER}/${PREVIOUS_FOLDER}/${entry.name}`);
-      }
+      names.push(name);
     }
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
-      return [];
+    if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) {
+      throw error;
     }
-    throw error;
   }
-  return found.sort();
+  for (const list of byKey.values()) list.sort();
+  return {
+    count: names.length,
+    names: names.sort(),
+    of(output: string): string[] {
+      if (byKey.size === 0) return [];
+      const name = basename(output);
+      const ext = extname(name);
+      const stem = ext === "" ? name : name.slice(0, -ext.length);
+      const names = byKey.get(`${stem}\0${ext}`) ?? [];
+      return names.map((kept) => `${VIDEOS_FOLDER}/${PREVIOUS_FOLDER}/${kept}`);
+    },
+  };
 }
+
+/** The end of a kept name before its extension: a dot and 8 hex digits. */
+const KEPT_TAIL = /.\.[0-9a-f]{8}$/;

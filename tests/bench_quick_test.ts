@@ -66,6 +66,7 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
     "download",
     "naive",
     "verify",
+    "resume",
     "cron",
     "compact",
   ]);
@@ -78,6 +79,13 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
   assert.equal(compact.replayAfter.count, compact.jobs);
   for (const m of ["replayBefore", "parseBefore", "replayAfter", "parseAfter", "compact"]) {
     assertFinite(compact[m].cpuMs, `compact.${m}.cpuMs`);
+  }
+  // resume: both sizes measured, the second resume left the reports as they were.
+  assert.equal(results.resume.sizes.length, 2);
+  for (const size of results.resume.sizes) {
+    assert.equal(size.reportsKept, true);
+    assert.equal(size.kept.code, 0);
+    assert.ok(size.kept.cpuUs > 0 && size.kept.peakKb > 0 && size.validate.cpuUs > 0);
   }
   // cron: the cron-driven batch finished, each job billed once in both modes.
   assert.ok(results.cron.ratio > 0 && results.cron.passes >= 1);

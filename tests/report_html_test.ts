@@ -7,7 +7,7 @@ import {
   renderReportHtml,
 } from "../src/report/html.ts";
 import type { ReportModel } from "../src/report/summary.ts";
-import { REPORT_FIXTURE } from "./fixtures/report_model.ts";
+import { galleryFixture, REPORT_FIXTURE } from "./fixtures/report_model.ts";
 import { findAll, hasClass, type HtmlElement, parseHtml, textOf } from "./helpers/html_tree.ts";
 
 const GOLDEN = new URL("./golden/report.html", import.meta.url);
@@ -330,4 +330,43 @@ Deno.test("renderReportHtml() shows no mismatched tile or filter when every vide
   };
   const html = renderReportHtml(report);
   assert.doesNotMatch(html, /data-status="mismatched"|data-value="mismatched"| data-mismatched>/);
+});
+
+Deno.test("renderReportHtml() shows every failed, uncertain and invalid card, at most the limit of the others, and says how many more", () => {
+  const report = galleryFixture(
+    { failed: 5, uncertain: 2, invalid: 1, running: 4, pending: 8, done: 280 },
+  );
+  const page = parseHtml(renderReportHtml(report, { galleryLimit: 10 }));
+  const cards = findAll(page, (node) => node.name === "article" && hasClass(node, "card"));
+  const shown = cards.map((card) => card.attributes["data-id"]);
+  const ofStatus = (...statuses: string[]) =>
+    galleryOrder(report.jobs).filter((job) => statuses.includes(job.status)).map((job) => job.id);
+  // 8 that need a decision, then 10 more: the 4 running, 6 of the 8 pending.
+  assert.deepEqual(shown, [
+    ...ofStatus("failed", "uncertain", "invalid"),
+    ...ofStatus("running"),
+    ...ofStatus("pending").slice(0, 6),
+  ]);
+  const [more] = findAll(page, (node) => node.attributes.id === "not-shown");
+  assert.equal(
+    textOf(more),
+    "282 more jobs are not shown here (2 pending, 280 done): every job is in report.csv and " +
+      "report.json. Every failed, uncertain and invalid job is shown above.",
+  );
+  // Under the limit: every card, no such line.
+  const all = parseHtml(renderReportHtml(report, { galleryLimit: 292 }));
+  assert.equal(findAll(all, (node) => node.name === "article").length, 300);
+  assert.deepEqual(findAll(all, (node) => node.attributes.id === "not-shown"), []);
+});
+
+Deno.test("renderReportHtml() shows every failed card even beyond the limit", () => {
+  const report = galleryFixture(
+    { failed: 30, uncertain: 0, invalid: 0, running: 0, pending: 0, done: 20 },
+  );
+  const page = parseHtml(renderReportHtml(report, { galleryLimit: 5 }));
+  const statuses = findAll(page, (node) => node.name === "article").map((card) =>
+    card.attributes["data-status"]
+  );
+  assert.deepEqual(statuses, [...Array(30).fill("failed"), ...Array(5).fill("done")]);
+  assert.match(textOf(findAll(page, (node) => node.attributes.id === "not-shown")[0]), /^15 more/);
 });

@@ -126,3 +126,36 @@ Deno.test("buildReport() lists invalid jobs in manifest order and counts every s
   });
   assert.equal(report.generated_at, "2026-11-24T10:00:00.000Z");
 });
+
+Deno.test("buildReport() counts the totals at once and makes the rows only when they are read, once", () => {
+  let reads = 0;
+  const states = new Map([["c", makeState({ job: "c", phase: "done", fingerprint: "fp-c" })]]);
+  const counted = {
+    get: (id: string) => {
+      reads++;
+      return states.get(id);
+    },
+    has: (id: string) => states.has(id),
+  } as unknown as ReadonlyMap<string, JobState>;
+  const report = buildReport({
+    manifest: "/m.yaml",
+    jobs: [makeJob({ id: "c", index: 1 }), makeJob({ id: "a", index: 0 })],
+    states: counted,
+    generatedAt: at,
+  });
+  assert.equal(report.totals.done, 1);
+  assert.equal(report.totals.pending, 1);
+  const afterTotals = reads;
+  assert.equal(afterTotals, 2, "one look per job for the totals");
+  const rows = report.jobs;
+  assert.equal(reads, 4, "the rows made when read");
+  assert.equal(report.jobs, rows, "and made once");
+  assert.equal(reads, 4);
+  // Out-of-order jobs come out in manifest order; a copy of the model has the same rows.
+  assert.deepEqual(rows.map((row) => row.id), ["a", "c"]);
+  assert.deepEqual({ ...report }.jobs, rows);
+  assert.deepEqual(JSON.parse(JSON.stringify(report)).jobs.map((row: ReportJob) => row.id), [
+    "a",
+    "c",
+  ]);
+});

@@ -6,7 +6,8 @@ import { csvTextCell, renderReportCsv, renderReportCsvChunks } from "../src/repo
 import { renderReportMarkdown, renderReportMarkdownChunks } from "../src/report/markdown.ts";
 import { renderReportHtml, renderReportHtmlChunks } from "../src/report/html.ts";
 import type { ReportModel } from "../src/report/summary.ts";
-import { REPORT_FIXTURE } from "./fixtures/report_model.ts";
+import { galleryFixture, REPORT_FIXTURE } from "./fixtures/report_model.ts";
+import { currentReportDigest, stampDigest } from "../src/report/current.ts";
 import { withTempDir } from "./helpers/temp_dir.ts";
 import { findAll, parseHtml } from "./helpers/html_tree.ts";
 import { parse } from "csv-parse/sync";
@@ -161,5 +162,56 @@ Deno.test("writeReports() links reference images in report.html relative to the 
       images.map((image) => [image.attributes.src, image.attributes.loading]),
       [["../images/hero.png", "lazy"], ["refs/logo%2C%20v2.webp", "lazy"]],
     );
+  });
+});
+
+Deno.test("writeReports() keeps a report's digest only when all four files were written", async () => {
+  await withTempDir(async (dir) => {
+    const digest = "ab".repeat(32);
+    const stamped = stampDigest(REPORT_FIXTURE, digest);
+    await writeReports(dir, stamped);
+    assert.equal(await currentReportDigest(dir), digest);
+    assert.equal(
+      JSON.parse(await Deno.readTextFile(join(dir, "report.json"))).report_digest,
+      digest,
+    );
+
+    // report.html cannot be replaced: report.json is written without the digest.
+    await Deno.remove(join(dir, "report.html"));
+    await Deno.mkdir(join(dir, "report.html"));
+    await assert.rejects(() => writeReports(dir, stampDigest(REPORT_FIXTURE, "cd".repeat(32))));
+    const json = JSON.parse(await Deno.readTextFile(join(dir, "report.json")));
+    assert.equal(json.report_digest, undefined);
+    assert.equal(json.manifest, REPORT_FIXTURE.manifest);
+    assert.equal(await currentReportDigest(dir), undefined);
+  });
+});
+
+Deno.test("currentReportDigest() finds none when a report file is missing or report.json does not end with one", async () => {
+  await withTempDir(async (dir) => {
+    const digest = "ab".repeat(32);
+    await writeReports(dir, stampDigest(REPORT_FIXTURE, digest));
+    assert.equal(await currentReportDigest(dir), digest);
+    await Deno.remove(join(dir, "report.csv"));
+    assert.equal(await currentReportDigest(dir), undefined);
+    await writeReports(dir, REPORT_FIXTURE);
+    assert.equal(await currentReportDigest(dir), undefined);
+  });
+});
+
+Deno.test("writeReports() with a capped gallery keeps every job in report.json and report.csv", async () => {
+  await withTempDir(async (dir) => {
+    const report = galleryFixture();
+    await writeReports(dir, report, { galleryLimit: 20 });
+    const json = JSON.parse(await Deno.readTextFile(join(dir, "report.json")));
+    assert.equal(json.jobs.length, 300);
+    const rows: { id: string }[] = parse(await Deno.readTextFile(join(dir, "report.csv")), {
+      columns: true,
+    });
+    assert.deepEqual(rows.map((row) => row.id), report.jobs.map((job) => job.id));
+    const page = parseHtml(await Deno.readTextFile(join(dir, "report.html")));
+    assert.equal(findAll(page, (node) => node.name === "article").length, 8 + 20);
+    const [more] = findAll(page, (node) => node.attributes.id === "not-shown");
+    assert.ok(more, "the page says more jobs are not shown");
   });
 });

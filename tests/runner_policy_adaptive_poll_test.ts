@@ -28,6 +28,7 @@ import type { Task } from "../src/api/wire.ts";
 import type { JournalEvent } from "../src/journal/events.ts";
 import type { JobAction } from "../src/plan.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
+import { createRandom } from "../src/simulator/random.ts";
 import { fakeVideo } from "./helpers/fake_service.ts";
 import { makeJob } from "./helpers/jobs.ts";
 
@@ -376,6 +377,41 @@ Deno.test("sightProgress() keeps the first and the last value seen to move, each
 });
 
 const KIND = { model: "doubao-seedance-1-0-pro", resolution: "720p", seconds: 5 };
+
+Deno.test("evidenceFromStates() gives what withRender() over the renders in end order gives (seeded)", () => {
+  const random = createRandom(7);
+  const at = (ms: number): string => new Date(Date.UTC(2025, 0, 1) + ms).toISOString();
+  for (let round = 0; round < 40; round += 1) {
+    const jobs: (typeof KIND & { id: string })[] = [];
+    const states = new Map<string, JobState>();
+    const count = 1 + Math.floor(random() * 400);
+    for (let i = 0; i < count; i += 1) {
+      const kind = { ...KIND, seconds: 5 + Math.floor(random() * 3) };
+      const id = `j${i}`;
+      jobs.push({ id, ...kind });
+      // Coarse times, so equal end times (ties) are common; some renders are not durations.
+      const created = Math.floor(random() * 20) * 1000;
+      const ended = created + Math.floor(random() * 20 - 2) * 1000;
+      states.set(id, {
+        attempts: 1,
+        task: "t",
+        job: id,
+        phase: "succeeded",
+        createdAt: at(created),
+        completedAt: at(ended),
+      });
+    }
+    // The reference: every render, stably sorted by end time, folded in.
+    const renders = jobs.map((job, index) => {
+      const state = states.get(job.id)!;
+      const endedAt = Date.parse(state.completedAt!);
+      return { job, index, endedAt, ms: endedAt - Date.parse(state.createdAt!) };
+    }).sort((a, b) => a.endedAt - b.endedAt || a.index - b.index);
+    let expected: ReturnType<typeof evidenceFromStates> = new Map();
+    for (const { job, ms } of renders) expected = withRender(expected, job, ms);
+    assert.deepEqual(evidenceFromStates(jobs, states), expected, `round ${round}`);
+  }
+});
 
 Deno.test("evidenceFromStates() keeps the shortest render per kind from the journal's times", () => {
   const at = (ms: number): string => new Date(Date.UTC(2025, 0, 1) + ms).toISOString();

@@ -188,8 +188,11 @@ export function buildBatchReport(
  */
 export function reportExtrasOf(validation: ValidationResult): ReportExtras {
   return {
+    // Only the jobs with images: a map of a million empty lists is no help.
     imageFiles: new Map(
-      validation.jobs.map((job) => [job.id, job.images.map((image) => image.resolved)]),
+      validation.jobs.filter((job) => job.images.length > 0).map((
+        job,
+      ) => [job.id, job.images.map((image) => image.resolved)]),
     ),
   };
 }

@@ -17,8 +17,9 @@
  */
 import type { PollingMode } from "../runner/policy/poll.ts";
 import { evidenceFromStates } from "../runner/policy/render_evidence.ts";
-import { verifiedStates, verifyDoneVideos } from "../runner/verify_videos.ts";
-import { lostVideoEvents, statesOfJobs, withVideoFindings } from "../done_videos.ts";
+import { verifyVideosOf } from "../runner/verify_videos.ts";
+import { lostVideoEvents, withVideoFindings } from "../done_videos.ts";
+import type { Job } from "../manifest/job.ts";
 import { join } from "node:path";
 import { type ApiError, ConfigError, ExitCode, ManifestError } from "../errors.ts";
 import type { PriceList } from "../prices.ts";
@@ -34,7 +35,7 @@ import { compactAfterRun } from "../journal/compact.ts";
 import { JournalReplay } from "../journal/replay.ts";
 import { type JobAction, planRun } from "../plan.ts";
 import type { JobState } from "../journal/events.ts";
-import { keepPreviousVideo, previousVideosOf } from "../previous_videos.ts";
+import { keepPreviousVideo, type PreviousVideos, readPreviousVideos } from "../previous_videos.ts";
 import { executeRun, type UnjournaledEvent } from "../runner/executor.ts";
 import { RecoveryFile, reserveBytesFor } from "../journal/recovery.ts";
 import { journalFailureLines } from "./recovery_notice.ts";
@@ -45,6 +46,7 @@ import { ensureVideoApi } from "../runner/service_check.ts";
 import { sweepTemporaryFiles } from "../runner/sweep.ts";
 import { ReportWriteError, writeReports } from "../report/write.ts";
 import { runExitCode } from "../report/outcome.ts";
+import { currentReportDigest, reportDigest, stampDigest } from "../report/current.ts";
 import type { ReportModel } from "../report/summary.ts";
 import {
   checkLayout,
@@ -137,10 +139,16 @@ export interface RunBatchOptions {
 export interface RunBatchResult {
   /** The contract's exit code for this outcome (0, 1, 3, 4 or 130). */
   exitCode: ExitCode;
-  /** The report, as written to the output folder. */
+  /** The report, as written to the output folder (`generated_at` aside, see `reportsKept`). */
   report: ReportModel;
   /** The output folder's absolute path. */
   outDir: string;
+  /**
+   * True when the report files already showed all of `report` (their
+   * `report_digest` is its digest) and were left as they were, with the time
+   * they were written; false when they were written.
+   */
+  reportsKept: boolean;
   /** Set when a report file could not be written (the jobs' outcome stands). */
   reportError?: ReportWriteError;
   /** Set when the service rejected the key during the run. */
@@ -211,7 +219,9 @@ export async function runBatch(
     await sweepTemporaryFiles(outDir);
     await Deno.mkdir(join(outDir, VIDEOS_FOLDER), { recursive: true });
     // A done video that is gone or altered is fetched again from its task.
-    const lost = await verifyDoneVideos(outDir, statesOfJobs(validation.jobs, states));
+    const lost = await verifyVideosOf(outDir, currentStatesOf(validation.jobs, states));
+    // The jobs whose state this run changes: the report looks at their videos again.
+    const touched = new Set<string>();
     const actions = planRun(validation.jobs, withVideoFindings(states, lost), {
       retryFailed: options.retryFailed ?? false,
       rerenderChanged: options.rerenderChanged ?? false,
@@ -264,6 +274,7 @@ export async function runBatch(
       for (const event of lostVideoEvents(lost, new Date(clock.now()).toISOString())) {
         await journal.append(event);
         replay.apply(event);
+        touched.add(event.job);
         options.onEvent?.({
           type: "video_lost",
           job: event.job,
@@ -278,6 +289,7 @@ export async function runBatch(
           append: async (event) => {
             await journal.append(event);
             replay.apply(event);
+            if ("job" in event) touched.add(event.job);
           },
         },
         outDir,
@@ -301,7 +313,10 @@ export async function runBatch(
         ...(options.signal ? { stop: options.signal } : {}),
         onEvent: (event) => {
           // The report shows what the run knows, journaled or not.
-          if (event.type === "unjournaled") replay.apply(event.event);
+          if (event.type === "unjournaled") {
+            replay.apply(event.event);
+            if ("job" in event.event) touched.add(event.event.job);
+          }
           options.onEvent?.(event);
         },
       });
@@ -319,30 +334,47 @@ export async function runBatch(
       const said = await compactAfterRun(journalPath(outDir), replay, journal.appended);
       if (said !== undefined) notice(said);
     }
-    const built = await withPreviousVideos(
-      buildBatchReport(
-        validation,
-        await verifiedStates(outDir, replay.states),
-        new Date(clock.now()),
-      ),
-      validation,
-      outDir,
+    const reportStates = withVideoFindings(
+      replay.states,
+      await verifyVideosOf(outDir, uncheckedStates(validation.jobs, replay.states, touched)),
     );
-    const report = options.prices
+    const kept = await readPreviousVideos(outDir);
+    const built = withPreviousVideos(
+      buildBatchReport(validation, reportStates, new Date(clock.now())),
+      validation,
+      kept,
+    );
+    const estimated = options.prices
       ? withEstimate(built, {
         jobs: validation.jobs,
         states: replay.states,
         prices: options.prices,
       })
       : built;
+    const report = stampDigest(
+      estimated,
+      reportDigest({
+        report: estimated,
+        jobs: validation.jobs,
+        invalid: validation.invalid,
+        states: reportStates,
+        previousVideos: kept.names,
+        prices: options.prices,
+        outDir,
+      }),
+    );
     // Every job's fate is in the journal already: a report that cannot be
     // written is returned beside the outcome, which it does not change.
+    // Reports that already show all this are left as they are.
     let reportError: ReportWriteError | undefined;
-    try {
-      await writeReports(outDir, report, reportExtrasOf(validation));
-    } catch (error) {
-      if (!(error instanceof ReportWriteError)) throw error;
-      reportError = error;
+    const reportsKept = await currentReportDigest(outDir) === report.report_digest;
+    if (!reportsKept) {
+      try {
+        await writeReports(outDir, report, reportExtrasOf(validation));
+      } catch (error) {
+        if (!(error instanceof ReportWriteError)) throw error;
+        reportError = error;
+      }
     }
     const exitCode = runExitCode(report.totals, {
       unauthorized: result.unauthorized !== undefined,
@@ -357,6 +389,7 @@ export async function runBatch(
         : exitCode,
       report,
       outDir,
+      reportsKept,
       ...(reportError ? { reportError } : {}),
       ...(result.unauthorized ? { unauthorized: result.unauthorized } : {}),
       ...(result.journalFailure !== undefined
@@ -404,6 +437,50 @@ function backoffFor(pollIntervalMs: number): { baseMs: number; maxMs: number } {
 }
 
 /**
+ * The states of the jobs whose done video a run checks at its start: those
+ * in the manifest whose journal state is for their current content (an
+ * edited job's old video is not its result anyway, and a job no longer in
+ * the manifest is not run).
+ */
+function* currentStatesOf(
+  jobs: readonly Job[],
+  states: ReadonlyMap<string, JobState>,
+): Generator<JobState> {
+  for (const job of jobs) {
+    const state = states.get(job.id);
+    if (state !== undefined && state.fingerprint === job.fingerprint) yield state;
+  }
+}
+
+/**
+ * The done states whose video the report must look at again at the end of
+ * a run: every one but those {@linkcode currentStatesOf} gave at the start
+ * that no event of this run touched (most of them, on a resume): the videos
+ * this run downloaded, and those of jobs edited or no longer in the manifest.
+ */
+function* uncheckedStates(
+  jobs: readonly Job[],
+  states: ReadonlyMap<string, JobState>,
+  touched: ReadonlySet<string>,
+): Generator<JobState> {
+  let done = 0;
+  for (const state of states.values()) if (state.phase === "done") done++;
+  let seen = 0;
+  for (const job of jobs) {
+    const state = states.get(job.id);
+    if (state?.phase !== "done") continue;
+    seen++;
+    if (state.fingerprint !== job.fingerprint || touched.has(job.id)) yield state;
+  }
+  if (seen === done) return;
+  // Done jobs the manifest no longer has.
+  const ids = new Set(jobs.map((job) => job.id));
+  for (const state of states.values()) {
+    if (state.phase === "done" && !ids.has(state.job)) yield state;
+  }
+}
+
+/**
  * Say which jobs were edited since they were submitted: a `job_changed` event
  * each. A changed job this run re-renders first gets its old video kept
  * under `videos/previous/` (never overwritten by the new one).
@@ -440,19 +517,20 @@ async function announceChanged(
 
 /**
  * The report with each job's kept old videos (`previous_videos`, paths
- * relative to the output folder) on the jobs that have any.
+ * relative to the output folder) on the jobs that have any; the report as it
+ * was when none are kept (the usual case).
  */
-async function withPreviousVideos(
+function withPreviousVideos(
   report: ReportModel,
   validation: ValidationResult,
-  outDir: string,
-): Promise<ReportModel> {
+  kept: PreviousVideos,
+): ReportModel {
+  if (kept.count === 0) return report;
   const outputs = new Map(validation.jobs.map((job) => [job.id, job.output]));
-  const jobs = [];
-  for (const row of report.jobs) {
+  const jobs = report.jobs.map((row) => {
     const output = row.output ?? outputs.get(row.id);
-    const previous = output === undefined ? [] : await previousVideosOf(outDir, output);
-    jobs.push(previous.length === 0 ? row : { ...row, previous_videos: previous });
-  }
+    const previous = output === undefined ? [] : kept.of(output);
+    return previous.length === 0 ? row : { ...row, previous_videos: previous };
+  });
   return { ...report, jobs };
 }

@@ -6,6 +6,9 @@
  * Cards come failures first, in the order of {@linkcode GALLERY_ORDER}
  * (failed, uncertain, invalid, running, pending, done: what needs a person's
  * decision before what needs only time), in manifest order within a status.
+ * Every failed, uncertain and invalid job has its card; of the others, the
+ * first {@linkcode GALLERY_LIMIT} do, and a line under the gallery says how
+ * many more there are (report.csv and report.json list them all).
  * Each card's anchor is `#job-<id>` (see {@linkcode jobAnchor}).
  *
  * The script filters the cards by status and model (the totals filter when
@@ -240,6 +243,7 @@ a { color: var(--running); }
   background: color-mix(in srgb, var(--status) 12%, transparent);
 }
 .empty { color: var(--muted); }
+.more { margin: 1rem 0 0; color: var(--muted); }
 .status-done { --status: var(--done); }
 .status-failed { --status: var(--failed); }
 .status-invalid { --status: var(--invalid); }
@@ -264,7 +268,23 @@ export interface ReportExtras {
   imageFiles?: ReadonlyMap<string, readonly string[]>;
   /** The output folder the page is written to: image links are relative to it. */
   outDir?: string;
+  /**
+   * The most cards shown beyond those of the jobs that need a decision
+   * (failed, uncertain, invalid: always all shown). @default {@linkcode GALLERY_LIMIT}
+   */
+  galleryLimit?: number;
 }
+
+/**
+ * The most cards report.html shows beyond those of the failed, uncertain and
+ * invalid jobs: a browser cannot open a page of a million cards (over a
+ * gigabyte). The page says how many more there are; report.csv and
+ * report.json always list every job.
+ */
+export const GALLERY_LIMIT = 5000;
+
+/** The statuses whose cards are always all shown: a person must decide about them. */
+const DECIDE: ReadonlySet<ReportStatus> = new Set(["failed", "uncertain", "invalid"]);
 
 /**
  * Render report.html in pieces: the page's head, the totals, the filters and
@@ -310,15 +330,39 @@ export function* renderReportHtmlChunks(
     return;
   }
   yield `${head}\n${controls(report)}\n<main class="gallery">`;
+  const limit = extras.galleryLimit ?? GALLERY_LIMIT;
   const anchors = new Set<string>();
-  for (const job of galleryOrder(report.jobs)) {
-    let anchor = jobAnchor(job.id);
-    for (let n = 2; anchors.has(anchor); n++) anchor = `${jobAnchor(job.id)}-${n}`;
-    anchors.add(anchor);
-    const prompt = job.prompt ?? extras.prompts?.get(job.id) ?? null;
-    yield `\n${jobCard(job, anchor, prompt, imageHrefs(job, extras))}`;
+  let others = 0;
+  const notShown = new Map<ReportStatus, number>();
+  // One pass per status in the gallery's order: no sorted copy of the rows.
+  for (const status of GALLERY_ORDER) {
+    for (const job of report.jobs) {
+      if (job.status !== status) continue;
+      if (!DECIDE.has(status) && others++ >= limit) {
+        notShown.set(status, (notShown.get(status) ?? 0) + 1);
+        continue;
+      }
+      let anchor = jobAnchor(job.id);
+      for (let n = 2; anchors.has(anchor); n++) anchor = `${jobAnchor(job.id)}-${n}`;
+      anchors.add(anchor);
+      const prompt = job.prompt ?? extras.prompts?.get(job.id) ?? null;
+      yield `\n${jobCard(job, anchor, prompt, imageHrefs(job, extras))}`;
+    }
   }
-  yield `\n</main>\n<script>${GALLERY_SCRIPT}</script>${end}`;
+  yield `\n</main>${notShownLine(notShown)}\n<script>${GALLERY_SCRIPT}</script>${end}`;
+}
+
+/** The line under a gallery cut short by its limit: how many more, by status, and where they are. */
+function notShownLine(notShown: ReadonlyMap<ReportStatus, number>): string {
+  if (notShown.size === 0) return "";
+  let total = 0;
+  for (const count of notShown.values()) total += count;
+  const parts = [...notShown].map(([status, count]) =>
+    `${count.toLocaleString("en-US")} ${status}`
+  );
+  return `\n<p class="more" id="not-shown">${total.toLocaleString("en-US")} more ` +
+    `${total === 1 ? "job is" : "jobs are"} not shown here (${parts.join(", ")}): every job is ` +
+    `in report.csv and report.json. Every failed, uncertain and invalid job is shown above.</p>`;
 }
 
 /**

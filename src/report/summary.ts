@@ -139,6 +139,12 @@ export interface ReportModel {
   estimate?: EstimateJson;
   /** Added in a merged report: the folders merged, relative to the report's folder. */
   merged?: string[];
+  /**
+   * Added by `run`, as report.json's last field: the digest of what the
+   * reports show (see src/report/current.ts); a later run that would write
+   * the same digest leaves the reports as they are.
+   */
+  report_digest?: string;
 }
 
 /**
@@ -154,7 +160,9 @@ export type InvalidJobRow =
   & { issues: Array<Pick<Issue, "field" | "message"> & Partial<Pick<Issue, "code">>> };
 
 /**
- * Build the report.
+ * Build the report. The totals are counted at once; the rows (`jobs`) are
+ * made when first read, so a run whose reports are already current never
+ * holds a million of them.
  *
  * @param input The manifest path, the jobs (valid and invalid), the journal's states and the time.
  * @returns The report model.
@@ -166,29 +174,63 @@ export function buildReport(input: {
   states: ReadonlyMap<string, JobState>;
   generatedAt: Date;
 }): ReportModel {
-  const rows: Array<{ index: number; row: ReportJob }> = [];
-  for (const job of input.jobs) {
-    rows.push({ index: job.index, row: jobRow(job, input.states.get(job.id)) });
+  const valid = inOrder(input.jobs);
+  const invalid = inOrder(input.invalid ?? []);
+  // The rows in manifest order: the valid and the invalid jobs merged by
+  // position (each list is in that order already, as validation gives them).
+  function* rows(): Generator<ReportJob> {
+    let v = 0;
+    let i = 0;
+    while (v < valid.length || i < invalid.length) {
+      if (i >= invalid.length || (v < valid.length && valid[v].index < invalid[i].index)) {
+        const job = valid[v++];
+        yield jobRow(job, input.states.get(job.id));
+      } else {
+        yield invalidRow(invalid[i++]);
+      }
+    }
   }
-  for (const job of input.invalid ?? []) rows.push({ index: job.index, row: invalidRow(job) });
-  rows.sort((a, b) => a.index - b.index);
-  const jobs = rows.map((r) => r.row);
   const totals: ReportTotals = {
-    jobs: jobs.length,
+    jobs: valid.length + invalid.length,
     done: 0,
     failed: 0,
     invalid: 0,
     pending: 0,
     running: 0,
     uncertain: 0,
-    mismatched: jobs.filter(isMismatched).length,
+    mismatched: 0,
     changed: 0,
   };
-  for (const job of jobs) {
+  // Counted from rows made one at a time and let go: the list of a million
+  // rows is made only when something reads it (a report being written).
+  for (const job of rows()) {
     totals[job.status]++;
+    if (isMismatched(job)) totals.mismatched = (totals.mismatched ?? 0) + 1;
     if (job.error?.code === "job_changed") totals.changed = (totals.changed ?? 0) + 1;
   }
-  return { manifest: input.manifest, generated_at: input.generatedAt.toISOString(), totals, jobs };
+  const report = {
+    manifest: input.manifest,
+    generated_at: input.generatedAt.toISOString(),
+    totals,
+  } as ReportModel;
+  let made: ReportJob[] | undefined;
+  Object.defineProperty(report, "jobs", {
+    enumerable: true,
+    configurable: true,
+    get: () => made ??= Array.from(rows()),
+    set: (jobs: ReportJob[]) => {
+      made = jobs;
+    },
+  });
+  return report;
+}
+
+/** The list itself when it is in manifest order, else a sorted copy. */
+function inOrder<T extends { index: number }>(list: readonly T[]): readonly T[] {
+  for (let at = 1; at < list.length; at++) {
+    if (list[at - 1].index > list[at].index) return [...list].sort((a, b) => a.index - b.index);
+  }
+  return list;
 }
 
 /**

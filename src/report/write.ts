@@ -81,10 +81,19 @@ export async function writeReports(
   const written: string[] = [];
   const failures: { path: string; reason: string; cause: unknown }[] = [];
   const buffer = new Uint8Array(BATCH_BYTES);
-  for (const name of REPORT_FILES) {
+  // A stamped report.json goes last, and keeps its stamp only when the
+  // others were written: its digest then vouches for all four.
+  const stamped = report.report_digest !== undefined;
+  const names = stamped
+    ? [...REPORT_FILES.filter((name) => name !== "report.json"), "report.json" as const]
+    : REPORT_FILES;
+  for (const name of names) {
     const path = join(outDir, name);
+    const model = name === "report.json" && stamped && failures.length > 0
+      ? withoutDigest(report)
+      : report;
     try {
-      await writeAtomically(path, RENDERERS[name](report, { outDir, ...extras }), buffer);
+      await writeAtomically(path, RENDERERS[name](model, { outDir, ...extras }), buffer);
       written.push(path);
     } catch (cause) {
       failures.push({ path, reason: reasonOf(cause), cause });
@@ -92,6 +101,11 @@ export async function writeReports(
   }
   if (failures.length > 0) throw new ReportWriteError(failures);
   return written;
+}
+
+function withoutDigest(report: ReportModel): ReportModel {
+  const { report_digest: _digest, ...rest } = report;
+  return rest;
 }
 
 /** Why a file system call failed, without the call and paths Deno appends. */

@@ -111,9 +111,7 @@ export async function runCommand(
       io.stderr(totalsLine(t));
       const steps = nextSteps({
         totals: t,
-        changed: result.report.jobs.filter((job) =>
-          job.status === "failed" && job.error?.code === "job_changed"
-        ).length,
+        changed: t.changed ?? 0,
         reportHtml: result.reportError ? undefined : join(outDir, REPORT_HTML),
         program,
         argv,

@@ -131,18 +131,57 @@ export function evidenceFromStates(
   jobs: readonly (RenderKind & { id: string })[],
   states: ReadonlyMap<string, JobState>,
 ): RenderEvidence {
-  const seen: { kind: RenderKind; ms: number; endedAt: number }[] = [];
+  // Gathered in place, by kind key (made once per kind, not once per job):
+  // the count, the shortest, and the last RECENT_RENDERS in the order they
+  // ended (ties in manifest order), as withRender() over them all would give.
+  const gathered = new Map<string, { shortestMs: number; count: number; recent: Ended[] }>();
+  const keys = new Map<string, Map<string, Map<number, string>>>();
   for (const job of jobs) {
     const state = states.get(job.id);
     if (state === undefined || state.createdAt === undefined) continue;
     if (state.completedAt === undefined) continue;
     const endedAt = Date.parse(state.completedAt);
-    if (!Number.isFinite(endedAt)) continue;
-    seen.push({ kind: job, ms: endedAt - Date.parse(state.createdAt), endedAt });
+    const ms = endedAt - Date.parse(state.createdAt);
+    if (!Number.isFinite(ms) || ms <= 0) continue;
+    let byResolution = keys.get(job.model);
+    if (byResolution === undefined) keys.set(job.model, byResolution = new Map());
+    let bySeconds = byResolution.get(job.resolution);
+    if (bySeconds === undefined) byResolution.set(job.resolution, bySeconds = new Map());
+    let key = bySeconds.get(job.seconds);
+    if (key === undefined) bySeconds.set(job.seconds, key = renderKindKey(job));
+    const seen = gathered.get(key);
+    if (seen === undefined) {
+      gathered.set(key, { shortestMs: ms, count: 1, recent: [{ endedAt, ms }] });
+      continue;
+    }
+    seen.count += 1;
+    if (ms < seen.shortestMs) seen.shortestMs = ms;
+    keepRecent(seen.recent, { endedAt, ms });
   }
-  // In the order they ended, so the recent renders are the last ones.
-  seen.sort((a, b) => a.endedAt - b.endedAt);
-  let evidence: RenderEvidence = new Map();
-  for (const { kind, ms } of seen) evidence = withRender(evidence, kind, ms);
+  const evidence = new Map<string, KindEvidence>();
+  for (const [key, { shortestMs, count, recent }] of gathered) {
+    evidence.set(key, { shortestMs, count, recentMs: recent.map((ended) => ended.ms) });
+  }
   return evidence;
+}
+
+/** A render seen in the journal: when it ended and how long it took. */
+interface Ended {
+  endedAt: number;
+  ms: number;
+}
+
+/**
+ * Keep `ended` among the last {@linkcode RECENT_RENDERS} renders by end time
+ * (ascending; a later arrival ranks after an equal end time, as a stable
+ * sort would place it).
+ */
+function keepRecent(recent: Ended[], ended: Ended): void {
+  if (recent.length === RECENT_RENDERS) {
+    if (ended.endedAt < recent[0].endedAt) return;
+    recent.shift();
+  }
+  let at = recent.length;
+  while (at > 0 && recent[at - 1].endedAt > ended.endedAt) at -= 1;
+  recent.splice(at, 0, ended);
 }
