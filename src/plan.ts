@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { TaskStatus } from "./domain/task_status.ts";
 import type { Job } from "./manifest/job.ts";
 import type { JobError } from "./domain/job_error.ts";
 import type { JobState } from "./journal/events.ts";
@@ -36,6 +37,8 @@ export type JobAction =
     task: string;
     /** When the task was created, as far as the journal knows. */
     createdAt?: string;
+    /** The task's status as last journaled, if a poll saw one. */
+    status?: TaskStatus;
   }
   | { kind: "download"; job: Job; task: string }
   | { kind: "skip"; job: Job; reason: SkipReason; error?: JobError };
@@ -160,6 +163,7 @@ function planJob(job: Job, journalState: JobState | undefined, options: PlanOpti
         job,
         task: state.task,
         createdAt: state.createdAt,
+        ...(state.status === undefined ? {} : { status: state.status }),
       };
     case "succeeded":
       return { kind: "download", job, task: state.task };

@@ -239,7 +239,11 @@ class Run {
         if (action.kind !== "poll") continue;
         run.bound.acquireAlive();
         const createdAt = action.createdAt ? Date.parse(action.createdAt) : 0;
-        work.push(run.guard(() => this.#poller.track(action.job, action.task, createdAt, false)));
+        work.push(
+          run.guard(() =>
+            this.#poller.track(action.job, action.task, createdAt, false, action.status)
+          ),
+        );
       }
       for (const action of actions) {
         if (action.kind === "download") this.#downloader.start(action.job, action.task);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { TaskStatus } from "../domain/task_status.ts";
 import { ApiError } from "../errors.ts";
 import type { JobError } from "../domain/job_error.ts";
 import type { Job } from "../manifest/job.ts";
@@ -97,8 +98,16 @@ export class Poller {
    * @param taskId The task.
    * @param createdAtMs When the task was created, in clock milliseconds.
    * @param fresh Whether this run created it.
+   * @param journaledStatus The task's status as the journal last recorded it
+   *   (an earlier run's poll): an answer that says the same adds no line.
    */
-  async track(job: Job, taskId: string, createdAtMs: number, fresh: boolean): Promise<void> {
+  async track(
+    job: Job,
+    taskId: string,
+    createdAtMs: number,
+    fresh: boolean,
+    journaledStatus?: TaskStatus,
+  ): Promise<void> {
     let freed = false;
     // The slot is given back as soon as an answer says the task ended (it no
     // longer counts at the service), before its end is journaled: the next
@@ -108,8 +117,9 @@ export class Poller {
       freed = true;
       this.#run.bound.release();
     };
-    if (await this.#pollUntilTerminal(job, taskId, createdAtMs, fresh, free)) free();
-    else if (!freed) await this.#run.bound.hold();
+    if (await this.#pollUntilTerminal(job, taskId, createdAtMs, fresh, free, journaledStatus)) {
+      free();
+    } else if (!freed) await this.#run.bound.hold();
   }
 
   /**
@@ -126,6 +136,7 @@ export class Poller {
     createdAtMs: number,
     fresh: boolean,
     free: () => void,
+    journaledStatus?: TaskStatus,
   ): Promise<boolean> {
     const run = this.#run;
     const o = run.options;
@@ -135,6 +146,7 @@ export class Poller {
       polls: 0,
       failures: 0,
       ...(this.#adaptive ? { createdAt: createdAtMs } : {}),
+      ...(journaledStatus === undefined ? {} : { lastStatus: journaledStatus }),
     };
     const first = firstPoll(fresh, once, this.#withEvidence(job, history), this.#timing);
     if (first.kind === "leave") return false;

@@ -56,6 +56,35 @@ Deno.test("a second run of a finished batch leaves its journal byte for byte as 
   });
 });
 
+Deno.test("a cron pass over tasks still rendering whose status did not change leaves the journal as it was", async () => {
+  await withTempDir(async (dir) => {
+    // Renders of ten minutes: every task stays queued for the whole test.
+    const service = await startService({ renderMs: { min: 600_000, max: 600_000 } });
+    try {
+      const manifest = await writeManifest(dir, sampleJobs(3));
+      // The first pass submits; the second sees each task queued and journals it.
+      for (let pass = 0; pass < 2; pass += 1) {
+        const run = await runAgainst(manifest, service, ["--once"]);
+        assert.equal(run.code, 3, run.stderr.join("\n"));
+      }
+      const path = join(dir, "batch.out", "state.jsonl");
+      const statuses = (await Deno.readTextFile(path)).split("\n")
+        .filter((line) => line.includes('"type":"status"'));
+      assert.equal(statuses.length, 3);
+      const [bytes, mtime] = [await Deno.readFile(path), (await Deno.stat(path)).mtime];
+      const polls = service.stats().requests.poll;
+      const second = await runAgainst(manifest, service, ["--once"]);
+      assert.equal(second.code, 3, second.stderr.join("\n"));
+      // It did ask the service, and had nothing new to write.
+      assert.ok(service.stats().requests.poll >= polls + 3);
+      assert.deepEqual(await Deno.readFile(path), bytes);
+      assert.deepEqual((await Deno.stat(path)).mtime, mtime);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
 Deno.test("run compacts a long journal at its end into one line per job, and says so", async () => {
   await withTempDir(async (dir) => {
     const service = await startService();

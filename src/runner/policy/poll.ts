@@ -28,7 +28,7 @@ export interface PollHistory {
   polls: number;
   /** Failed polls in a row. */
   failures: number;
-  /** The last status journaled by this run. */
+  /** The last status journaled (by this run, or by an earlier one for a task it created). */
   lastStatus?: TaskStatus;
   /** Whether a status word this program does not know was reported already. */
   unknownWordReported?: boolean;
@@ -261,7 +261,7 @@ export function firstPoll(
  *
  * @param taskId The polled task.
  * @param task The answer.
- * @param lastStatus The status journaled last by this run.
+ * @param lastStatus The status journaled last for the task.
  * @returns The event, or `undefined` when the status is unchanged.
  */
 export function statusEvent(
