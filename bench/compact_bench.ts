@@ -16,6 +16,7 @@ import process from "node:process";
 import { join } from "node:path";
 import { encodeEvent } from "../src/journal/codec.ts";
 import type { JournalEvent } from "../src/journal/events.ts";
+import { benchRunStarted, doneJobEvents } from "./done_journal.ts";
 import { JournalReplay, readJournal } from "../src/journal/replay.ts";
 import { compactJournal } from "../src/journal/compact.ts";
 import { peakKb } from "./child.ts";
@@ -92,34 +93,21 @@ export async function writeDoneJournal(
     lines += 1;
     if (chunk.length >= 10_000) await flush();
   };
-  await push({
-    type: "run_started",
-    at: new Date(start).toISOString(),
-    pid: 1,
-    host: "bench",
-    version: "bench",
-  });
+  await push(benchRunStarted(start));
   const hex = (i: number, salt: number): string =>
     ((i * 2654435761 + salt) >>> 0).toString(16).padStart(8, "0").repeat(8);
   for (let i = 0; i < jobs; i++) {
-    const at = (offset: number): string => new Date(start + i * 10 + offset).toISOString();
-    const job = `job-${String(i).padStart(7, "0")}`;
-    const task = `cgt-2026${String(i).padStart(12, "0")}`;
-    const key = crypto.randomUUID();
-    await push({ type: "submitting", at: at(0), job, fingerprint: hex(i, 1), key });
-    await push({ type: "submitted", at: at(1), job, key, task });
-    await push({ type: "status", at: at(2), job, task, status: "in_progress", progress: 50 });
-    await push({ type: "task_succeeded", at: at(3), job, task });
-    await push({
-      type: "downloaded",
-      at: at(4),
-      job,
-      task,
-      output: `videos/${job}.mp4`,
+    const id = `job-${String(i).padStart(7, "0")}`;
+    const done = {
+      id,
+      fingerprint: hex(i, 1),
+      task: `cgt-2026${String(i).padStart(12, "0")}`,
+      output: `videos/${id}.mp4`,
       bytes: 5267,
       sha256: hex(i, 2),
       video: { duration: 5.041667, width: 1280, height: 720, codec: "avc1" },
-    });
+    };
+    for (const event of doneJobEvents(done, i, start)) await push(event);
   }
   await flush();
   return { lines, bytes };

@@ -28,6 +28,7 @@ import { validateManifest } from "../src/manifest/validate.ts";
 import { journalPath } from "../src/manifest/paths.ts";
 import { encodeEvent } from "../src/journal/codec.ts";
 import type { JournalEvent } from "../src/journal/events.ts";
+import { benchRunStarted, doneJobEvents } from "./done_journal.ts";
 import { peakKb } from "./child.ts";
 import { runChild } from "./measure.ts";
 import { kbToMb, mb, seconds } from "./format.ts";
@@ -264,31 +265,18 @@ async function writeDoneFolder(manifest: string, outDir: string): Promise<void> 
     for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
     chunk = "";
   };
-  push({
-    type: "run_started",
-    at: new Date(start).toISOString(),
-    pid: 1,
-    host: "bench",
-    version: "bench",
-  });
+  push(benchRunStarted(start));
   for (const [i, j] of validation.jobs.entries()) {
     Deno.writeFileSync(join(outDir, j.output), video);
-    const at = (offset: number): string => new Date(start + i * 10 + offset).toISOString();
-    const task = `task-${String(i).padStart(8, "0")}`;
-    const key = crypto.randomUUID();
-    push({ type: "submitting", at: at(0), job: j.id, fingerprint: j.fingerprint, key });
-    push({ type: "submitted", at: at(1), job: j.id, key, task });
-    push({ type: "status", at: at(2), job: j.id, task, status: "in_progress", progress: 50 });
-    push({ type: "task_succeeded", at: at(3), job: j.id, task });
-    push({
-      type: "downloaded",
-      at: at(4),
-      job: j.id,
-      task,
+    const done = {
+      id: j.id,
+      fingerprint: j.fingerprint,
+      task: `task-${String(i).padStart(8, "0")}`,
       output: j.output,
       bytes: video.length,
       sha256: "0".repeat(64),
-    });
+    };
+    for (const event of doneJobEvents(done, i, start)) push(event);
   }
   flush();
 }

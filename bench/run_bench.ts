@@ -28,6 +28,7 @@ import { validateManifest } from "../src/manifest/validate.ts";
 import { journalPath } from "../src/manifest/paths.ts";
 import { encodeEvent } from "../src/journal/codec.ts";
 import type { JournalEvent } from "../src/journal/events.ts";
+import { benchRunStarted, doneJobEvents } from "./done_journal.ts";
 import { readJournalStates } from "../src/journal/replay.ts";
 import { openJournal } from "../src/journal/writer.ts";
 import { planRun } from "../src/plan.ts";
@@ -346,13 +347,7 @@ async function writeDoneJournal(manifest: string, outDir: string): Promise<void>
     chunk.push(encodeEvent(event) + "\n");
     if (chunk.length >= 10_000) await flush();
   };
-  await push({
-    type: "run_started",
-    at: new Date(start).toISOString(),
-    pid: 1,
-    host: "bench",
-    version: "bench",
-  });
+  await push(benchRunStarted(start));
   // Every done video is on disk, written before its download was recorded, so
   // the resume's check of the videos finds them intact (stat only, no hashing).
   await Deno.mkdir(join(outDir, "videos"), { recursive: true });
@@ -361,22 +356,15 @@ async function writeDoneJournal(manifest: string, outDir: string): Promise<void>
   for (const [i, j] of validation.jobs.entries()) {
     await Deno.writeFile(join(outDir, j.output), video);
     await Deno.utime(join(outDir, j.output), written, written);
-    const at = (offset: number): string => new Date(start + i * 10 + offset).toISOString();
-    const task = `task-${String(i).padStart(8, "0")}`;
-    const key = crypto.randomUUID();
-    await push({ type: "submitting", at: at(0), job: j.id, fingerprint: j.fingerprint, key });
-    await push({ type: "submitted", at: at(1), job: j.id, key, task });
-    await push({ type: "status", at: at(2), job: j.id, task, status: "in_progress", progress: 50 });
-    await push({ type: "task_succeeded", at: at(3), job: j.id, task });
-    await push({
-      type: "downloaded",
-      at: at(4),
-      job: j.id,
-      task,
+    const done = {
+      id: j.id,
+      fingerprint: j.fingerprint,
+      task: `task-${String(i).padStart(8, "0")}`,
       output: j.output,
       bytes: 5267,
       sha256: "0".repeat(64),
-    });
+    };
+    for (const event of doneJobEvents(done, i, start)) await push(event);
   }
   await flush();
   await writer.close();

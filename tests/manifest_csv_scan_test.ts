@@ -13,18 +13,7 @@ import { parseManifest } from "../src/manifest/load.ts";
 import type { RawJob } from "../src/manifest/raw.ts";
 import { ManifestError } from "../src/errors.ts";
 import { withTempDir } from "./helpers/temp_dir.ts";
-
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom } from "../src/simulator/random.ts";
 
 /** Pieces that make CSV hard: separators, quotes, line breaks, multi-byte text, a BOM character. */
 const PIECES = [
@@ -119,7 +108,8 @@ function splitInPieces(
 }
 
 Deno.test("splitCsvRecords() reads generated tricky CSV exactly as csv-parse does, with each record's line", () => {
-  const next = random(20261129);
+  // Seeded, so a failure can be replayed.
+  const next = createRandom(20261129);
   let sure = 0;
   for (let round = 0; round < 600; round += 1) {
     const { text, records, lines } = tricky(next);
