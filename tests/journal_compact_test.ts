@@ -170,6 +170,28 @@ Deno.test("`compactAfterRun()` leaves the journal as it was when the rewrite fai
   });
 });
 
+Deno.test("`compactAfterRun()` removes its new journal when the rename over the old one fails", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "state.jsonl");
+    const started: JournalEvent = { type: "run_started", at: "x", pid: 1, host: "h", version: "0" };
+    await Deno.writeTextFile(
+      path,
+      text(randomEvents(5, 50, 5)) + text(Array(COMPACT_MIN_LINES).fill(started)),
+    );
+    const replay = new JournalReplay();
+    await readJournal(path, replay);
+    // The journal's name now holds a folder that is not empty: the rename cannot replace it.
+    await Deno.remove(path);
+    await Deno.mkdir(path);
+    await Deno.writeTextFile(join(path, "x"), "x");
+    const said = await compactAfterRun(path, replay, 0);
+    assert.match(said ?? "", /^warning: Cannot compact journal .*; it is kept as it was$/);
+    const names = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    assert.deepEqual(names, ["state.jsonl"]);
+  });
+});
+
 Deno.test("`parseRecoveryText()` refuses a job's whole state: a run never keeps one there", () => {
   const [line] = compactedText(randomEvents(2, 20, 1)).split("\n");
   assert.throws(

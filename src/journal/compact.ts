@@ -121,8 +121,18 @@ export async function compactJournal(
     await Deno.remove(temporary).catch(() => {});
     throw error;
   }
-  await Deno.rename(temporary, path);
-  await syncFolder(folder);
+  try {
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+  // From here the compacted journal is the journal: a failure cannot undo that.
+  try {
+    await syncFolder(folder);
+  } catch (error) {
+    throw new FolderSyncError(messageOf(error));
+  }
   await options.onStep?.({ step: "renamed" });
   return { linesBefore: replay.lines, linesAfter, bytesBefore, bytesAfter };
 }
@@ -155,9 +165,14 @@ export async function compactAfterRun(
     const compaction = await compactJournal(path, replay);
     return compactionNotice(path, { ...compaction, linesBefore: lines + appended });
   } catch (error) {
-    return `warning: Cannot compact journal ${path}: ${messageOf(error)}; it is kept as it was`;
+    return error instanceof FolderSyncError
+      ? `warning: Compacted journal ${path}, but its folder could not be synced: ${error.message}`
+      : `warning: Cannot compact journal ${path}: ${messageOf(error)}; it is kept as it was`;
   }
 }
+
+/** The compacted journal replaced the old one, but the rename may not be durable yet. */
+class FolderSyncError extends Error {}
 
 /** Whether the folder holds a recovery file (events not in the journal yet). */
 async function hasRecoveryFile(folder: string): Promise<boolean> {
