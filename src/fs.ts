@@ -1,7 +1,7 @@
 /**
- * The two file-system steps every durable writer needs: writing a whole
- * buffer (`FsFile.write` may write less than it is given) and making a
- * folder's entries durable after a create or a rename.
+ * The file-system steps the writers and readers share: writing a whole
+ * buffer (`FsFile.write` may write less than it is given), reading a whole
+ * range, and making a folder's entries durable after a create or a rename.
  *
  * @module
  */
@@ -16,6 +16,26 @@
 export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   let written = 0;
   while (written < bytes.byteLength) written += await file.write(bytes.subarray(written));
+}
+
+/**
+ * Fills `into` from `offset` of the file (`FsFile.read` may read less than
+ * asked).
+ *
+ * @param file An open file.
+ * @param offset Where to start reading.
+ * @param into Where the bytes go.
+ * @returns The count of bytes read: less than `into` holds at the end of the file.
+ */
+export async function readAt(file: Deno.FsFile, offset: number, into: Uint8Array): Promise<number> {
+  await file.seek(offset, Deno.SeekMode.Start);
+  let filled = 0;
+  while (filled < into.length) {
+    const n = await file.read(into.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return filled;
 }
 
 /**

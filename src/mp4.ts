@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readAt } from "./fs.ts";
 
 /** What a video file holds, as its boxes say. */
 export interface VideoFacts {
@@ -187,16 +188,4 @@ export function videoFactsIn(bytes: Uint8Array): VideoFacts | undefined {
   const start = index === 0 ? 0 : boxes[index - 1].end;
   if (boxes[index].end - start > MAX_MOOV_BYTES) return undefined;
   return parseMoov(bytes.subarray(start, boxes[index].end));
-}
-
-/** Fill `into` from `offset`; the count of bytes read (less at the end of the file). */
-async function readAt(file: Deno.FsFile, offset: number, into: Uint8Array): Promise<number> {
-  await file.seek(offset, Deno.SeekMode.Start);
-  let filled = 0;
-  while (filled < into.length) {
-    const n = await file.read(into.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return filled;
 }

@@ -27,6 +27,7 @@ import type { Job } from "../manifest/job.ts";
 import type { JobState } from "../journal/events.ts";
 import type { PriceList } from "../prices.ts";
 import { REPORT_FILES } from "../out_dir.ts";
+import { readAt } from "../fs.ts";
 import { VERSION } from "../version.ts";
 import type { InvalidJobRow, ReportModel } from "./summary.ts";
 
@@ -126,26 +127,21 @@ export function reportDigest(sources: ReportSources): string {
  * @returns The digest, or undefined when a report must be written.
  */
 export async function currentReportDigest(outDir: string): Promise<string | undefined> {
+  let size = 0;
   for (const name of REPORT_FILES) {
     try {
       const info = await Deno.lstat(join(outDir, name));
       if (!info.isFile || info.size === 0) return undefined;
+      if (name === "report.json") size = info.size;
     } catch {
       return undefined;
     }
   }
   try {
     using file = await Deno.open(join(outDir, "report.json"));
-    const size = (await file.stat()).size;
     const start = Math.max(0, size - TAIL_BYTES);
-    await file.seek(start, Deno.SeekMode.Start);
     const bytes = new Uint8Array(size - start);
-    let read = 0;
-    while (read < bytes.length) {
-      const n = await file.read(bytes.subarray(read));
-      if (n === null) break;
-      read += n;
-    }
+    const read = await readAt(file, start, bytes);
     const tail = new TextDecoder().decode(bytes.subarray(0, read));
     return /\n {2}"report_digest": "([0-9a-f]{64})"\n\}\n$/.exec(tail)?.[1];
   } catch {
