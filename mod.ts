@@ -45,6 +45,24 @@ export {
 } from "./src/manifest/validate.ts";
 export { defaultOutDir } from "./src/manifest/paths.ts";
 export { runBatch, type RunBatchOptions, type RunBatchResult } from "./src/batch/run.ts";
+export {
+  inputDigestsOf,
+  matchingResumeIndex,
+  resumeSettingsOf,
+  resumeUnchanged,
+  type ResumeUnchangedOptions,
+  type RunSettingsSource,
+  type VideoLooks,
+  videosAsRecorded,
+} from "./src/batch/unchanged.ts";
+export type {
+  IndexedVideo,
+  InputDigests,
+  KeyedImage,
+  ResumeIndex,
+  ResumeKey,
+  ResumeSettings,
+} from "./src/resume_index.ts";
 export { type BatchStatus, batchStatus, type BatchStatusOptions } from "./src/batch/status.ts";
 export { type BatchPlan, planBatch, type PlanBatchOptions } from "./src/batch/plan.ts";
 export type { JournalCounts, ModelCount, PlanSummary } from "./src/plan_summary.ts";

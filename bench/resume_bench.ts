@@ -12,7 +12,11 @@
  * - `run --simulate` over the folder without reports: nothing to submit, the
  *   four reports written;
  * - the same again: nothing changed, the reports left as they are (the
- *   resume a cron pass makes);
+ *   resume a cron pass makes), answered from the resume index the first
+ *   resume wrote;
+ * - the same once more with the index removed: the whole path (validation,
+ *   replay, plan, the video check, the report digest), which a resume takes
+ *   when anything changed;
  * - baselines measured in the same run: `validate` of the same manifest, and
  *   a bare `JSON.parse` of every journal line (read in chunks).
  *
@@ -69,8 +73,10 @@ export interface ResumeSize {
   reportBytes: number;
   /** The resume that wrote the reports. */
   written: Measured;
-  /** The resume that found them current. */
+  /** The resume that found them current (from the resume index). */
   kept: Measured;
+  /** The same resume without the index: the whole path. */
+  whole: Measured;
   /** Baseline: `validate` of the manifest. */
   validate: Measured;
   /** Baseline: bare `JSON.parse` of every journal line. */
@@ -116,8 +122,10 @@ export async function runResumeBench(sizes: readonly number[]): Promise<ResumeBe
       const reportBytes = await reportSize(outDir);
       const before = await reportTimes(outDir);
       const kept = await runChild(run, env);
+      await Deno.remove(join(outDir, ".resume-index"));
+      const whole = await runChild(run, env);
       const reportsKept = (await reportTimes(outDir)) === before;
-      for (const m of [written, kept]) {
+      for (const m of [written, kept, whole]) {
         if (m.code !== 0) throw new Error(`The resume of ${jobs} jobs ended with exit ${m.code}`);
       }
       const journal = journalPath(outDir);
@@ -128,6 +136,7 @@ export async function runResumeBench(sizes: readonly number[]): Promise<ResumeBe
         reportBytes,
         written: pick(written),
         kept: pick(kept),
+        whole: pick(whole),
         validate: pick(await runChild(["cli", "validate", manifest], env)),
         parse: pick(await selfChild(["parse", journal])),
         reportsKept,
@@ -155,8 +164,8 @@ export function renderResumeBench(result: ResumeBenchResult): string[] {
     `${result.load.end} at the end (2 CPUs shared with other work: CPU time and peak RSS are ` +
     "the steadier figures).",
     "",
-    "| done jobs | journal | reports written by the first resume | resume, reports written: wall / CPU / peak RSS | resume, nothing changed: wall / CPU / peak RSS | reports left as they were | `validate` (baseline): CPU / peak RSS | bare `JSON.parse` of the journal (baseline): CPU / peak RSS | resume CPU vs validate + parse | target (1M: 10 s, 1 GB) |",
-    "|---:|---:|---:|---|---|---|---|---|---:|---|",
+    "| done jobs | journal | reports written by the first resume | resume, reports written: wall / CPU / peak RSS | resume, nothing changed (resume index): wall / CPU / peak RSS | same, whole path (no index): wall / CPU / peak RSS | reports left as they were | `validate` (baseline): CPU / peak RSS | bare `JSON.parse` of the journal (baseline): CPU / peak RSS | whole-path CPU vs validate + parse | index vs whole path (wall) | target (1M: 10 s, 1 GB) |",
+    "|---:|---:|---:|---|---|---|---|---|---|---:|---:|---|",
   ];
   for (const r of result.sizes) {
     const target = r.jobs === 1_000_000
@@ -169,11 +178,13 @@ export function renderResumeBench(result: ResumeBenchResult): string[] {
         mb(r.reportBytes)
       } | ${seconds(r.written.wallMs)} / ${cpu(r.written.cpuUs)} / ${kbToMb(r.written.peakKb)} | ${
         seconds(r.kept.wallMs)
-      } / ${cpu(r.kept.cpuUs)} / ${kbToMb(r.kept.peakKb)} | ${r.reportsKept ? "yes" : "**no**"} | ${
+      } / ${cpu(r.kept.cpuUs)} / ${kbToMb(r.kept.peakKb)} | ${seconds(r.whole.wallMs)} / ${
+        cpu(r.whole.cpuUs)
+      } / ${kbToMb(r.whole.peakKb)} | ${r.reportsKept ? "yes" : "**no**"} | ${
         cpu(r.validate.cpuUs)
       } / ${kbToMb(r.validate.peakKb)} | ${cpu(r.parse.cpuUs)} / ${kbToMb(r.parse.peakKb)} | ${
-        (r.kept.cpuUs / (r.validate.cpuUs + r.parse.cpuUs)).toFixed(2)
-      }x | ${target} |`,
+        (r.whole.cpuUs / (r.validate.cpuUs + r.parse.cpuUs)).toFixed(2)
+      }x | ${(r.kept.wallMs / r.whole.wallMs).toFixed(2)}x | ${target} |`,
     );
   }
   lines.push(
@@ -183,24 +194,30 @@ export function renderResumeBench(result: ResumeBenchResult): string[] {
       "job, Deno's fixed start-up memory aside). Linear growth keeps the growth figures equal " +
       "to the per-job ones at the larger size.",
     "",
-    "| done jobs | resume, nothing changed: CPU per job | peak RSS per job | growth: CPU per job | growth: RSS per job | resume, reports written: CPU per job | peak RSS per job | `validate`: CPU per job | peak RSS per job |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| done jobs | resume, nothing changed (index): CPU per job | peak RSS per job | growth: CPU per job | growth: RSS per job | whole path: CPU per job | peak RSS per job | growth: CPU per job | growth: RSS per job | resume, reports written: CPU per job | peak RSS per job | `validate`: CPU per job | peak RSS per job |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
   let previous: ResumeSize | undefined;
   for (const r of result.sizes) {
     const us = (m: Measured): string => `${(m.cpuUs / r.jobs).toFixed(1)} µs`;
     const kb = (m: Measured): string => `${(m.peakKb * 1024 / r.jobs).toFixed(0)} B`;
     const jobs = previous === undefined ? 0 : r.jobs - previous.jobs;
-    const growthCpu = previous === undefined || jobs <= 0
-      ? "n/a"
-      : `${((r.kept.cpuUs - previous.kept.cpuUs) / jobs).toFixed(1)} µs`;
-    const growthKb = previous === undefined || jobs <= 0
-      ? "n/a"
-      : `${((r.kept.peakKb - previous.kept.peakKb) * 1024 / jobs).toFixed(0)} B`;
+    const growth = (of: (size: ResumeSize) => Measured): string[] => {
+      if (previous === undefined || jobs <= 0) return ["n/a", "n/a"];
+      const [now, before] = [of(r), of(previous)];
+      return [
+        `${((now.cpuUs - before.cpuUs) / jobs).toFixed(1)} µs`,
+        `${((now.peakKb - before.peakKb) * 1024 / jobs).toFixed(0)} B`,
+      ];
+    };
+    const [keptCpu, keptKb] = growth((size) => size.kept);
+    const [wholeCpu, wholeKb] = growth((size) => size.whole);
     lines.push(
-      `| ${count(r.jobs)} | ${us(r.kept)} | ${kb(r.kept)} | ${growthCpu} | ${growthKb} | ${
-        us(r.written)
-      } | ${kb(r.written)} | ${us(r.validate)} | ${kb(r.validate)} |`,
+      `| ${count(r.jobs)} | ${us(r.kept)} | ${kb(r.kept)} | ${keptCpu} | ${keptKb} | ${
+        us(r.whole)
+      } | ${kb(r.whole)} | ${wholeCpu} | ${wholeKb} | ${us(r.written)} | ${kb(r.written)} | ${
+        us(r.validate)
+      } | ${kb(r.validate)} |`,
     );
     previous = r;
   }

@@ -33,9 +33,14 @@ export const VIDEOS_FOLDER = "videos";
 export const REPORT_FILES = ["report.json", "report.csv", "report.md", "report.html"] as const;
 /** What a partial download's name adds to its final name. */
 export const PART_SUFFIX = ".part";
+/**
+ * The resume index's name in the output folder: what a run that left
+ * nothing to do knew (a cache; see src/resume_index.ts).
+ */
+export const RESUME_INDEX_FILE = ".resume-index";
 
 /** Names of the files the tool writes directly in the output folder. */
-const OWN_FILES = [JOURNAL_FILE, LOCK_FILE, ...REPORT_FILES];
+const OWN_FILES = [JOURNAL_FILE, LOCK_FILE, RESUME_INDEX_FILE, ...REPORT_FILES];
 
 /**
  * The temporary name a report is written under before its rename.
@@ -79,6 +84,27 @@ export function compactTemporaryName(journal: string, pid: number): string {
  */
 export function isCompactTemporary(name: string): boolean {
   return /^state\.jsonl\.compact-\d+$/.test(name);
+}
+
+/**
+ * The name the resume index is written under before its rename.
+ *
+ * @param pid The writing process.
+ * @returns E.g. `.resume-index.tmp-4242`.
+ */
+export function resumeIndexTemporaryName(pid: number): string {
+  return `${RESUME_INDEX_FILE}.tmp-${pid}`;
+}
+
+/**
+ * Whether a name in the output folder is the resume index's temporary name
+ * (left by a killed run; swept by the next).
+ *
+ * @param name A file name.
+ * @returns True for names like `.resume-index.tmp-4242`.
+ */
+export function isResumeIndexTemporary(name: string): boolean {
+  return /^\.resume-index\.tmp-\d+$/.test(name);
 }
 
 /**
@@ -305,6 +331,9 @@ export async function refuseInputsInside(
     }
     if (isCompactTemporary(basename(real))) {
       refuse(`a journal compaction's temporary name in the output folder, which a run removes`);
+    }
+    if (isResumeIndexTemporary(basename(real))) {
+      refuse(`the resume index's temporary name in the output folder, which a run removes`);
     }
     const info = await statOrUndefined(real);
     const match = info && own.find((entry) => sameFile(entry.info, info));

@@ -56,6 +56,10 @@ import {
   VIDEOS_FOLDER,
 } from "../out_dir.ts";
 import { VERSION } from "../version.ts";
+import type { InputDigests } from "../resume_index.ts";
+import { isSharded } from "../shard.ts";
+import { removeResumeIndex } from "./resume_index_file.ts";
+import { resumeSettingsOf, writeIndexAfterRun } from "./unchanged.ts";
 import {
   buildBatchReport,
   foldRecoveryWithNotice,
@@ -133,6 +137,14 @@ export interface RunBatchOptions {
    * (`--max-spend`; needs `prices`): checked before anything is sent.
    */
   maxSpend?: bigint;
+  /**
+   * The digests of the manifest, `--models` and `--prices` files taken before
+   * the manifest was validated (`inputDigestsOf()` in src/batch/unchanged.ts).
+   * When given, a run that leaves nothing to do writes the output folder's
+   * resume index, with which the next run over the same inputs skips
+   * validation and replay (`resumeUnchanged()`); without them it writes none.
+   */
+  inputDigests?: InputDigests;
 }
 
 /** What a run came to. */
@@ -184,7 +196,12 @@ export async function runBatch(
   refuseInvalid(validation, options.skipInvalid ?? false);
   const manifest = validation.manifest;
   const outDir = options.out ?? defaultOutDir(manifest);
-  const notice = options.onNotice ?? (() => {});
+  // Counted: a run that had something to say leaves no resume index.
+  let notices = 0;
+  const notice = (line: string): void => {
+    notices++;
+    options.onNotice?.(line);
+  };
   const clock = options.clock ?? realClock;
   const pollIntervalMs = (options.pollIntervalSeconds ?? 10) * 1000;
   // Before the lock file is made: no input may lie where the run writes.
@@ -201,6 +218,8 @@ export async function runBatch(
   const lock = await lockOutDir(outDir);
   try {
     await checkLayout(outDir);
+    // A run that takes the whole path writes a new index if it leaves nothing to do.
+    await removeResumeIndex(outDir);
     // Events an earlier run could not journal go in before anything is read.
     await foldRecoveryWithNotice(outDir, notice);
     // One replay: read once, then kept current with every event this run appends.
@@ -328,7 +347,9 @@ export async function runBatch(
       // Said before anything else is written: the reports may not fit either.
       const lines = journalFailureLines(result.journalFailure, result.unjournaled ?? [], outDir);
       for (const line of lines) notice(line);
-    } else if (!result.interrupted) {
+    }
+    const quiet = notices === 0;
+    if (result.journalFailure === undefined && !result.interrupted) {
       // Under the lock, after the run's last event: a long history becomes one line a job
       // (not when stopped: whoever stopped it wants it to end now; the next run does it).
       const said = await compactAfterRun(journalPath(outDir), replay, journal.appended);
@@ -375,6 +396,31 @@ export async function runBatch(
         if (!(error instanceof ReportWriteError)) throw error;
         reportError = error;
       }
+    }
+    if (
+      options.inputDigests !== undefined && quiet && reportError === undefined &&
+      result.journalFailure === undefined && !result.interrupted &&
+      result.unauthorized === undefined
+    ) {
+      const warning = await writeIndexAfterRun({
+        settings: resumeSettingsOf({
+          manifest,
+          out: outDir,
+          modelsFile: options.modelsFile,
+          pricesFile: options.prices?.file,
+          maxSpend: options.maxSpend,
+          shard: isSharded(validation) ? validation.shard : undefined,
+          retryFailed: options.retryFailed,
+          rerenderChanged: options.rerenderChanged,
+          resubmitUncertain: options.resubmitUncertain,
+        }),
+        inputs: options.inputDigests,
+        validation,
+        states: reportStates,
+        report,
+        previousVideos: kept.names,
+      });
+      if (warning !== undefined) notice(warning);
     }
     const exitCode = runExitCode(report.totals, {
       unauthorized: result.unauthorized !== undefined,

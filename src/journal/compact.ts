@@ -26,7 +26,7 @@ import { syncFolder, writeAll } from "../fs.ts";
 import { compactTemporaryName, createFresh } from "../out_dir.ts";
 import { encodeEvent } from "./codec.ts";
 import type { JobStateEvent } from "./events.ts";
-import { isRecoveryFileName } from "./recovery.ts";
+import { hasRecoveryFile } from "./recovery.ts";
 import type { JournalReplay } from "./replay.ts";
 
 /** A journal is compacted only from this many lines on. */
@@ -173,14 +173,6 @@ export async function compactAfterRun(
 
 /** The compacted journal replaced the old one, but the rename may not be durable yet. */
 class FolderSyncError extends Error {}
-
-/** Whether the folder holds a recovery file (events not in the journal yet). */
-async function hasRecoveryFile(folder: string): Promise<boolean> {
-  for await (const entry of Deno.readDir(folder)) {
-    if (isRecoveryFileName(entry.name)) return true;
-  }
-  return false;
-}
 
 /**
  * The line a run prints when it compacted its journal, e.g. `compacted state.jsonl: 5,000,001 lines → 1,000,000 lines (790 MB → 420 MB)`.

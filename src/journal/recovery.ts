@@ -42,6 +42,19 @@ export function isRecoveryFileName(name: string): boolean {
 }
 
 /**
+ * Whether a folder holds a recovery file (events not in the journal yet).
+ *
+ * @param folder The output folder.
+ * @returns True when one of its entries has a recovery file's name.
+ */
+export async function hasRecoveryFile(folder: string): Promise<boolean> {
+  for await (const entry of Deno.readDir(folder)) {
+    if (isRecoveryFileName(entry.name)) return true;
+  }
+  return false;
+}
+
+/**
  * The bytes to reserve for a run whose in-flight bound is `concurrency`:
  * room for about three events per slot (a POST, a poll and a download
  * answering at the moment the journal fails) at up to 1 KiB each, at least 64 KiB.

@@ -1,7 +1,8 @@
 /**
  * Removes what an interrupted run can leave in its output folder: partial
- * downloads (`videos/*.part`), half-written reports (`report.*.tmp-*`) and
- * journals a killed compaction left (`state.jsonl.compact-*`, never read).
+ * downloads (`videos/*.part`), half-written reports (`report.*.tmp-*`),
+ * journals a killed compaction left (`state.jsonl.compact-*`, never read)
+ * and a half-written resume index (`.resume-index.tmp-*`).
  * Only called while this run holds the folder's lock, so no other process is
  * writing them.
  *
@@ -13,6 +14,7 @@ import {
   isCompactTemporary,
   isPartialVideo,
   isReportTemporary,
+  isResumeIndexTemporary,
   VIDEOS_FOLDER,
 } from "../out_dir.ts";
 
@@ -22,29 +24,43 @@ import {
  * `videos` entry that is a link is not looked into.
  *
  * @param outDir The output folder (locked by the caller).
+ * @param options `videos: false` leaves `videos/` alone (a resume whose
+ *   journal did not change since a run that finished every download: no
+ *   run of the tool has started one since, and a million-file folder is not
+ *   listed for nothing).
  * @returns The paths removed, relative to the folder.
  */
-export async function sweepTemporaryFiles(outDir: string): Promise<string[]> {
+export async function sweepTemporaryFiles(
+  outDir: string,
+  options: { videos?: boolean } = {},
+): Promise<string[]> {
   const removed: string[] = [];
   const sweep = async (folder: string, isTemporary: (name: string) => boolean): Promise<void> => {
     const path = join(outDir, folder);
     if (folder !== "" && !(await entryAt(path))?.isDirectory) return;
-    let entries: Deno.DirEntry[];
+    // Only the leftovers' names are kept: `videos/` may hold a million entries.
+    const leftovers: string[] = [];
     try {
-      entries = await Array.fromAsync(Deno.readDir(path));
+      for await (const entry of Deno.readDir(path)) {
+        if ((entry.isFile || entry.isSymlink) && isTemporary(entry.name)) {
+          leftovers.push(entry.name);
+        }
+      }
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return;
       throw error;
     }
-    for (const entry of entries) {
-      if (!(entry.isFile || entry.isSymlink) || !isTemporary(entry.name)) continue;
-      await Deno.remove(join(path, entry.name)).catch((error) => {
+    for (const name of leftovers) {
+      await Deno.remove(join(path, name)).catch((error) => {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       });
-      removed.push(folder ? `${folder}/${entry.name}` : entry.name);
+      removed.push(folder ? `${folder}/${name}` : name);
     }
   };
-  await sweep("", (name) => isReportTemporary(name) || isCompactTemporary(name));
-  await sweep(VIDEOS_FOLDER, isPartialVideo);
+  await sweep(
+    "",
+    (name) => isReportTemporary(name) || isCompactTemporary(name) || isResumeIndexTemporary(name),
+  );
+  if (options.videos ?? true) await sweep(VIDEOS_FOLDER, isPartialVideo);
   return removed.sort();
 }

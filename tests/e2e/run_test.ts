@@ -75,8 +75,8 @@ Deno.test("run downloads every video byte-identical, never above --concurrency, 
       assert.ok(await keyAppearsNowhere(outDir, [...first.stdout, ...first.stderr]));
       assert.deepEqual(
         (await listFiles(outDir)).filter((f) => !f.startsWith("videos/")),
-        ["report.csv", "report.html", "report.json", "report.md", "state.jsonl"],
-        "no lock or temporary file left behind",
+        [".resume-index", "report.csv", "report.html", "report.json", "report.md", "state.jsonl"],
+        "no lock or temporary file left behind (the resume index of a finished batch stays)",
       );
 
       const second = await runAgainst(manifest, service, ["--concurrency", "3"]);

@@ -20,6 +20,15 @@ import { keyProblem } from "../../api/key.ts";
 import { startSimulator } from "../../simulator/server.ts";
 import { FAST_DEMO_OPTIONS } from "../../simulator/options.ts";
 import { pricesOf } from "../prices.ts";
+import type { LoadedPrices } from "../../prices.ts";
+import type { RunEvent } from "../../runner/events.ts";
+import type { InputDigests, ResumeIndex } from "../../resume_index.ts";
+import {
+  inputDigestsOf,
+  matchingResumeIndex,
+  resumeSettingsOf,
+  resumeUnchanged,
+} from "../../batch/unchanged.ts";
 
 /** The report a person opens (report.html). */
 const REPORT_HTML = REPORT_FILES.find((name) => name.endsWith(".html")) ?? "report.html";
@@ -40,21 +49,16 @@ export async function runCommand(
   io: CliIO,
   argv: readonly string[] = ["run", command.manifest],
 ): Promise<ExitCode> {
-  const validation = await loadJobs(command);
-  refuseProblems(io, validation, {
-    manifest: command.manifest,
-    action: "run",
-    allowInvalidJobs: command.skipInvalid,
-    outcome: "nothing was sent",
-    hint: "--skip-invalid runs the valid jobs only",
-  });
-  // With --skip-invalid, the invalid jobs are listed and left out.
-  if (validation.errors.length > 0) printIssues(io, validation, command.manifest);
-  const outDir = outDirOf(command);
-  // Before anything is sent: a price file that cannot be used stops the run here.
-  const priced = await pricesOf(command);
-  for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
-  const service = await connect(command, io);
+  // A resume where nothing changed: the last run's index, if the inputs are the same bytes.
+  const resume = await resumeCandidate(command);
+  let priced: LoadedPrices | undefined;
+  let service: Service | undefined;
+  if (resume?.index !== undefined) {
+    // As the whole path would, before the folder is touched: price warnings, the key.
+    priced = await pricesOf(command);
+    for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
+    service = await connect(command, io);
+  }
   const program = io.program ?? "seedance-batch";
   const json = command.logFormat === "json";
   // The live view: a block redrawn on a terminal, a status line now and then
@@ -73,46 +77,75 @@ export async function runCommand(
       command: commandLine(program, argv),
     }),
   });
+  const onEvent = (event: RunEvent): void => {
+    view.event(event);
+    printEvent(event);
+  };
   try {
-    const result = await runBatch(validation, {
-      baseUrl: service.baseUrl,
-      apiKey: service.apiKey,
-      out: outDir,
-      ...(command.models !== undefined ? { modelsFile: command.models } : {}),
-      concurrency: command.concurrency,
-      pollIntervalSeconds: command.pollIntervalSeconds,
-      polling: command.polling,
-      ...(command.maxWaitSeconds !== undefined ? { maxWaitSeconds: command.maxWaitSeconds } : {}),
-      once: command.once,
-      ...(command.passTimeSeconds === undefined
-        ? {}
-        : { passTimeSeconds: command.passTimeSeconds }),
-      maxVideoBytes: command.maxVideoBytes,
-      retryFailed: command.retryFailed,
-      rerenderChanged: command.rerenderChanged,
-      resubmitUncertain: command.resubmitUncertain,
-      skipInvalid: command.skipInvalid,
-      onEvent: (event) => {
-        view.event(event);
-        printEvent(event);
-      },
-      onNotice: (line) => view.print(line),
-      ...(priced ? { prices: priced.prices } : {}),
-      ...(command.maxSpend !== undefined ? { maxSpend: command.maxSpend } : {}),
+    let result = resume?.index === undefined ? undefined : await resumeUnchanged(resume.index, {
+      onEvent,
       ...(io.interrupt ? { signal: io.interrupt } : {}),
     });
+    if (result === undefined) {
+      const validation = await loadJobs(command);
+      refuseProblems(io, validation, {
+        manifest: command.manifest,
+        action: "run",
+        allowInvalidJobs: command.skipInvalid,
+        outcome: "nothing was sent",
+        hint: "--skip-invalid runs the valid jobs only",
+      });
+      // With --skip-invalid, the invalid jobs are listed and left out.
+      if (validation.errors.length > 0) printIssues(io, validation, command.manifest);
+      if (service === undefined) {
+        // Before anything is sent: a price file that cannot be used stops the run here.
+        priced = await pricesOf(command);
+        for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
+        service = await connect(command, io);
+      }
+      result = await runBatch(validation, {
+        baseUrl: service.baseUrl,
+        apiKey: service.apiKey,
+        out: outDirOf(command),
+        ...(command.models !== undefined ? { modelsFile: command.models } : {}),
+        concurrency: command.concurrency,
+        pollIntervalSeconds: command.pollIntervalSeconds,
+        polling: command.polling,
+        ...(command.maxWaitSeconds !== undefined ? { maxWaitSeconds: command.maxWaitSeconds } : {}),
+        once: command.once,
+        ...(command.passTimeSeconds === undefined
+          ? {}
+          : { passTimeSeconds: command.passTimeSeconds }),
+        maxVideoBytes: command.maxVideoBytes,
+        retryFailed: command.retryFailed,
+        rerenderChanged: command.rerenderChanged,
+        resubmitUncertain: command.resubmitUncertain,
+        skipInvalid: command.skipInvalid,
+        onEvent,
+        onNotice: (line) => view.print(line),
+        ...(priced ? { prices: priced.prices } : {}),
+        ...(command.maxSpend !== undefined ? { maxSpend: command.maxSpend } : {}),
+        ...(io.interrupt ? { signal: io.interrupt } : {}),
+        ...(resume?.inputs === undefined ? {} : { inputDigests: resume.inputs }),
+      });
+    }
     view.finish();
     const t = result.report.totals;
     if (json) {
       io.stdout(
-        JSON.stringify({ time: new Date().toISOString(), type: "summary", ...t, outDir }),
+        JSON.stringify({
+          time: new Date().toISOString(),
+          type: "summary",
+          ...t,
+          outDir: result.outDir,
+        }),
       );
     } else {
       io.stderr(totalsLine(t));
       const steps = nextSteps({
         totals: t,
         changed: t.changed ?? 0,
-        reportHtml: result.reportError ? undefined : join(outDir, REPORT_HTML),
+        reportHtml: result.reportError ? undefined : join(result.outDir, REPORT_HTML),
         program,
         argv,
       });
@@ -125,8 +158,39 @@ export async function runCommand(
     return result.exitCode;
   } finally {
     view.finish();
-    await service.close();
+    await service?.close();
   }
+}
+
+/**
+ * The digests of the run's input files and, when the output folder's resume
+ * index was made from the same ones (and the same settings), that index.
+ * Nothing when the files cannot be read or the output folder is not usable:
+ * the whole path then says why, in its usual order.
+ */
+async function resumeCandidate(
+  command: RunCommand,
+): Promise<{ inputs: InputDigests; index?: ResumeIndex } | undefined> {
+  let settings;
+  try {
+    settings = resumeSettingsOf({
+      manifest: command.manifest,
+      out: outDirOf(command),
+      modelsFile: command.models,
+      pricesFile: command.prices,
+      maxSpend: command.maxSpend,
+      shard: command.shard,
+      retryFailed: command.retryFailed,
+      rerenderChanged: command.rerenderChanged,
+      resubmitUncertain: command.resubmitUncertain,
+    });
+  } catch {
+    return undefined;
+  }
+  const inputs = await inputDigestsOf(settings);
+  if (inputs === undefined) return undefined;
+  const index = await matchingResumeIndex(settings, inputs);
+  return index === undefined ? { inputs } : { inputs, index };
 }
 
 /** Where the run sends its requests, and how to let go of it afterwards. */
