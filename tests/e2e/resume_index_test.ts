@@ -14,9 +14,18 @@ import {
   runAgainst,
   sampleJobs,
   startService,
+  TEST_KEY,
   type TestService,
   writeManifest,
 } from "./harness.ts";
+import { runBatch } from "../../src/batch/run.ts";
+import { validateManifest } from "../../src/manifest/validate.ts";
+import type { InputDigests } from "../../src/resume_index.ts";
+import {
+  inputDigestsOf,
+  matchingResumeIndex,
+  resumeSettingsOf,
+} from "../../src/batch/unchanged.ts";
 
 const INDEX = ".resume-index";
 
@@ -344,4 +353,44 @@ Deno.test({
       }
     });
   },
+});
+
+Deno.test("runBatch() writes the index only when the inputs still have the bytes hashed before validation", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService();
+    try {
+      const manifest = await writeManifest(dir, sampleJobs(3).slice(2));
+      const outDir = join(dir, "batch.out");
+      const settings = resumeSettingsOf({ manifest, out: outDir });
+      const run = async (inputs: InputDigests | undefined): Promise<number> => {
+        const validation = await validateManifest(manifest);
+        const result = await runBatch(validation, {
+          baseUrl: service.url,
+          apiKey: TEST_KEY,
+          out: outDir,
+          pollIntervalSeconds: 0.02,
+          ...(inputs === undefined ? {} : { inputDigests: inputs }),
+        });
+        return result.exitCode;
+      };
+      const hasIndex = async (): Promise<boolean> =>
+        await Deno.lstat(join(outDir, INDEX)).then(() => true, () => false);
+
+      assert.equal(await run(undefined), 0);
+      assert.equal(await hasIndex(), false, "no digests given: no index");
+      // Hashed, then edited before validation read it (a comment: same jobs).
+      const before = await inputDigestsOf(settings);
+      await Deno.writeTextFile(manifest, "# edited\n", { append: true });
+      assert.equal(await run(before), 0);
+      assert.equal(await hasIndex(), false, "the bytes validated are not the ones hashed");
+      assert.equal(await run(await inputDigestsOf(settings)), 0);
+      assert.ok(await hasIndex());
+      const index = await matchingResumeIndex(settings, (await inputDigestsOf(settings))!);
+      assert.ok(index !== undefined);
+      assert.equal(index.videos.length, 1);
+      assert.equal(index.totals.done, 1);
+    } finally {
+      await service.close();
+    }
+  });
 });
