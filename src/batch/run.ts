@@ -416,6 +416,8 @@ export async function runBatch(
         }),
         inputs: options.inputDigests,
         validation,
+        plan: actions,
+        touched,
         states: reportStates,
         report,
         previousVideos: kept.names,

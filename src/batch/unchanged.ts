@@ -25,7 +25,8 @@ import { journalPath } from "../manifest/paths.ts";
 import { hasRecoveryFile } from "../journal/recovery.ts";
 import { judgeLook } from "../done_videos.ts";
 import { checkLayout, refuseInputsInside } from "../out_dir.ts";
-import { planRun } from "../plan.ts";
+import { type JobAction, planRun } from "../plan.ts";
+import type { Job } from "../manifest/job.ts";
 import { readPreviousVideos } from "../previous_videos.ts";
 import { sweepTemporaryFiles } from "../runner/sweep.ts";
 import { currentReportDigest } from "../report/current.ts";
@@ -313,6 +314,10 @@ export interface IndexSources {
   inputs: InputDigests;
   /** The validated manifest. */
   validation: ValidationResult;
+  /** The run's plan, as made at its start (one action per valid job). */
+  plan: readonly JobAction[];
+  /** The jobs an event of the run touched. */
+  touched: ReadonlySet<string>;
   /** The states the report shows (videos checked). */
   states: ReadonlyMap<string, JobState>;
   /** The report as stamped (its totals and digest). */
@@ -341,13 +346,21 @@ export async function writeIndexAfterRun(sources: IndexSources): Promise<string 
   ) {
     return undefined;
   }
-  const actions = planRun(validation.jobs, sources.states, {
+  // What a run with these settings would do now: a job the run left alone
+  // keeps the plan's verdict (neither it nor its state changed); the others
+  // are planned again on the states as they are.
+  const again: Job[] = [];
+  for (const action of sources.plan) {
+    if (action.kind === "skip" && action.reason === "changed") return undefined;
+    if (action.kind !== "skip" || sources.touched.has(action.job.id)) again.push(action.job);
+  }
+  const replanned = planRun(again, sources.states, {
     retryFailed: settings.retryFailed,
     rerenderChanged: settings.rerenderChanged,
     resubmitUncertain: settings.resubmitUncertain,
     newKey: () => "",
   });
-  if (actions.some((action) => action.kind !== "skip" || action.reason === "changed")) {
+  if (replanned.some((action) => action.kind !== "skip" || action.reason === "changed")) {
     return undefined;
   }
   const videos: IndexedVideo[] = [];
@@ -374,7 +387,7 @@ export async function writeIndexAfterRun(sources: IndexSources): Promise<string 
       journalSha256: journal.sha256,
       previousVideos: previousVideosDigest(sources.previousVideos),
     },
-    jobs: actions.length,
+    jobs: sources.plan.length,
     totals,
     manifest: report.manifest,
     ...(report.estimate === undefined ? {} : { estimate: report.estimate }),

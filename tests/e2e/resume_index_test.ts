@@ -394,3 +394,24 @@ Deno.test("runBatch() writes the index only when the inputs still have the bytes
     }
   });
 });
+
+Deno.test("a pass that leaves work (tasks rendering, jobs not submitted) writes no index", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService({ renderMs: 60_000 });
+    try {
+      const manifest = await writeManifest(dir, sampleJobs(4).slice(2));
+      const outDir = join(dir, "batch.out");
+      const pass = await runAgainst(manifest, service, ["--once", "--concurrency", "1"]);
+      assert.equal(pass.code, 3, pass.stderr.join("\n"));
+      await assert.rejects(Deno.lstat(join(outDir, INDEX)), Deno.errors.NotFound);
+      // And the next pass, which has a task to poll, is not answered from an index either.
+      const polls = service.stats().requests.poll;
+      const next = await runAgainst(manifest, service, ["--once", "--concurrency", "1"]);
+      assert.equal(next.code, 3);
+      assert.ok(service.stats().requests.poll > polls, "the rendering task was polled");
+      await assert.rejects(Deno.lstat(join(outDir, INDEX)), Deno.errors.NotFound);
+    } finally {
+      await service.close();
+    }
+  });
+});
