@@ -13,13 +13,13 @@
  * video missing or altered) sends the run down the whole path, which
  * validates, replays and plans as usual.
  *
- * Text form: one JSON line (the header), then one line per done video
- * (`<bytes>\t<downloaded at, epoch ms, or empty>\t<output>`), then
+ * Text form (UTF-8): one JSON line (the header), then one line per done
+ * video (`<bytes>\t<downloaded at, epoch ms, or empty>\t<output>`), then
  * `end <hex SHA-256 of every byte before this line>`.
  *
  * @module
  */
-import { sha256Hex } from "./hash.ts";
+import { sha256, sha256Hex } from "./hash.ts";
 import type { ReportTotals } from "./report/summary.ts";
 import type { EstimateJson } from "./estimate.ts";
 
@@ -125,14 +125,15 @@ export function indexableOutput(output: string): boolean {
 }
 
 /**
- * The index as text.
+ * The index as text, in pieces of about 1 MiB (written one after another,
+ * never joined: a million videos make about 40 MB).
  *
  * @param index What the run knew.
- * @returns The file's content.
+ * @returns The file's content, in order.
  * @throws {RangeError} When an output name cannot be written on one line
  *   (check {@linkcode indexableOutput} first).
  */
-export function encodeResumeIndex(index: ResumeIndex): string {
+export function encodeResumeIndex(index: ResumeIndex): string[] {
   const header = {
     seedance_resume_index: RESUME_INDEX_FORMAT,
     key: index.key,
@@ -143,9 +144,13 @@ export function encodeResumeIndex(index: ResumeIndex): string {
     report_digest: index.reportDigest,
     videos: index.videos.length,
   };
-  let body = JSON.stringify(header) + "\n";
+  const hash = sha256();
   const pieces: string[] = [];
-  let chunk = "";
+  const push = (piece: string): void => {
+    hash.update(new TextEncoder().encode(piece));
+    pieces.push(piece);
+  };
+  let chunk = JSON.stringify(header) + "\n";
   for (const video of index.videos) {
     if (!indexableOutput(video.output)) {
       throw new RangeError(`Cannot index the output name ${JSON.stringify(video.output)}`);
@@ -153,13 +158,13 @@ export function encodeResumeIndex(index: ResumeIndex): string {
     const at = Number.isFinite(video.downloadedAtMs) ? String(video.downloadedAtMs) : "";
     chunk += `${video.bytes}\t${at}\t${video.output}\n`;
     if (chunk.length >= 1 << 20) {
-      pieces.push(chunk);
+      push(chunk);
       chunk = "";
     }
   }
-  pieces.push(chunk);
-  body += pieces.join("");
-  return `${body}end ${sha256Hex(body)}\n`;
+  push(chunk);
+  pieces.push(`end ${hash.hex()}\n`);
+  return pieces;
 }
 
 /**

@@ -51,10 +51,11 @@ export async function writeResumeIndex(
 ): Promise<string | undefined> {
   const temporary = join(outDir, resumeIndexTemporaryName(Deno.pid));
   try {
-    const bytes = new TextEncoder().encode(encodeResumeIndex(index));
+    const pieces = encodeResumeIndex(index);
     {
       using file = await createFresh(temporary);
-      await writeAll(file, bytes);
+      const encoder = new TextEncoder();
+      for (const piece of pieces) await writeAll(file, encoder.encode(piece));
     }
     await Deno.rename(temporary, join(outDir, RESUME_INDEX_FILE));
     return undefined;
