@@ -208,8 +208,10 @@ export async function resumeUnchanged(
       toDownload: 0,
       skipped: index.jobs,
     });
-    options.onEvent?.({ type: "run_finished" });
+    // As the whole path's executor says it: a stop that came at any point so far.
     const interrupted = options.signal?.aborted ?? false;
+    if (interrupted) options.onEvent?.({ type: "run_stopping", reason: "interrupted" });
+    options.onEvent?.({ type: "run_finished" });
     return {
       exitCode: runExitCode(index.totals, { interrupted }),
       report: keptReport(index, outDir, new Date(clock.now())),
