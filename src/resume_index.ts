@@ -26,6 +26,9 @@ import type { EstimateJson } from "./estimate.ts";
 /** The index's format; a different one is not read. */
 export const RESUME_INDEX_FORMAT = 1;
 
+/** How an index's text begins (its header's first field; see {@linkcode encodeResumeIndex}). */
+export const RESUME_INDEX_HEAD = `{"seedance_resume_index":${RESUME_INDEX_FORMAT},`;
+
 /** An image the manifest's jobs send, by content. */
 export interface KeyedImage {
   /** Absolute path. */

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withTempDir } from "../helpers/cli.ts";
 import { runAgainst, sampleJobs, startService, writeManifest } from "./harness.ts";
+import { readResumeIndex } from "../../src/batch/resume_index_file.ts";
 
 const INDEX = ".resume-index";
 
@@ -38,4 +39,31 @@ Deno.test("run interrupted before it starts prints the same stop line and exit c
       await service.close();
     }
   });
+});
+
+/** The process's peak resident memory so far, in bytes (Linux). */
+async function peakMemory(): Promise<number> {
+  const status = await Deno.readTextFile("/proc/self/status");
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+  assert.ok(match, "VmHWM in /proc/self/status");
+  return Number(match[1]) * 1024;
+}
+
+Deno.test({
+  name:
+    "readResumeIndex does not load a large file that does not begin and end as an index (a sparse file of 300 MB costs no memory)",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, INDEX);
+      {
+        using file = await Deno.open(path, { write: true, create: true });
+        await file.truncate(300 * 1024 * 1024);
+      }
+      const before = await peakMemory();
+      assert.equal(await readResumeIndex(dir), undefined);
+      const grown = (await peakMemory()) - before;
+      assert.ok(grown < 64 * 1024 * 1024, `the peak memory grew by ${grown} bytes`);
+    });
+  },
 });
