@@ -339,7 +339,10 @@ export async function writeIndexAfterRun(sources: IndexSources): Promise<string 
   const totals = report.totals;
   if (
     totals.pending > 0 || totals.running > 0 || (totals.changed ?? 0) > 0 ||
-    report.report_digest === undefined || validation.errors.length > 0
+    report.report_digest === undefined || validation.errors.length > 0 ||
+    // Some of the manifest's jobs left out (a library caller's subset): the
+    // index would answer for the whole manifest.
+    validation.jobs.length + validation.invalid.length !== validation.total
   ) {
     return undefined;
   }

@@ -6,7 +6,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withTempDir } from "../helpers/cli.ts";
-import { runAgainst, sampleJobs, startService, writeManifest } from "./harness.ts";
+import { runAgainst, sampleJobs, startService, TEST_KEY, writeManifest } from "./harness.ts";
+import { runBatch } from "../../src/batch/run.ts";
+import { inputDigestsOf, resumeSettingsOf } from "../../src/batch/unchanged.ts";
+import { validateManifest } from "../../src/manifest/validate.ts";
 import { readResumeIndex } from "../../src/batch/resume_index_file.ts";
 
 const INDEX = ".resume-index";
@@ -66,4 +69,34 @@ Deno.test({
       assert.ok(grown < 64 * 1024 * 1024, `the peak memory grew by ${grown} bytes`);
     });
   },
+});
+
+Deno.test("runBatch given the inputs' digests but only some of the manifest's jobs leaves no index, so the next run submits the others", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService();
+    try {
+      const manifest = await writeManifest(dir, sampleJobs(4));
+      const outDir = join(dir, "batch.out");
+      const settings = resumeSettingsOf({ manifest, out: outDir });
+      const inputDigests = await inputDigestsOf(settings);
+      assert.ok(inputDigests);
+      const validation = await validateManifest(manifest);
+      // A library user runs a subset of the jobs.
+      const subset = { ...validation, jobs: validation.jobs.slice(0, 2) };
+      const first = await runBatch(subset, {
+        baseUrl: service.url,
+        apiKey: TEST_KEY,
+        out: outDir,
+        pollIntervalSeconds: 0.02,
+        inputDigests,
+      });
+      assert.equal(first.exitCode, 0);
+      assert.equal(service.stats().requests.submit, 2);
+      const run = await runAgainst(manifest, service);
+      assert.equal(run.code, 0, run.stderr.join("\n"));
+      assert.equal(service.stats().requests.submit, 4, "the two jobs left out are submitted");
+    } finally {
+      await service.close();
+    }
+  });
 });
