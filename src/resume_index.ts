@@ -85,7 +85,7 @@ export interface ResumeKey {
   journalBytes: number;
   /** The journal's hex SHA-256 then. */
   journalSha256: string;
-  /** Hex SHA-256 of the names in `videos/previous/`, sorted, one per line. */
+  /** Hex SHA-256 of the names in `videos/previous/`, sorted, as a JSON array. */
   previousVideos: string;
 }
 
@@ -290,5 +290,6 @@ function settingsText(s: ResumeSettings): string {
  * @returns Hex SHA-256.
  */
 export function previousVideosDigest(names: readonly string[]): string {
-  return sha256Hex(names.join("\n"));
+  // Not joined by line breaks: a name may hold one, and two names would read as one.
+  return sha256Hex(JSON.stringify(names));
 }

@@ -144,7 +144,9 @@ export interface RunBatchOptions {
    * resume index, with which the next run over the same inputs skips
    * validation and replay (`resumeUnchanged()`); without them it writes none.
    * Give them only with the validation of that whole manifest (or of its
-   * shard, from `shardOf()`): the index answers for every job in it (a
+   * shard, from `shardOf()`), made with the catalog of `modelsFile` (the
+   * built-in one without it), as the CLI makes it: the index answers for
+   * every job in it, as a run of the CLI would see them (a
    * validation whose `jobs` and `invalid` do not add up to its `total` leaves
    * no index).
    */

@@ -100,3 +100,35 @@ Deno.test("runBatch given the inputs' digests but only some of the manifest's jo
     }
   });
 });
+
+Deno.test("run after the kept old videos' names changed writes the reports the whole path writes, even when the names joined by line breaks read the same", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService();
+    try {
+      const manifest = await writeManifest(dir, sampleJobs(2));
+      const outDir = join(dir, "batch.out");
+      const previous = join(outDir, "videos/previous");
+      await Deno.mkdir(previous, { recursive: true });
+      await Deno.writeTextFile(join(previous, "a.0123abcd.mp4"), "old a");
+      await Deno.writeTextFile(join(previous, "b.0123abcd.mp4"), "old b");
+      assert.equal((await runAgainst(manifest, service)).code, 0);
+      await Deno.lstat(join(outDir, INDEX));
+      // Two names become one that holds a line break between them.
+      await Deno.remove(join(previous, "a.0123abcd.mp4"));
+      await Deno.rename(
+        join(previous, "b.0123abcd.mp4"),
+        join(previous, "a.0123abcd.mp4\nb.0123abcd.mp4"),
+      );
+      const before = await Deno.readTextFile(join(outDir, "report.json"));
+      const run = await runAgainst(manifest, service);
+      assert.equal(run.code, 0, run.stderr.join("\n"));
+      assert.notEqual(
+        await Deno.readTextFile(join(outDir, "report.json")),
+        before,
+        "the reports were written again",
+      );
+    } finally {
+      await service.close();
+    }
+  });
+});
