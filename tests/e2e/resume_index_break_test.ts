@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { withTempDir } from "../helpers/cli.ts";
 import { runAgainst, sampleJobs, startService, TEST_KEY, writeManifest } from "./harness.ts";
 import { runBatch } from "../../src/batch/run.ts";
+import { lockOutDir } from "../../src/batch/folder.ts";
 import { inputDigestsOf, resumeSettingsOf } from "../../src/batch/unchanged.ts";
 import { validateManifest } from "../../src/manifest/validate.ts";
 import { readResumeIndex } from "../../src/batch/resume_index_file.ts";
@@ -127,6 +128,90 @@ Deno.test("run after the kept old videos' names changed writes the reports the w
         before,
         "the reports were written again",
       );
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+/** Rewrite a file in place with text of the same length, keeping its modification time. */
+async function editKeepingSizeAndTime(path: string, edit: (text: string) => string): Promise<void> {
+  const info = await Deno.lstat(path);
+  const text = await Deno.readTextFile(path);
+  const edited = edit(text);
+  assert.notEqual(edited, text);
+  assert.equal(edited.length, text.length);
+  await Deno.writeTextFile(path, edited);
+  await Deno.utime(path, info.atime ?? new Date(0), info.mtime ?? new Date(0));
+}
+
+Deno.test("after a finished run, a manifest edited with its size and time kept makes the edited job changed (the index is not used)", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService();
+    try {
+      const manifest = await writeManifest(dir, sampleJobs(3));
+      assert.equal((await runAgainst(manifest, service)).code, 0);
+      await Deno.lstat(join(dir, "batch.out", INDEX));
+      await editKeepingSizeAndTime(manifest, (text) => text.replace("Scene 3", "Scene 9"));
+      const posts = service.stats().requests.submit;
+      const run = await runAgainst(manifest, service);
+      assert.ok(
+        run.stderr.some((line) => /clip-003/.test(line) && /changed|edited/.test(line)),
+        run.stderr.join("\n"),
+      );
+      assert.equal(service.stats().requests.submit, posts, "a changed job is not paid for again");
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+Deno.test("after a finished run, the journal edited with its size and time kept is replayed: a recorded size changed makes the video fetched again", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService();
+    try {
+      const manifest = await writeManifest(dir, sampleJobs(3));
+      const outDir = join(dir, "batch.out");
+      assert.equal((await runAgainst(manifest, service)).code, 0);
+      await Deno.lstat(join(outDir, INDEX));
+      await editKeepingSizeAndTime(
+        join(outDir, "state.jsonl"),
+        (text) =>
+          text.replace(
+            /"bytes":(\d*)(\d)/,
+            (_all, head, last) => `"bytes":${head}${(Number(last) + 1) % 10}`,
+          ),
+      );
+      const posts = service.stats().requests.submit;
+      const run = await runAgainst(manifest, service);
+      assert.equal(run.code, 0, run.stderr.join("\n"));
+      assert.ok(
+        run.stderr.some((line) => /video altered on disk/.test(line)),
+        run.stderr.join("\n"),
+      );
+      assert.equal(service.stats().requests.submit, posts);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+Deno.test("run over a finished batch exits 75 while another run holds its folder, from the index too", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService();
+    try {
+      const manifest = await writeManifest(dir, sampleJobs(2));
+      const outDir = join(dir, "batch.out");
+      assert.equal((await runAgainst(manifest, service)).code, 0);
+      const index = await Deno.readFile(join(outDir, INDEX));
+      const lock = await lockOutDir(outDir);
+      try {
+        const fast = await runAgainst(manifest, service);
+        assert.equal(fast.code, 75, fast.stderr.join("\n"));
+        assert.deepEqual(await Deno.readFile(join(outDir, INDEX)), index);
+      } finally {
+        await lock.release();
+      }
     } finally {
       await service.close();
     }
