@@ -113,7 +113,7 @@ export interface ResumeIndex {
   estimate?: EstimateJson;
   /** The digest report.json was stamped with. */
   reportDigest: string;
-  /** Every done video the journal records. */
+  /** The video of every done job of the manifest (the whole path looks at these). */
   videos: IndexedVideo[];
 }
 

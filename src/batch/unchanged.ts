@@ -355,9 +355,12 @@ export async function writeIndexAfterRun(sources: IndexSources): Promise<string 
   if (actions.some((action) => action.kind !== "skip" || action.reason === "changed")) {
     return undefined;
   }
+  // The videos of the manifest's jobs, as the whole path looks at them: a
+  // job dropped from it keeps its record, and its video is the user's to delete.
   const videos: IndexedVideo[] = [];
-  for (const state of sources.states.values()) {
-    if (state.phase !== "done") continue;
+  for (const job of validation.jobs) {
+    const state = sources.states.get(job.id);
+    if (state?.phase !== "done") continue;
     if (!indexableOutput(state.output)) return undefined;
     videos.push({
       bytes: state.bytes,

@@ -15,6 +15,12 @@ import { readResumeIndex } from "../../src/batch/resume_index_file.ts";
 
 const INDEX = ".resume-index";
 
+/** Identity of a file: a rewrite (remove, then rename a new one in) changes it. */
+async function identity(path: string): Promise<string> {
+  const info = await Deno.lstat(path);
+  return `${info.ino}:${info.mtime?.getTime()}:${info.size}`;
+}
+
 /** What a run printed, its times and durations blanked. */
 function printed(lines: string[]): string[] {
   return lines.map((line) =>
@@ -212,6 +218,28 @@ Deno.test("run over a finished batch exits 75 while another run holds its folder
       } finally {
         await lock.release();
       }
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+Deno.test("after a job was dropped from the manifest, deleting its video does not keep later runs off the index", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService();
+    try {
+      const manifest = await writeManifest(dir, sampleJobs(3));
+      const outDir = join(dir, "batch.out");
+      assert.equal((await runAgainst(manifest, service)).code, 0);
+      await writeManifest(dir, sampleJobs(2));
+      assert.equal((await runAgainst(manifest, service)).code, 0);
+      // The dropped job's video is the user's to delete: no run fetches it again.
+      await Deno.remove(join(outDir, "videos/clip-003.mp4"));
+      const index = await identity(join(outDir, INDEX));
+      const run = await runAgainst(manifest, service);
+      assert.equal(run.code, 0, run.stderr.join("\n"));
+      assert.equal(await identity(join(outDir, INDEX)), index, "the index was used");
+      await assert.rejects(Deno.lstat(join(outDir, "videos/clip-003.mp4")), Deno.errors.NotFound);
     } finally {
       await service.close();
     }
