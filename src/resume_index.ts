@@ -26,6 +26,9 @@ import type { EstimateJson } from "./estimate.ts";
 /** The index's format; a different one is not read. */
 export const RESUME_INDEX_FORMAT = 1;
 
+/** How an index's text begins (its header's first field; see {@linkcode encodeResumeIndex}). */
+export const RESUME_INDEX_HEAD = `{"seedance_resume_index":${RESUME_INDEX_FORMAT},`;
+
 /** An image the manifest's jobs send, by content. */
 export interface KeyedImage {
   /** Absolute path. */
@@ -82,7 +85,7 @@ export interface ResumeKey {
   journalBytes: number;
   /** The journal's hex SHA-256 then. */
   journalSha256: string;
-  /** Hex SHA-256 of the names in `videos/previous/`, sorted, one per line. */
+  /** Hex SHA-256 of the names in `videos/previous/`, sorted, as a JSON array. */
   previousVideos: string;
 }
 
@@ -110,7 +113,7 @@ export interface ResumeIndex {
   estimate?: EstimateJson;
   /** The digest report.json was stamped with. */
   reportDigest: string;
-  /** Every done video the journal records. */
+  /** The video of every done job of the manifest (the whole path looks at these). */
   videos: IndexedVideo[];
 }
 
@@ -292,5 +295,6 @@ function settingsText(s: ResumeSettings): string {
  * @returns Hex SHA-256.
  */
 export function previousVideosDigest(names: readonly string[]): string {
-  return sha256Hex(names.join("\n"));
+  // Not joined by line breaks: a name may hold one, and two names would read as one.
+  return sha256Hex(JSON.stringify(names));
 }

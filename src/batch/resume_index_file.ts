@@ -10,12 +10,20 @@ import { join } from "node:path";
 import { sha256File } from "../hash.ts";
 import { messageOf } from "../errors.ts";
 import { MAX_MANIFEST_BYTES } from "../manifest/load.ts";
-import { writeAll } from "../fs.ts";
+import { readAt, writeAll } from "../fs.ts";
 import { createFresh, RESUME_INDEX_FILE, resumeIndexTemporaryName } from "../out_dir.ts";
-import { decodeResumeIndex, encodeResumeIndex, type ResumeIndex } from "../resume_index.ts";
+import {
+  decodeResumeIndex,
+  encodeResumeIndex,
+  RESUME_INDEX_HEAD,
+  type ResumeIndex,
+} from "../resume_index.ts";
 
 /** An index larger than this is not read (a million jobs make about 40 MB). */
 const MAX_INDEX_BYTES = 1024 * 1024 * 1024;
+
+/** An index's last bytes: `\nend <64 hex digits>\n`. */
+const INDEX_TAIL_BYTES = 70;
 
 /**
  * The output folder's resume index, if it holds a whole one.
@@ -29,10 +37,27 @@ export async function readResumeIndex(outDir: string): Promise<ResumeIndex | und
   try {
     const info = await Deno.lstat(path);
     if (!info.isFile || info.size > MAX_INDEX_BYTES) return undefined;
+    // Its first and last bytes first: a large file of anything else (a sparse
+    // one costs its maker nothing) is not loaded whole to find that out.
+    if (!(await edgesLookLikeAnIndex(path, info.size))) return undefined;
     return decodeResumeIndex(await Deno.readTextFile(path));
   } catch {
     return undefined;
   }
+}
+
+/** Whether a file begins with an index's header and ends with its `end` line. */
+async function edgesLookLikeAnIndex(path: string, size: number): Promise<boolean> {
+  const head = new TextEncoder().encode(RESUME_INDEX_HEAD);
+  const tailBytes = INDEX_TAIL_BYTES;
+  if (size < head.length + tailBytes) return false;
+  using file = await Deno.open(path, { read: true });
+  const start = new Uint8Array(head.length);
+  const end = new Uint8Array(tailBytes);
+  if (await readAt(file, 0, start) !== start.length) return false;
+  if (await readAt(file, size - tailBytes, end) !== end.length) return false;
+  return start.every((byte, i) => byte === head[i]) &&
+    /^\nend [0-9a-f]{64}\n$/.test(new TextDecoder().decode(end));
 }
 
 /**

@@ -143,6 +143,12 @@ export interface RunBatchOptions {
    * When given, a run that leaves nothing to do writes the output folder's
    * resume index, with which the next run over the same inputs skips
    * validation and replay (`resumeUnchanged()`); without them it writes none.
+   * Give them only with the validation of that whole manifest (or of its
+   * shard, from `shardOf()`), made with the catalog of `modelsFile` (the
+   * built-in one without it), as the CLI makes it: the index answers for
+   * every job in it, as a run of the CLI would see them (a
+   * validation whose `jobs` and `invalid` do not add up to its `total` leaves
+   * no index).
    */
   inputDigests?: InputDigests;
 }

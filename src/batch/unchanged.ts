@@ -209,8 +209,10 @@ export async function resumeUnchanged(
       toDownload: 0,
       skipped: index.jobs,
     });
-    options.onEvent?.({ type: "run_finished" });
+    // As the whole path's executor says it: a stop that came at any point so far.
     const interrupted = options.signal?.aborted ?? false;
+    if (interrupted) options.onEvent?.({ type: "run_stopping", reason: "interrupted" });
+    options.onEvent?.({ type: "run_finished" });
     return {
       exitCode: runExitCode(index.totals, { interrupted }),
       report: keptReport(index, outDir, new Date(clock.now())),
@@ -342,7 +344,10 @@ export async function writeIndexAfterRun(sources: IndexSources): Promise<string 
   const totals = report.totals;
   if (
     totals.pending > 0 || totals.running > 0 || (totals.changed ?? 0) > 0 ||
-    report.report_digest === undefined || validation.errors.length > 0
+    report.report_digest === undefined || validation.errors.length > 0 ||
+    // Some of the manifest's jobs left out (a library caller's subset): the
+    // index would answer for the whole manifest.
+    validation.jobs.length + validation.invalid.length !== validation.total
   ) {
     return undefined;
   }
@@ -363,9 +368,12 @@ export async function writeIndexAfterRun(sources: IndexSources): Promise<string 
   if (replanned.some((action) => action.kind !== "skip" || action.reason === "changed")) {
     return undefined;
   }
+  // The videos of the manifest's jobs, as the whole path looks at them: a
+  // job dropped from it keeps its record, and its video is the user's to delete.
   const videos: IndexedVideo[] = [];
-  for (const state of sources.states.values()) {
-    if (state.phase !== "done") continue;
+  for (const job of validation.jobs) {
+    const state = sources.states.get(job.id);
+    if (state?.phase !== "done") continue;
     if (!indexableOutput(state.output)) return undefined;
     videos.push({
       bytes: state.bytes,
