@@ -156,7 +156,9 @@ export function shardOfFolderName(name: string): Shard | undefined {
  * @param validation A result narrowed by {@linkcode shardOf}.
  * @returns E.g. `shard 2/4: 251 of 1,000 jobs`.
  */
-export function shardShareLine(validation: ShardedValidation): string {
+export function shardShareLine(
+  validation: Pick<ShardedValidation, "shard" | "total" | "manifestTotal">,
+): string {
   const count = (n: number): string => n.toLocaleString("en-US");
   const { index, count: shards } = validation.shard;
   return `shard ${index}/${shards}: ${count(validation.total)} of ` +
@@ -180,7 +182,7 @@ export function isSharded(validation: ValidationResult): validation is ShardedVa
  * @returns `{index, count, jobs, manifest_jobs}`.
  */
 export function shardJson(
-  validation: ShardedValidation,
+  validation: Pick<ShardedValidation, "shard" | "total" | "manifestTotal">,
 ): { index: number; count: number; jobs: number; manifest_jobs: number } {
   return {
     index: validation.shard.index,

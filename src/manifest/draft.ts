@@ -54,6 +54,32 @@ export const ID_GIVEN = 1;
 /** Bit of `given[index]`: the job's output was written in the manifest. */
 export const OUTPUT_GIVEN = 2;
 
+/** A job read and checked, before it is kept (as a Job or a Draft) or only counted. */
+export interface CheckedJob {
+  /** 0-based position in the manifest. */
+  index: number;
+  /** 1-based line where the job starts. */
+  line: number;
+  /** Its id (given or derived from what could be read). */
+  id: string;
+  /** False when the job is not a mapping at all (never a duplicate of anything). */
+  readable: boolean;
+  /** The id as a safe file name. */
+  safeId: string;
+  /** The video's path relative to the output folder. */
+  output: string;
+  /** The valid values. */
+  values: Values;
+  /** Every present field with its raw value. */
+  raw: Map<string, unknown>;
+  /** Its errors. */
+  problems: RawProblem[];
+  /** Its warnings. */
+  warnings: RawProblem[];
+  /** The {@linkcode ID_GIVEN} and {@linkcode OUTPUT_GIVEN} bits. */
+  given: number;
+}
+
 /**
  * Read one job, with the defaults filled in, and check it.
  *
@@ -61,16 +87,14 @@ export const OUTPUT_GIVEN = 2;
  * @param defaults The manifest's defaults, read, if any.
  * @param defaultsFaulty Fields whose default is wrong (reported once, at the defaults).
  * @param context The catalog and image facts.
- * @param given Per job index, the {@linkcode ID_GIVEN} and {@linkcode OUTPUT_GIVEN} bits; set here.
- * @returns The job when clean, else its draft.
+ * @returns What was read of it and its problems and warnings (see {@linkcode entryOf}).
  */
-export function draftJob(
+export function checkJob(
   rawJob: RawJob,
   defaults: Level | undefined,
   defaultsFaulty: ReadonlySet<string>,
   context: FieldContext,
-  given: Uint8Array,
-): Job | Draft {
+): CheckedJob {
   const level = readLevel(rawJob.value, "job", context);
   // The level belongs to this job alone, so its collections are extended in place.
   const problems = level.problems;
@@ -96,7 +120,8 @@ export function draftJob(
       }
     }
   }
-  if (isRecord(rawJob.value)) {
+  const readable = isRecord(rawJob.value);
+  if (readable) {
     const missing = (field: string): boolean =>
       !raw.has(field) && !context.missingColumns.has(field);
     if (missing("prompt")) problems.push(required("prompt", "every job needs a prompt"));
@@ -128,25 +153,48 @@ export function draftJob(
   const safeId = safeFileName(id);
   // Joined, not concatenated: one flat string instead of a chain of pieces.
   const output = ["videos/", values.output ?? safeId, values.output ? "" : ".mp4"].join("");
-  given[rawJob.index] = (values.id !== undefined ? ID_GIVEN : 0) |
-    (values.output !== undefined ? OUTPUT_GIVEN : 0);
-  if (problems.length === 0 && warnings.length === 0) {
-    return toJob(rawJob.index, rawJob.line, id, safeId, output, values);
-  }
-  const draft: Draft = {
+  return {
     index: rawJob.index,
     line: rawJob.line,
     id,
-    readable: isRecord(rawJob.value),
+    readable,
     safeId,
     output,
     values,
     raw,
     problems,
     warnings,
+    given: (values.id !== undefined ? ID_GIVEN : 0) |
+      (values.output !== undefined ? OUTPUT_GIVEN : 0),
+  };
+}
+
+/**
+ * A checked job as it is kept: the {@linkcode Job} alone when it is clean,
+ * else its {@linkcode Draft}.
+ *
+ * @param checked The job as {@linkcode checkJob} read it.
+ * @returns The job when clean, else its draft.
+ */
+export function entryOf(checked: CheckedJob): Job | Draft {
+  const { index, line, id, safeId, output, values, problems, warnings } = checked;
+  if (problems.length === 0 && warnings.length === 0) {
+    return toJob(index, line, id, safeId, output, values);
+  }
+  const draft: Draft = {
+    index,
+    line,
+    id,
+    readable: checked.readable,
+    safeId,
+    output,
+    values,
+    raw: checked.raw,
+    problems,
+    warnings,
   };
   if (problems.length === 0) {
-    draft.job = toJob(rawJob.index, rawJob.line, id, safeId, output, values);
+    draft.job = toJob(index, line, id, safeId, output, values);
     draft.values = undefined;
     draft.raw = undefined;
   }

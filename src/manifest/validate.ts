@@ -29,16 +29,17 @@ import { type Catalog, DEFAULT_CATALOG } from "../catalog.ts";
 import { type ImageProbe, readImage } from "../image.ts";
 import type { Job } from "./job.ts";
 import { parseCheckedSource, readManifestFile } from "./load.ts";
-import type { ManifestProblem, RawJob, RawManifest, RawProblem } from "./raw.ts";
+import type { ManifestProblem, RawJob, RawManifest } from "./raw.ts";
 import { readCsvFileJobs } from "./csv_file.ts";
 import { expandManifest } from "./expand.ts";
 import { isRecord } from "../text.ts";
 import { type FieldContext, type Level, readLevel } from "./fields.ts";
-import { type Draft, draftJob, draftOf, isDraft, toInvalid } from "./draft.ts";
-import { flagDuplicates } from "./duplicates.ts";
-import { type InvalidJob, type Issue, jobIssue, manifestIssue } from "./issues.ts";
+import { checkJob } from "./draft.ts";
+import { CountedJobs, HeldJobs, type JobCollector, type ValidationCounts } from "./collect.ts";
+import { type InvalidJob, type Issue, manifestIssue } from "./issues.ts";
 
 export type { InvalidJob, Issue } from "./issues.ts";
+export type { ValidationCounts } from "./collect.ts";
 
 /** Everything validation found. */
 export interface ValidationResult {
@@ -97,22 +98,59 @@ export interface ValidateRawOptions {
  * @returns Valid jobs, invalid jobs, errors and warnings.
  * @throws {ManifestError} When the file cannot be read as a manifest at all.
  */
-export async function validateManifest(
+export function validateManifest(
   path: string,
   options: ValidateOptions = {},
 ): Promise<ValidationResult> {
-  const manifest = resolve(path);
-  const catalog = options.catalog ?? DEFAULT_CATALOG;
-  const read = options.readImage ?? readImage;
-  if (path.toLowerCase().endsWith(".csv")) {
-    return await validateCsvFile(path, { catalog, manifest, read });
-  }
+  return validateFile(path, options, new HeldJobs());
+}
+
+/** Options of {@linkcode countManifest}. */
+export interface CountOptions extends ValidateOptions {
+  /**
+   * Count only the jobs whose id this keeps, and keep only their issues
+   * (problems of the manifest as a whole are kept); duplicate ids and
+   * outputs are still found over the whole manifest.
+   * @default every job
+   */
+  only?: (id: string) => boolean;
+}
+
+/**
+ * Validate a manifest file as {@linkcode validateManifest} does, keeping only
+ * the counts, the errors and the warnings (the same, in the same order): each
+ * job is let go once checked, so a 1,000,000-job manifest is never held whole.
+ *
+ * @param path The manifest's path.
+ * @param options The catalog, injected effects, and which jobs to count.
+ * @returns How many jobs are valid and invalid, every error and every warning.
+ * @throws {ManifestError} When the file cannot be read as a manifest at all.
+ */
+export function countManifest(
+  path: string,
+  options: CountOptions = {},
+): Promise<ValidationCounts> {
+  return validateFile(path, options, new CountedJobs(options.only));
+}
+
+/** Load a manifest file, read its images, and hand each checked job to the collector. */
+async function validateFile<Result>(
+  path: string,
+  options: ValidateOptions,
+  collector: JobCollector<Result>,
+): Promise<Result> {
+  const shell: ShellOptions = {
+    catalog: options.catalog ?? DEFAULT_CATALOG,
+    manifest: resolve(path),
+    read: options.readImage ?? readImage,
+  };
+  if (path.toLowerCase().endsWith(".csv")) return await validateCsvFile(path, shell, collector);
   const { format, source } = await readManifestFile(path);
-  return await validateLoaded(parseCheckedSource(source, { file: path, format }), {
-    catalog,
-    manifest,
-    read,
-  });
+  return await validateLoaded(
+    parseCheckedSource(source, { file: path, format }),
+    shell,
+    collector,
+  );
 }
 
 /** What the shell's steps share: the catalog, the manifest's absolute path, the image reader. */
@@ -123,19 +161,20 @@ interface ShellOptions {
 }
 
 /** Read a loaded manifest's images, then check its jobs (letting go of each raw job once read). */
-async function validateLoaded(
+async function validateLoaded<Result>(
   loaded: RawManifest,
   options: ShellOptions,
-): Promise<ValidationResult> {
+  collector: JobCollector<Result>,
+): Promise<Result> {
   const raw = expandManifest(loaded);
   const paths = imagePathsOf(raw, dirname(options.manifest));
   const images = await readImages(paths, options.read, IMAGE_CONCURRENCY);
-  return validateRawManifest(raw, {
+  return checkRawManifest(raw, {
     catalog: options.catalog,
     manifest: options.manifest,
     images,
     releaseRawJobs: true,
-  });
+  }, collector);
 }
 
 /**
@@ -147,21 +186,18 @@ async function validateLoaded(
  * the usual way, since its entries fan out. The same checks, and the same
  * findings in the same order, as {@linkcode validateRawManifest}.
  */
-async function validateCsvFile(file: string, options: ShellOptions): Promise<ValidationResult> {
+async function validateCsvFile<Result>(
+  file: string,
+  options: ShellOptions,
+  collector: JobCollector<Result>,
+): Promise<Result> {
   const images = new Map<string, ImageProbe>();
   let context: FieldContext | undefined;
   let fansOut = false;
-  let entries: (Job | Draft)[] = [];
   let waiting: RawJob[] = [];
-  let given = new Uint8Array(1024);
   const noneFaulty = new Set<string>();
-  const draft = (job: RawJob): void => {
-    if (job.index >= given.length) {
-      const grown = new Uint8Array(given.length * 2);
-      grown.set(given);
-      given = grown;
-    }
-    entries[job.index] = draftJob(job, undefined, noneFaulty, context as FieldContext, given);
+  const check = (job: RawJob): void => {
+    collector.add(checkJob(job, undefined, noneFaulty, context as FieldContext));
   };
   const { problems } = await readCsvFileJobs(file, {
     onHeader: (header): void => {
@@ -170,29 +206,31 @@ async function validateCsvFile(file: string, options: ShellOptions): Promise<Val
     },
     onJob: (job): void => {
       if (fansOut || namesImages(job.value)) waiting.push(job);
-      else draft(job);
+      else check(job);
     },
     onRestart: (): void => {
-      entries = [];
+      collector.reset();
       waiting = [];
-      given = new Uint8Array(1024);
     },
   });
   if (fansOut) {
-    return await validateLoaded({ file, format: "csv", jobs: waiting, problems }, options);
+    return await validateLoaded(
+      { file, format: "csv", jobs: waiting, problems },
+      options,
+      collector,
+    );
   }
   const held: RawManifest = { file, format: "csv", jobs: waiting, problems };
   const paths = imagePathsOf(held, dirname(options.manifest));
   for (const [path, probe] of await readImages(paths, options.read, IMAGE_CONCURRENCY)) {
     images.set(path, probe);
   }
-  for (let at = 0; at < waiting.length; at += 1) draft(waiting[at]);
+  for (let at = 0; at < waiting.length; at += 1) check(waiting[at]);
   waiting = [];
   held.jobs = [];
-  flagDuplicates(entries, given);
-  return finishValidation(entries, problems.map((problem) => manifestIssue(problem)), {
+  return collector.finish({
     manifest: options.manifest,
-    total: entries.length,
+    errors: problems.map((problem) => manifestIssue(problem)),
     combinationOf: () => undefined,
   });
 }
@@ -252,6 +290,15 @@ export function validateRawManifest(
   loaded: RawManifest,
   options: ValidateRawOptions,
 ): ValidationResult {
+  return checkRawManifest(loaded, options, new HeldJobs(loaded.jobs.length));
+}
+
+/** Check every job of a loaded manifest, handing each to the collector. */
+function checkRawManifest<Result>(
+  loaded: RawManifest,
+  options: ValidateRawOptions,
+  collector: JobCollector<Result>,
+): Result {
   const raw = expandManifest(loaded);
   const context = fieldContext(options.catalog, options.manifest, options.images, raw.problems);
   const manifestErrors: Issue[] = raw.problems.map((problem) => manifestIssue(problem));
@@ -269,23 +316,18 @@ export function validateRawManifest(
     ) ?? [],
   );
 
-  // A job without problems or warnings is kept as its Job alone (no draft), so
-  // 100,000 clean jobs cost little more than the jobs themselves.
-  const given = new Uint8Array(raw.jobs.length);
-  const entries: (Job | Draft)[] = new Array(raw.jobs.length);
   const combinations = new Map<number, string>();
   const rawJobs: (RawJob | undefined)[] = raw.jobs;
   for (let at = 0; at < rawJobs.length; at += 1) {
     const rawJob = rawJobs[at] as RawJob;
-    entries[at] = draftJob(rawJob, defaults, defaultsFaulty, context, given);
+    collector.add(checkJob(rawJob, defaults, defaultsFaulty, context));
     const combination = rawJob.fanout?.combination;
     if (combination !== undefined) combinations.set(at, combination);
     if (options.releaseRawJobs) rawJobs[at] = undefined;
   }
-  flagDuplicates(entries, given);
-  return finishValidation(entries, manifestErrors, {
+  return collector.finish({
     manifest: options.manifest,
-    total: entries.length,
+    errors: manifestErrors,
     entries: raw.fannedOut ? raw.entries : undefined,
     combinationOf: (index) => combinations.get(index),
   });
@@ -312,73 +354,6 @@ function fieldContext(
         problem.field ?? ""
       ),
     ),
-  };
-}
-
-/**
- * The result from every job's entry (in manifest order) and the manifest's
- * own errors: valid jobs, invalid jobs, and every error and warning in order.
- */
-function finishValidation(
-  entries: (Job | Draft)[],
-  manifestErrors: Issue[],
-  about: {
-    manifest: string;
-    total: number;
-    entries?: number;
-    /** The combination an expanded job was made from, by index, for its messages. */
-    combinationOf: (index: number) => string | undefined;
-  },
-): ValidationResult {
-  const inCombination = (draft: Draft, problem: RawProblem): RawProblem => {
-    const combination = about.combinationOf(draft.index);
-    return combination === undefined
-      ? problem
-      : { ...problem, message: `${problem.message} (${combination})` };
-  };
-  const firstManifestError = manifestErrors[0];
-  const manifestInvalid = (job: { id: string; index: number; line: number }): Issue =>
-    jobIssue(job, {
-      code: "manifest_invalid",
-      field: null,
-      message: `the manifest has an error${
-        firstManifestError.line ? ` at line ${firstManifestError.line}` : ""
-      }: ${firstManifestError.message}`,
-    });
-  const jobs: Job[] = [];
-  const invalid: InvalidJob[] = [];
-  const errors: Issue[] = manifestErrors;
-  const warnings: Issue[] = [];
-  for (const entry of entries) {
-    if (!isDraft(entry)) {
-      if (firstManifestError) {
-        invalid.push(toInvalid(draftOf(entry), [manifestInvalid(entry)]));
-      } else {
-        jobs.push(entry);
-      }
-      continue;
-    }
-    const draft = entry;
-    const issues = draft.problems.map((problem) => jobIssue(draft, inCombination(draft, problem)));
-    for (const issue of issues) errors.push(issue);
-    for (const problem of draft.warnings) {
-      warnings.push(jobIssue(draft, inCombination(draft, problem)));
-    }
-    if (firstManifestError) issues.push(manifestInvalid(draft));
-    if (issues.length > 0 || !draft.job) {
-      invalid.push(toInvalid(draft, issues));
-    } else {
-      jobs.push(draft.job);
-    }
-  }
-  return {
-    manifest: about.manifest,
-    jobs,
-    invalid,
-    errors,
-    warnings,
-    total: about.total,
-    entries: about.entries,
   };
 }
 
