@@ -91,8 +91,8 @@ export function shardOf(validation: ValidationResult, shard: Shard): ShardedVali
   const keep = (id: string | null): boolean => id === null || inShard(id, shard);
   const jobs = validation.jobs.filter((job) => inShard(job.id, shard));
   const invalid = validation.invalid.filter((job) => inShard(job.id, shard));
-  const invalidIndexes = new Set(invalid.map((job) => job.index));
-  // An issue of a job names it by index (its id may be the one in question).
+  const invalidIndexes = new Set(invalid.map((job) => job.index + 1));
+  // An issue of a job names it by its 1-based index (its id may be the one in question).
   const keepIssue = (issue: { index: number | null; job: string | null }): boolean =>
     issue.index === null ? keep(null) : invalidIndexes.has(issue.index) || keep(issue.job);
   return {

@@ -1,0 +1,160 @@
+/**
+ * `countManifest()` (what the `validate` command runs) keeps only the counts,
+ * the errors and the warnings; these tests hold it to `validateManifest()`
+ * on the same files: the same findings in the same order, the same counts,
+ * and with a filter the same as `shardOf()` of the whole result.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { countManifest, validateManifest } from "../src/manifest/validate.ts";
+import { inShard, shardOf } from "../src/shard.ts";
+import { FIXTURES } from "./fixtures/manifests/helpers.ts";
+import { withTempDir } from "./helpers/temp_dir.ts";
+
+const MODEL = "doubao-seedance-2-0";
+
+/** Manifests by file name, each with something for the counting to get right. */
+const MANIFESTS: Record<string, string> = {
+  "clashes.csv": [
+    "id,prompt,model,seconds,size,resolution,image,output",
+    `intro,A harbour,${MODEL},5,16:9,720p,,`,
+    // Jobs naming images are checked after the others: their clashes still count.
+    `,Derived id,${MODEL},,,,images/ok.png,`,
+    `bad-seconds,x,${MODEL},99,,,,`,
+    `small,x,${MODEL},,,,images/small.png,`,
+    `intro,Same id again,${MODEL},,,,,`,
+    `,Derived id,${MODEL},,,,images/ok.png,`,
+    `out-a,x,${MODEL},,,,,shared.mp4`,
+    `out-b,y,${MODEL},,,,,SHARED.mp4`,
+    `scene,x,${MODEL},,,,,`,
+    `Scene,x,${MODEL},,,,,`,
+    `plain,x,${MODEL},,,,,`,
+    `other,x,${MODEL},,,,,Plain.mp4`,
+    `small,again,${MODEL},,,,images/small.png,`,
+    `a/b,x,${MODEL},,,,,`,
+    `no-prompt,,${MODEL},,,,,`,
+    `warned,x,${MODEL},,,,images/small.png,`,
+    "",
+  ].join("\n"),
+  "header.csv": ["id,prompt,model,colour", `a,x,${MODEL},red`, `b,y,${MODEL},`, ""].join("\n"),
+  "variants.csv": [
+    "id,prompt,model,variants,image",
+    `a,x,${MODEL},3,images/ok.png`,
+    `a-v2,y,${MODEL},,`,
+    `c,z,${MODEL},0,`,
+    "",
+  ].join("\n"),
+  "many.csv": [
+    "id,prompt,model",
+    ...Array.from({ length: 3000 }, (_, i) => `id-${i % 1000 === 7 ? 7 : i},prompt ${i},${MODEL}`),
+    "",
+  ].join("\n"),
+  "jobs.yaml": [
+    "defaults:",
+    `  model: ${MODEL}`,
+    "  seconds: 5",
+    "jobs:",
+    "  - id: one",
+    "    prompt: first",
+    "  - just text",
+    "  - prompt: derived",
+    "  - prompt: derived",
+    "  - id: two",
+    "    prompt: second",
+    "    image: images/small.png",
+    "  - id: One",
+    "    prompt: upper",
+    "  - id: matrixed",
+    "    prompt: a {size} shot",
+    "    matrix:",
+    '      size: ["16:9", "9:16"]',
+    "      seconds: [4, 99]",
+    "",
+  ].join("\n"),
+  "bad_defaults.yaml": [
+    "defaults:",
+    "  seconds: lots",
+    "jobs:",
+    `  - {id: a, prompt: x, model: ${MODEL}}`,
+    `  - {id: a, prompt: y, model: ${MODEL}}`,
+    `  - {id: b, prompt: y, model: ${MODEL}, image: images/small.png}`,
+    "",
+  ].join("\n"),
+};
+
+/** Write the manifests beside copies of the fixture images, then run `body` on the folder. */
+async function withManifests(body: (dir: string) => Promise<void>): Promise<void> {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(join(dir, "images"));
+    for (const image of ["ok.png", "small.png"]) {
+      await Deno.copyFile(join(FIXTURES, "images", image), join(dir, "images", image));
+    }
+    for (const [name, text] of Object.entries(MANIFESTS)) {
+      await Deno.writeTextFile(join(dir, name), text);
+    }
+    await body(dir);
+  });
+}
+
+Deno.test("countManifest() finds exactly what validateManifest() finds, and counts its jobs", async (t) => {
+  await withManifests(async (dir) => {
+    for (const name of Object.keys(MANIFESTS)) {
+      await t.step(name, async () => {
+        const path = join(dir, name);
+        const whole = await validateManifest(path);
+        const counted = await countManifest(path);
+        assert.deepEqual(counted, {
+          manifest: whole.manifest,
+          valid: whole.jobs.length,
+          invalid: whole.invalid.length,
+          errors: whole.errors,
+          warnings: whole.warnings,
+          total: whole.total,
+          manifestTotal: whole.total,
+          entries: whole.entries,
+        });
+        assert.ok(whole.total > 0);
+      });
+    }
+  });
+  await t.step("the manifests hold what is compared", async () => {
+    await withManifests(async (dir) => {
+      const clashes = await countManifest(join(dir, "clashes.csv"));
+      const codes = new Set(clashes.errors.map((issue) => issue.code));
+      for (const code of ["duplicate_id", "duplicate_output", "out_of_range", "required"]) {
+        assert.ok(codes.has(code), code);
+      }
+      assert.ok(clashes.warnings.length > 0);
+      assert.ok(clashes.valid > 0 && clashes.invalid > 0);
+      const defaults = await countManifest(join(dir, "bad_defaults.yaml"));
+      assert.equal(defaults.valid, 0);
+      assert.equal(defaults.invalid, 3);
+    });
+  });
+});
+
+Deno.test("countManifest() with a filter counts what shardOf() keeps, duplicates found over every job", async (t) => {
+  await withManifests(async (dir) => {
+    for (const name of Object.keys(MANIFESTS)) {
+      for (
+        const shard of [{ index: 1, count: 2 }, { index: 2, count: 2 }, { index: 3, count: 3 }]
+      ) {
+        await t.step(`${name} shard ${shard.index}/${shard.count}`, async () => {
+          const path = join(dir, name);
+          const sharded = shardOf(await validateManifest(path), shard);
+          const counted = await countManifest(path, { only: (id) => inShard(id, shard) });
+          assert.deepEqual(counted, {
+            manifest: sharded.manifest,
+            valid: sharded.jobs.length,
+            invalid: sharded.invalid.length,
+            errors: sharded.errors,
+            warnings: sharded.warnings,
+            total: sharded.total,
+            manifestTotal: sharded.manifestTotal,
+            entries: sharded.entries,
+          });
+        });
+      }
+    }
+  });
+});
