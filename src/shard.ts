@@ -91,10 +91,8 @@ export function shardOf(validation: ValidationResult, shard: Shard): ShardedVali
   const keep = (id: string | null): boolean => id === null || inShard(id, shard);
   const jobs = validation.jobs.filter((job) => inShard(job.id, shard));
   const invalid = validation.invalid.filter((job) => inShard(job.id, shard));
-  const invalidIndexes = new Set(invalid.map((job) => job.index + 1));
-  // An issue of a job names it by its 1-based index (its id may be the one in question).
-  const keepIssue = (issue: { index: number | null; job: string | null }): boolean =>
-    issue.index === null ? keep(null) : invalidIndexes.has(issue.index) || keep(issue.job);
+  // An issue of a job carries the job's id (the invalid job's own); one of the manifest, none.
+  const keepIssue = (issue: { job: string | null }): boolean => keep(issue.job);
   return {
     ...validation,
     jobs,
