@@ -158,3 +158,38 @@ Deno.test("countManifest() with a filter counts what shardOf() keeps, duplicates
     }
   });
 });
+
+Deno.test("countManifest() and validateManifest() find every repeated id among 20,000, wide and long ids included", async () => {
+  await withTempDir(async (dir) => {
+    // Ids of one byte a character first, then wider ones (é, 港, an emoji), long ones, and
+    // repeats far apart: the ids' store grows, widens and rehashes on the way.
+    const idOf = (i: number): string => {
+      const base = i % 97 === 0 ? `again-${i % 5}` : `id-${i}`;
+      if (i > 12_000) return `${base}-港-🎬`;
+      if (i > 8_000) return `${base}-é`;
+      if (i % 1000 === 1) return `${base}-${"x".repeat(300)}`;
+      return base;
+    };
+    const rows = Array.from({ length: 20_000 }, (_, i) => `${idOf(i)},prompt ${i},${MODEL}`);
+    const path = join(dir, "m.csv");
+    await Deno.writeTextFile(path, ["id,prompt,model", ...rows, ""].join("\n"));
+    const lines = new Map<string, number[]>();
+    rows.forEach((_, i) => lines.set(idOf(i), [...(lines.get(idOf(i)) ?? []), i + 2]));
+    const expected = [...lines].filter(([, at]) => at.length > 1)
+      .flatMap(([id, at]) => at.map((line) => ({ id, line })))
+      .sort((a, b) => a.line - b.line);
+    assert.ok(expected.length > 20);
+    for (const result of [await countManifest(path), await validateManifest(path)]) {
+      assert.deepEqual(result.errors.map((e) => ({ id: e.job, line: e.line })), expected);
+      assert.ok(result.errors.every((e) => e.code === "duplicate_id"));
+    }
+    const [first] = expected;
+    const others = lines.get(first.id)!.slice(1);
+    assert.equal(
+      (await countManifest(path)).errors[0].message,
+      `id "${first.id}" is also used by the job at lines ${others.slice(0, -1).join(", ")} and ${
+        others.at(-1)
+      }`,
+    );
+  });
+});

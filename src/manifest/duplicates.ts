@@ -20,14 +20,31 @@ const LOWER_SAFE = /^[a-z0-9_][a-z0-9_.-]*$/;
  * a job that is not a mapping), its line, whether its id and output were
  * written, and its output unless that is `videos/<id>.mp4` with the id
  * already a lower-case safe name (the common case, kept as nothing).
+ *
+ * The ids are kept as their characters in one typed array, and found again
+ * through an open-addressing table of positions, so 1,000,000 ids are not
+ * 1,000,000 strings for the garbage collector to copy and walk; ids that
+ * repeat are grouped as they come.
  */
 export class JobKeys {
-  /** The ids; undefined for a job that is not a mapping (and for one not added yet). */
-  #ids: (string | undefined)[] = [];
-  /** The outputs of jobs whose output is not derived from a plain id alone. */
-  #outputs: (string | undefined)[] = [];
+  /** Every id's characters, one after the other (one byte each until a wider one comes). */
+  #chars: Uint8Array | Uint16Array = new Uint8Array(1 << 16);
+  #used = 0;
+  /** Per job: where its id starts in `#chars`. */
+  #start = new Int32Array(1024);
+  /** Per job: its id's length + 1; 0 when it has none (not a mapping, or not added yet). */
+  #size = new Int32Array(1024);
+  /** Per job: its id's hash. */
+  #hash = new Int32Array(1024);
   #lines = new Int32Array(1024);
   #given = new Uint8Array(1024);
+  /** Open addressing: job index + 1 of each distinct id; 0 for an empty slot. */
+  #slots = new Int32Array(2048);
+  #distinct = 0;
+  /** Ids used more than once: the first job found with it, to every job using it. */
+  #repeats = new Map<number, number[]>();
+  /** The outputs of jobs whose output is not derived from a plain id alone. */
+  #outputs: (string | undefined)[] | undefined;
   #count = 0;
 
   /** How many jobs: one more than the highest index added. */
@@ -51,36 +68,37 @@ export class JobKeys {
     given: number;
   }): void {
     const at = job.index;
-    const ids = this.#ids;
-    const outputs = this.#outputs;
-    // Filled up to the index, so the lists stay packed whatever order the jobs come in.
-    while (ids.length <= at) {
-      ids.push(undefined);
-      outputs.push(undefined);
-    }
-    if (at >= this.#lines.length) {
-      let size = this.#lines.length * 2;
-      while (size <= at) size *= 2;
-      const lines = new Int32Array(size);
-      lines.set(this.#lines);
-      this.#lines = lines;
-      const given = new Uint8Array(size);
-      given.set(this.#given);
-      this.#given = given;
-    }
+    if (at >= this.#lines.length) this.#grow(at);
     if (at >= this.#count) this.#count = at + 1;
     this.#lines[at] = job.line;
     this.#given[at] = job.given;
     if (!job.readable) return;
-    ids[at] = job.id;
-    const plain = (job.given & OUTPUT_GIVEN) === 0 && job.safeId === job.id &&
-      LOWER_SAFE.test(job.id);
-    if (!plain) outputs[at] = job.output;
+    const id = job.id;
+    this.#addId(at, id);
+    const plain = (job.given & OUTPUT_GIVEN) === 0 && job.safeId === id && LOWER_SAFE.test(id);
+    if (!plain) {
+      const outputs = this.#outputs ??= [];
+      while (outputs.length <= at) outputs.push(undefined);
+      outputs[at] = job.output;
+    }
+  }
+
+  /** Whether the job at `at` has an id to compare (it is a mapping). */
+  hasId(at: number): boolean {
+    return this.#size[at] !== 0;
   }
 
   /** The id of the job at `at`; undefined when it is not a mapping. */
   idAt(at: number): string | undefined {
-    return this.#ids[at];
+    const size = this.#size[at] - 1;
+    if (size < 0) return undefined;
+    const start = this.#start[at];
+    const chars = this.#chars;
+    let text = "";
+    for (let from = start; from < start + size; from += 4096) {
+      text += String.fromCharCode(...chars.subarray(from, Math.min(from + 4096, start + size)));
+    }
+    return text;
   }
 
   /** The line of the job at `at`. */
@@ -95,7 +113,107 @@ export class JobKeys {
 
   /** The output of the job at `at` when it is not `videos/<id>.mp4` of a plain id. */
   outputAt(at: number): string | undefined {
-    return this.#outputs[at];
+    return this.#outputs?.[at];
+  }
+
+  /** The jobs sharing an id, in groups of two or more, each in manifest order. */
+  repeatedIds(): number[][] {
+    return [...this.#repeats.values()].map((group) => group.sort((a, b) => a - b));
+  }
+
+  /** Keep an id's characters and look for an earlier job with the same id. */
+  #addId(at: number, id: string): void {
+    const length = id.length;
+    if (this.#used + length > this.#chars.length) this.#growChars(length);
+    let chars = this.#chars;
+    const start = this.#used;
+    // FNV-1a of the UTF-16 code units, copied as they are hashed.
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < length; i += 1) {
+      const unit = id.charCodeAt(i);
+      if (unit > 0xff && chars instanceof Uint8Array) chars = this.#widen();
+      chars[start + i] = unit;
+      hash = Math.imul(hash ^ unit, 0x01000193);
+    }
+    this.#start[at] = start;
+    this.#size[at] = length + 1;
+    this.#hash[at] = hash;
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    for (let slot = (hash >>> 0) & mask;; slot = (slot + 1) & mask) {
+      const held = slots[slot] - 1;
+      if (held < 0) {
+        slots[slot] = at + 1;
+        this.#used += length;
+        if (++this.#distinct * 2 > slots.length) this.#rehash();
+        return;
+      }
+      if (this.#hash[held] === hash && this.#sameId(held, start, length)) {
+        // Kept once: this job's id points at the earlier one's characters.
+        this.#start[at] = this.#start[held];
+        const group = this.#repeats.get(held);
+        if (group) group.push(at);
+        else this.#repeats.set(held, [held, at]);
+        return;
+      }
+    }
+  }
+
+  #sameId(held: number, start: number, length: number): boolean {
+    if (this.#size[held] - 1 !== length) return false;
+    const chars = this.#chars;
+    const from = this.#start[held];
+    for (let i = 0; i < length; i += 1) {
+      if (chars[from + i] !== chars[start + i]) return false;
+    }
+    return true;
+  }
+
+  /** Make room for the per-job keys of index `at`. */
+  #grow(at: number): void {
+    let size = this.#lines.length * 2;
+    while (size <= at) size *= 2;
+    const grown = <T extends Int32Array | Uint8Array>(old: T, made: T): T => {
+      made.set(old);
+      return made;
+    };
+    this.#start = grown(this.#start, new Int32Array(size));
+    this.#size = grown(this.#size, new Int32Array(size));
+    this.#hash = grown(this.#hash, new Int32Array(size));
+    this.#lines = grown(this.#lines, new Int32Array(size));
+    this.#given = grown(this.#given, new Uint8Array(size));
+  }
+
+  /** Make room for `length` more characters. */
+  #growChars(length: number): void {
+    let size = this.#chars.length * 2;
+    while (size < this.#used + length) size *= 2;
+    const chars = this.#chars instanceof Uint8Array ? new Uint8Array(size) : new Uint16Array(size);
+    chars.set(this.#chars.subarray(0, this.#used));
+    this.#chars = chars;
+  }
+
+  /** Switch to two bytes a character (an id holds a character above U+00FF). */
+  #widen(): Uint16Array {
+    const chars = new Uint16Array(this.#chars.length);
+    chars.set(this.#chars);
+    this.#chars = chars;
+    return chars;
+  }
+
+  /** Double the table, putting every distinct id back in. */
+  #rehash(): void {
+    const old = this.#slots;
+    const slots = new Int32Array(old.length * 2);
+    const mask = slots.length - 1;
+    for (let i = 0; i < old.length; i += 1) {
+      const entry = old[i];
+      if (entry === 0) continue;
+      let slot = (this.#hash[entry - 1] >>> 0) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = entry;
+    }
+    this.#slots = slots;
   }
 }
 
@@ -113,7 +231,7 @@ export function findClashes(keys: JobKeys): Map<number, RawProblem> {
   const linesOf = (group: number[], at: number): string =>
     joinLines(group.filter((other) => other !== at).map((other) => keys.lineAt(other)));
   const duplicated = new Set<number>();
-  for (const group of groups(count, (at) => keys.idAt(at))) {
+  for (const group of keys.repeatedIds()) {
     for (const at of group) {
       duplicated.add(at);
       const id = keys.idAt(at) as string;
@@ -142,7 +260,7 @@ export function findClashes(keys: JobKeys): Map<number, RawProblem> {
   const byOutput = new Map<string, number[]>();
   for (let at = 0; at < count; at += 1) {
     const output = keys.outputAt(at);
-    if (output === undefined || keys.idAt(at) === undefined || duplicated.has(at)) continue;
+    if (output === undefined || !keys.hasId(at) || duplicated.has(at)) continue;
     const key = output.toLowerCase();
     const group = byOutput.get(key);
     if (group) group.push(at);
@@ -150,9 +268,8 @@ export function findClashes(keys: JobKeys): Map<number, RawProblem> {
   }
   if (byOutput.size > 0) {
     for (let at = 0; at < count; at += 1) {
-      const id = keys.idAt(at);
-      if (id !== undefined && keys.outputAt(at) === undefined && !duplicated.has(at)) {
-        byOutput.get(plainOutput(id))?.push(at);
+      if (keys.hasId(at) && keys.outputAt(at) === undefined && !duplicated.has(at)) {
+        byOutput.get(plainOutput(keys.idAt(at) as string))?.push(at);
       }
     }
   }
@@ -199,53 +316,4 @@ function toDraft(entries: (Job | Draft)[], at: number): Draft {
 function joinLines(lines: number[]): string {
   if (lines.length === 1) return `line ${lines[0]}`;
   return `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
-}
-
-/**
- * Positions sharing a key, in groups of two or more (undefined keys are left
- * out), each group in ascending order. The keys are first put in an
- * open-addressing table of positions (a typed array, which the garbage
- * collector never walks, instead of a set of 1,000,000 strings); positions
- * are grouped only for keys that turn out to repeat.
- */
-function groups(count: number, key: (at: number) => string | undefined): number[][] {
-  let capacity = 16;
-  while (capacity < count * 2) capacity *= 2;
-  const mask = capacity - 1;
-  const table = new Int32Array(capacity); // position + 1; 0 for an empty slot
-  let repeated: Set<string> | undefined;
-  for (let at = 0; at < count; at += 1) {
-    const k = key(at);
-    if (k === undefined) continue;
-    for (let slot = hashOf(k) & mask;; slot = (slot + 1) & mask) {
-      const held = table[slot];
-      if (held === 0) {
-        table[slot] = at + 1;
-        break;
-      }
-      if (key(held - 1) === k) {
-        (repeated ??= new Set()).add(k);
-        break;
-      }
-    }
-  }
-  if (repeated === undefined) return [];
-  const shared = new Map<string, number[]>();
-  for (let at = 0; at < count; at += 1) {
-    const k = key(at);
-    if (k === undefined || !repeated.has(k)) continue;
-    const group = shared.get(k);
-    if (group) group.push(at);
-    else shared.set(k, [at]);
-  }
-  return [...shared.values()];
-}
-
-/** FNV-1a of a string's UTF-16 code units (a table index, not a digest). */
-function hashOf(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let at = 0; at < text.length; at += 1) {
-    hash = Math.imul(hash ^ text.charCodeAt(at), 0x01000193);
-  }
-  return hash >>> 0;
 }
