@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { ManifestError } from "../src/errors.ts";
 import { countManifest, validateManifest } from "../src/manifest/validate.ts";
 import { inShard, shardOf } from "../src/shard.ts";
 import { FIXTURES } from "./fixtures/manifests/helpers.ts";
@@ -191,5 +192,30 @@ Deno.test("countManifest() and validateManifest() find every repeated id among 2
         others.at(-1)
       }`,
     );
+  });
+});
+
+Deno.test("validateManifest() of a CSV refuses a syntax error after jobs naming images, leaving no image read running", async () => {
+  await withManifests(async (dir) => {
+    const path = join(dir, "broken.csv");
+    const rows = Array.from({ length: 50 }, (_, i) => `j${i},x,${MODEL},images/ok.png`);
+    await Deno.writeTextFile(path, ["id,prompt,model,image", ...rows, 'late,"open'].join("\n"));
+    for (const run of [validateManifest, countManifest]) {
+      await assert.rejects(() => run(path), (error) => {
+        assert.ok(error instanceof ManifestError);
+        assert.match(error.message, /^Cannot parse .*broken\.csv/);
+        return true;
+      });
+    }
+  });
+});
+
+Deno.test("validateManifest() of a CSV passes on what reading an image threw", async () => {
+  await withManifests(async (dir) => {
+    const path = join(dir, "clashes.csv");
+    const failing = (): Promise<never> => Promise.reject(new Error("disk on fire"));
+    for (const run of [validateManifest, countManifest]) {
+      await assert.rejects(() => run(path, { readImage: failing }), /disk on fire/);
+    }
   });
 });

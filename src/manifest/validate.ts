@@ -181,8 +181,8 @@ async function validateLoaded<Result>(
  * Validate a CSV manifest while it is read: the file is read a piece at a
  * time, each job is checked as soon as its record is read, and its raw form
  * let go, so neither the file nor 1,000,000 raw jobs are ever in memory at
- * once. Jobs naming images wait (raw) until the images
- * are read. A manifest with a `variants` column is read whole and checked
+ * once. The images are read while the file is, each as it is first named;
+ * a job naming an image not read yet waits (raw) until it is. A manifest with a `variants` column is read whole and checked
  * the usual way, since its entries fan out. The same checks, and the same
  * findings in the same order, as {@linkcode validateRawManifest}.
  */
@@ -192,26 +192,57 @@ async function validateCsvFile<Result>(
   collector: JobCollector<Result>,
 ): Promise<Result> {
   const images = new Map<string, ImageProbe>();
+  const reads = new ImageReads(options.read, images, IMAGE_CONCURRENCY);
+  const imagePaths = imagePathReader(dirname(options.manifest));
   let context: FieldContext | undefined;
   let fansOut = false;
   let waiting: RawJob[] = [];
+  let readsSeen = 0;
   const noneFaulty = new Set<string>();
   const check = (job: RawJob): void => {
     collector.add(checkJob(job, undefined, noneFaulty, context as FieldContext));
   };
+  const known = (job: RawJob): boolean => imagePaths(job.value).every((path) => images.has(path));
   const { problems } = await readCsvFileJobs(file, {
     onHeader: (header): void => {
       fansOut = header.fields.includes("variants");
       context = fieldContext(options.catalog, options.manifest, images, header.problems);
     },
     onJob: (job): void => {
-      if (fansOut || namesImages(job.value)) waiting.push(job);
-      else check(job);
+      if (fansOut) {
+        waiting.push(job);
+        return;
+      }
+      if (!namesImages(job.value)) {
+        check(job);
+        return;
+      }
+      if (readsSeen !== reads.finished) {
+        // Images were read since: the jobs waiting for them are checked now.
+        readsSeen = reads.finished;
+        const still: RawJob[] = [];
+        for (const held of waiting) {
+          if (known(held)) check(held);
+          else still.push(held);
+        }
+        waiting = still;
+      }
+      if (known(job)) {
+        check(job);
+        return;
+      }
+      // Its images are read while the file is: it waits (raw) only until they are.
+      for (const path of imagePaths(job.value)) reads.want(path);
+      waiting.push(job);
     },
     onRestart: (): void => {
       collector.reset();
       waiting = [];
     },
+  }).catch(async (error) => {
+    // No read left running behind a refused file.
+    await reads.settled().catch(() => {});
+    throw error;
   });
   if (fansOut) {
     return await validateLoaded(
@@ -220,19 +251,105 @@ async function validateCsvFile<Result>(
       collector,
     );
   }
-  const held: RawManifest = { file, format: "csv", jobs: waiting, problems };
-  const paths = imagePathsOf(held, dirname(options.manifest));
-  for (const [path, probe] of await readImages(paths, options.read, IMAGE_CONCURRENCY)) {
-    images.set(path, probe);
-  }
+  await reads.settled();
   for (let at = 0; at < waiting.length; at += 1) check(waiting[at]);
   waiting = [];
-  held.jobs = [];
   return collector.finish({
     manifest: options.manifest,
     errors: problems.map((problem) => manifestIssue(problem)),
     combinationOf: () => undefined,
   });
+}
+
+/**
+ * Image files read in the background, a few at a time, each once: their
+ * facts go into `images` as each is read.
+ */
+class ImageReads {
+  readonly #read: (resolved: string) => Promise<ImageProbe>;
+  readonly #images: Map<string, ImageProbe>;
+  readonly #concurrency: number;
+  readonly #asked = new Set<string>();
+  readonly #queue: string[] = [];
+  #active = 0;
+  #failure: { error: unknown } | undefined;
+  #idle: (() => void) | undefined;
+  /** How many reads have finished. */
+  finished = 0;
+
+  constructor(
+    read: (resolved: string) => Promise<ImageProbe>,
+    images: Map<string, ImageProbe>,
+    concurrency: number,
+  ) {
+    this.#read = read;
+    this.#images = images;
+    this.#concurrency = concurrency;
+  }
+
+  /** Read an image file, unless it is read or asked for already. */
+  want(path: string): void {
+    if (this.#asked.has(path)) return;
+    this.#asked.add(path);
+    this.#queue.push(path);
+    this.#next();
+  }
+
+  /**
+   * Wait until every image asked for is read.
+   *
+   * @throws What a read threw, if one did.
+   */
+  async settled(): Promise<void> {
+    if (this.#active > 0) await new Promise<void>((resolve) => this.#idle = resolve);
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  #next(): void {
+    while (this.#active < this.#concurrency && this.#queue.length > 0) {
+      const path = this.#queue.shift() as string;
+      this.#active += 1;
+      this.#read(path).then(
+        (probe) => {
+          this.#images.set(path, probe);
+        },
+        (error) => {
+          this.#failure ??= { error };
+        },
+      ).finally(() => {
+        this.#active -= 1;
+        this.finished += 1;
+        this.#next();
+        if (this.#active === 0) this.#idle?.();
+      });
+    }
+  }
+}
+
+/**
+ * The image files a raw job's fields name, resolved against the manifest's
+ * folder (each text resolved once).
+ */
+function imagePathReader(baseDir: string): (fields: unknown) => string[] {
+  const resolved = new Map<string, string | undefined>();
+  const pathOf = (item: unknown): string | undefined => {
+    if (typeof item !== "string") return undefined;
+    if (resolved.has(item)) return resolved.get(item);
+    const path = item.trim() === "" ? undefined : resolve(baseDir, item.trim());
+    resolved.set(item, path);
+    return path;
+  };
+  return (fields) => {
+    const paths: string[] = [];
+    if (!isRecord(fields)) return paths;
+    for (const value of [fields.image, fields.input_reference]) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        const path = pathOf(item);
+        if (path !== undefined) paths.push(path);
+      }
+    }
+    return paths;
+  };
 }
 
 /** Whether a raw job's fields name reference images. */
