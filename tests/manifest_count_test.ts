@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ManifestError } from "../src/errors.ts";
 import { countManifest, validateManifest } from "../src/manifest/validate.ts";
+import { JobKeys } from "../src/manifest/duplicates.ts";
 import { inShard, shardOf } from "../src/shard.ts";
 import { FIXTURES } from "./fixtures/manifests/helpers.ts";
 import { withTempDir } from "./helpers/temp_dir.ts";
@@ -218,4 +219,34 @@ Deno.test("validateManifest() of a CSV passes on what reading an image threw", a
       await assert.rejects(() => run(path, { readImage: failing }), /disk on fire/);
     }
   });
+});
+
+Deno.test("JobKeys groups the same repeated ids whether or not room was reserved, and in any order of arrival", async (t) => {
+  const ids = Array.from({ length: 5000 }, (_, i) => i % 7 === 0 ? `dup-${i % 3}` : `é-${i}`);
+  const expected = [0, 1, 2].map((r) => ids.flatMap((id, i) => id === `dup-${r}` ? [i] : []));
+  const order = ids.map((_, i) => i).reverse();
+  for (
+    const [name, reserve, indexes] of [
+      ["in order", undefined, ids.map((_, i) => i)],
+      ["reserved after 100", 100, ids.map((_, i) => i)],
+      ["reserved too little", 50, ids.map((_, i) => i)],
+      ["backwards, reserved", 10_000, order],
+    ] as const
+  ) {
+    await t.step(name, () => {
+      const keys = new JobKeys();
+      indexes.forEach((at, n) => {
+        if (n === 100 && reserve !== undefined) keys.reserve(reserve);
+        const id = ids[at];
+        keys.add({ index: at, line: at + 2, id, safeId: id, output: "", readable: true, given: 1 });
+      });
+      assert.equal(keys.count, ids.length);
+      const groups = keys.repeatedIds().sort((a, b) => a[0] - b[0]);
+      assert.deepEqual(groups, expected.sort((a, b) => a[0] - b[0]));
+      for (const at of [0, 1, 4999, 700]) {
+        assert.equal(keys.idAt(at), ids[at]);
+        assert.equal(keys.lineAt(at), at + 2);
+      }
+    });
+  }
 });

@@ -34,6 +34,8 @@ export interface JobCollector<Result> {
   add(job: CheckedJob): void;
   /** Forget the jobs seen so far (the manifest is read again from the start). */
   reset(): void;
+  /** About how many jobs are coming in all (a guess), to make room for them at once. */
+  reserve?(jobs: number): void;
   /** Every job was added: flag clashes and make the result. */
   finish(facts: ManifestFacts): Result;
 }
@@ -151,6 +153,10 @@ export class CountedJobs implements JobCollector<ValidationCounts> {
     this.#keys = new JobKeys();
     this.#drafts = [];
     this.#counted = 0;
+  }
+
+  reserve(jobs: number): void {
+    this.#keys.reserve(jobs);
   }
 
   finish(facts: ManifestFacts): ValidationCounts {

@@ -34,8 +34,6 @@ export class JobKeys {
   #start = new Int32Array(1024);
   /** Per job: its id's length + 1; 0 when it has none (not a mapping, or not added yet). */
   #size = new Int32Array(1024);
-  /** Per job: its id's hash. */
-  #hash = new Int32Array(1024);
   #lines = new Int32Array(1024);
   #given = new Uint8Array(1024);
   /** Open addressing: job index + 1 of each distinct id; 0 for an empty slot. */
@@ -124,7 +122,7 @@ export class JobKeys {
   /** Keep an id's characters and look for an earlier job with the same id. */
   #addId(at: number, id: string): void {
     const length = id.length;
-    if (this.#used + length > this.#chars.length) this.#growChars(length);
+    if (this.#used + length > this.#chars.length) this.#growChars(this.#used + length);
     let chars = this.#chars;
     const start = this.#used;
     // FNV-1a of the UTF-16 code units, copied as they are hashed.
@@ -137,7 +135,6 @@ export class JobKeys {
     }
     this.#start[at] = start;
     this.#size[at] = length + 1;
-    this.#hash[at] = hash;
     const slots = this.#slots;
     const mask = slots.length - 1;
     for (let slot = (hash >>> 0) & mask;; slot = (slot + 1) & mask) {
@@ -145,10 +142,11 @@ export class JobKeys {
       if (held < 0) {
         slots[slot] = at + 1;
         this.#used += length;
-        if (++this.#distinct * 2 > slots.length) this.#rehash();
+        this.#distinct += 1;
+        if (this.#distinct * 2 > slots.length) this.#rehash(slots.length * 2);
         return;
       }
-      if (this.#hash[held] === hash && this.#sameId(held, start, length)) {
+      if (this.#sameId(held, start, length)) {
         // Kept once: this job's id points at the earlier one's characters.
         this.#start[at] = this.#start[held];
         const group = this.#repeats.get(held);
@@ -157,6 +155,16 @@ export class JobKeys {
         return;
       }
     }
+  }
+
+  /** The hash {@linkcode JobKeys.#addId} gave the id of the job at `at`. */
+  #hashAt(at: number): number {
+    const chars = this.#chars;
+    const start = this.#start[at];
+    const end = start + this.#size[at] - 1;
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i += 1) hash = Math.imul(hash ^ chars[i], 0x01000193);
+    return hash;
   }
 
   #sameId(held: number, start: number, length: number): boolean {
@@ -169,25 +177,45 @@ export class JobKeys {
     return true;
   }
 
+  /**
+   * Make room for about `jobs` jobs at once (a guess from the part of the file
+   * read so far), so the keys are not copied again and again as they grow.
+   * Room never touched costs no memory.
+   *
+   * @param jobs How many jobs are expected.
+   */
+  reserve(jobs: number): void {
+    if (jobs > this.#lines.length) this.#resize(jobs);
+    const perId = this.#count > 0 ? this.#used / this.#count : 0;
+    const chars = Math.ceil(perId * jobs * 1.1);
+    if (chars > this.#chars.length) this.#growChars(chars);
+    let slots = this.#slots.length;
+    while (slots < jobs * 2) slots *= 2;
+    if (slots > this.#slots.length) this.#rehash(slots);
+  }
+
   /** Make room for the per-job keys of index `at`. */
   #grow(at: number): void {
     let size = this.#lines.length * 2;
     while (size <= at) size *= 2;
+    this.#resize(size);
+  }
+
+  #resize(size: number): void {
     const grown = <T extends Int32Array | Uint8Array>(old: T, made: T): T => {
       made.set(old);
       return made;
     };
     this.#start = grown(this.#start, new Int32Array(size));
     this.#size = grown(this.#size, new Int32Array(size));
-    this.#hash = grown(this.#hash, new Int32Array(size));
     this.#lines = grown(this.#lines, new Int32Array(size));
     this.#given = grown(this.#given, new Uint8Array(size));
   }
 
-  /** Make room for `length` more characters. */
-  #growChars(length: number): void {
+  /** Make room for `needed` characters in all. */
+  #growChars(needed: number): void {
     let size = this.#chars.length * 2;
-    while (size < this.#used + length) size *= 2;
+    while (size < needed) size *= 2;
     const chars = this.#chars instanceof Uint8Array ? new Uint8Array(size) : new Uint16Array(size);
     chars.set(this.#chars.subarray(0, this.#used));
     this.#chars = chars;
@@ -201,15 +229,15 @@ export class JobKeys {
     return chars;
   }
 
-  /** Double the table, putting every distinct id back in. */
-  #rehash(): void {
+  /** A larger table, with every distinct id put back in. */
+  #rehash(size: number): void {
     const old = this.#slots;
-    const slots = new Int32Array(old.length * 2);
-    const mask = slots.length - 1;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
     for (let i = 0; i < old.length; i += 1) {
       const entry = old[i];
       if (entry === 0) continue;
-      let slot = (this.#hash[entry - 1] >>> 0) & mask;
+      let slot = (this.#hashAt(entry - 1) >>> 0) & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = entry;
     }

@@ -198,6 +198,8 @@ async function validateCsvFile<Result>(
   let fansOut = false;
   let waiting: RawJob[] = [];
   let readsSeen = 0;
+  let jobsSeen = 0;
+  let reserved = false;
   const noneFaulty = new Set<string>();
   const check = (job: RawJob): void => {
     collector.add(checkJob(job, undefined, noneFaulty, context as FieldContext));
@@ -209,6 +211,7 @@ async function validateCsvFile<Result>(
       context = fieldContext(options.catalog, options.manifest, images, header.problems);
     },
     onJob: (job): void => {
+      jobsSeen += 1;
       if (fansOut) {
         waiting.push(job);
         return;
@@ -238,6 +241,13 @@ async function validateCsvFile<Result>(
     onRestart: (): void => {
       collector.reset();
       waiting = [];
+      jobsSeen = 0;
+    },
+    onProgress: (bytesRead, fileBytes): void => {
+      // Once, from the first piece: room for the jobs the rest of the file likely holds.
+      if (reserved || jobsSeen === 0 || bytesRead >= fileBytes) return;
+      reserved = true;
+      collector.reserve?.(Math.ceil(jobsSeen * (fileBytes / bytesRead) * 1.25));
     },
   }).catch(async (error) => {
     // No read left running behind a refused file.
