@@ -21,10 +21,12 @@ const LOWER_SAFE = /^[a-z0-9_][a-z0-9_.-]*$/;
  * written, and its output unless that is `videos/<id>.mp4` with the id
  * already a lower-case safe name (the common case, kept as nothing).
  *
- * The ids are kept as their characters in one typed array, and found again
- * through an open-addressing table of positions, so 1,000,000 ids are not
- * 1,000,000 strings for the garbage collector to copy and walk; ids that
- * repeat are grouped as they come.
+ * The ids are kept as their characters in one typed array, with a hash of
+ * each, so 1,000,000 ids are not 1,000,000 strings for the garbage collector
+ * to copy and walk. Repeated ids are found at the end by sorting the hashes:
+ * every array here is written and read in order, never at random (on a
+ * virtual machine a random read of a large table costs far more than a
+ * sort).
  */
 export class JobKeys {
   /** Every id's characters, one after the other (one byte each until a wider one comes). */
@@ -34,13 +36,10 @@ export class JobKeys {
   #start = new Int32Array(1024);
   /** Per job: its id's length + 1; 0 when it has none (not a mapping, or not added yet). */
   #size = new Int32Array(1024);
+  /** Per job: a hash of its id (FNV-1a of its UTF-16 code units). */
+  #hash = new Uint32Array(1024);
   #lines = new Int32Array(1024);
   #given = new Uint8Array(1024);
-  /** Open addressing: job index + 1 of each distinct id; 0 for an empty slot. */
-  #slots = new Int32Array(2048);
-  #distinct = 0;
-  /** Ids used more than once: the first job found with it, to every job using it. */
-  #repeats = new Map<number, number[]>();
   /** The outputs of jobs whose output is not derived from a plain id alone. */
   #outputs: (string | undefined)[] | undefined;
   #count = 0;
@@ -114,67 +113,59 @@ export class JobKeys {
     return this.#outputs?.[at];
   }
 
-  /** The jobs sharing an id, in groups of two or more, each in manifest order. */
+  /**
+   * The jobs sharing an id, in groups of two or more, each in manifest order.
+   * The hashes are sorted to find those that repeat; only the jobs with a
+   * repeated hash have their ids compared.
+   *
+   * @returns The groups, by the first job of each.
+   */
   repeatedIds(): number[][] {
-    return [...this.#repeats.values()].map((group) => group.sort((a, b) => a - b));
+    const count = this.#count;
+    const size = this.#size;
+    const hash = this.#hash;
+    let ids = 0;
+    for (let at = 0; at < count; at += 1) if (size[at] !== 0) ids += 1;
+    const sorted = new Uint32Array(ids);
+    for (let at = 0, next = 0; at < count; at += 1) if (size[at] !== 0) sorted[next++] = hash[at];
+    sorted.sort();
+    let repeated: Set<number> | undefined;
+    for (let i = 1; i < sorted.length; i += 1) {
+      if (sorted[i] === sorted[i - 1]) (repeated ??= new Set()).add(sorted[i]);
+    }
+    if (repeated === undefined) return [];
+    const byId = new Map<string, number[]>();
+    for (let at = 0; at < count; at += 1) {
+      if (size[at] === 0 || !repeated.has(hash[at])) continue;
+      const id = this.idAt(at) as string;
+      const group = byId.get(id);
+      if (group) group.push(at);
+      else byId.set(id, [at]);
+    }
+    return [...byId.values()].filter((group) => group.length > 1);
   }
 
-  /** Keep an id's characters and look for an earlier job with the same id. */
+  /** Keep an id's characters and its hash. */
   #addId(at: number, id: string): void {
     const length = id.length;
     if (this.#used + length > this.#chars.length) this.#growChars(this.#used + length);
     let chars = this.#chars;
+    let narrow = chars instanceof Uint8Array;
     const start = this.#used;
-    // FNV-1a of the UTF-16 code units, copied as they are hashed.
     let hash = 0x811c9dc5;
     for (let i = 0; i < length; i += 1) {
       const unit = id.charCodeAt(i);
-      if (unit > 0xff && chars instanceof Uint8Array) chars = this.#widen();
+      if (unit > 0xff && narrow) {
+        chars = this.#widen();
+        narrow = false;
+      }
       chars[start + i] = unit;
       hash = Math.imul(hash ^ unit, 0x01000193);
     }
+    this.#used += length;
     this.#start[at] = start;
     this.#size[at] = length + 1;
-    const slots = this.#slots;
-    const mask = slots.length - 1;
-    for (let slot = (hash >>> 0) & mask;; slot = (slot + 1) & mask) {
-      const held = slots[slot] - 1;
-      if (held < 0) {
-        slots[slot] = at + 1;
-        this.#used += length;
-        this.#distinct += 1;
-        if (this.#distinct * 2 > slots.length) this.#rehash(slots.length * 2);
-        return;
-      }
-      if (this.#sameId(held, start, length)) {
-        // Kept once: this job's id points at the earlier one's characters.
-        this.#start[at] = this.#start[held];
-        const group = this.#repeats.get(held);
-        if (group) group.push(at);
-        else this.#repeats.set(held, [held, at]);
-        return;
-      }
-    }
-  }
-
-  /** The hash {@linkcode JobKeys.#addId} gave the id of the job at `at`. */
-  #hashAt(at: number): number {
-    const chars = this.#chars;
-    const start = this.#start[at];
-    const end = start + this.#size[at] - 1;
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i += 1) hash = Math.imul(hash ^ chars[i], 0x01000193);
-    return hash;
-  }
-
-  #sameId(held: number, start: number, length: number): boolean {
-    if (this.#size[held] - 1 !== length) return false;
-    const chars = this.#chars;
-    const from = this.#start[held];
-    for (let i = 0; i < length; i += 1) {
-      if (chars[from + i] !== chars[start + i]) return false;
-    }
-    return true;
+    this.#hash[at] = hash;
   }
 
   /**
@@ -189,9 +180,6 @@ export class JobKeys {
     const perId = this.#count > 0 ? this.#used / this.#count : 0;
     const chars = Math.ceil(perId * jobs * 1.1);
     if (chars > this.#chars.length) this.#growChars(chars);
-    let slots = this.#slots.length;
-    while (slots < jobs * 2) slots *= 2;
-    if (slots > this.#slots.length) this.#rehash(slots);
   }
 
   /** Make room for the per-job keys of index `at`. */
@@ -202,12 +190,13 @@ export class JobKeys {
   }
 
   #resize(size: number): void {
-    const grown = <T extends Int32Array | Uint8Array>(old: T, made: T): T => {
+    const grown = <T extends Int32Array | Uint32Array | Uint8Array>(old: T, made: T): T => {
       made.set(old);
       return made;
     };
     this.#start = grown(this.#start, new Int32Array(size));
     this.#size = grown(this.#size, new Int32Array(size));
+    this.#hash = grown(this.#hash, new Uint32Array(size));
     this.#lines = grown(this.#lines, new Int32Array(size));
     this.#given = grown(this.#given, new Uint8Array(size));
   }
@@ -227,21 +216,6 @@ export class JobKeys {
     chars.set(this.#chars);
     this.#chars = chars;
     return chars;
-  }
-
-  /** A larger table, with every distinct id put back in. */
-  #rehash(size: number): void {
-    const old = this.#slots;
-    const slots = new Int32Array(size);
-    const mask = size - 1;
-    for (let i = 0; i < old.length; i += 1) {
-      const entry = old[i];
-      if (entry === 0) continue;
-      let slot = (this.#hashAt(entry - 1) >>> 0) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = entry;
-    }
-    this.#slots = slots;
   }
 }
 

@@ -247,7 +247,7 @@ async function validateCsvFile<Result>(
       // Once, from the first piece: room for the jobs the rest of the file likely holds.
       if (reserved || jobsSeen === 0 || bytesRead >= fileBytes) return;
       reserved = true;
-      collector.reserve?.(Math.ceil(jobsSeen * (fileBytes / bytesRead) * 1.25));
+      collector.reserve?.(Math.ceil(jobsSeen * (fileBytes / bytesRead) * 1.1));
     },
   }).catch(async (error) => {
     // No read left running behind a refused file.
