@@ -45,13 +45,17 @@ export class HeldJobs implements JobCollector<ValidationResult> {
   // A job without problems or warnings is kept as its Job alone (no draft), so
   // 100,000 clean jobs cost little more than the jobs themselves.
   #entries: (Job | Draft)[] = [];
-  #keys = new JobKeys();
+  // The jobs hold their ids: the keys keep the same strings rather than copies.
+  #keys = new JobKeys({ strings: true });
 
   /**
    * @param size How many jobs are coming, when known (the list is made that long at once).
    */
   constructor(size = 0) {
-    if (size > 0) this.#entries = new Array(size);
+    if (size > 0) {
+      this.#entries = new Array(size);
+      this.#keys.reserve(size);
+    }
   }
 
   add(job: CheckedJob): void {
@@ -63,7 +67,11 @@ export class HeldJobs implements JobCollector<ValidationResult> {
 
   reset(): void {
     this.#entries = [];
-    this.#keys = new JobKeys();
+    this.#keys = new JobKeys({ strings: true });
+  }
+
+  reserve(jobs: number): void {
+    this.#keys.reserve(jobs);
   }
 
   finish(facts: ManifestFacts): ValidationResult {

@@ -29,6 +29,11 @@ const LOWER_SAFE = /^[a-z0-9_][a-z0-9_.-]*$/;
  * sort).
  */
 export class JobKeys {
+  /**
+   * The ids themselves, for a caller that holds its jobs (and so their ids)
+   * anyway; undefined when the ids are kept as characters.
+   */
+  readonly #strings: (string | undefined)[] | undefined;
   /** Every id's characters, one after the other (one byte each until a wider one comes). */
   #chars: Uint8Array | Uint16Array = new Uint8Array(1 << 16);
   #used = 0;
@@ -43,6 +48,14 @@ export class JobKeys {
   /** The outputs of jobs whose output is not derived from a plain id alone. */
   #outputs: (string | undefined)[] | undefined;
   #count = 0;
+
+  /**
+   * @param options `strings`: keep each id as the string it is (for a caller
+   * holding every job, and so every id, anyway) rather than copying its characters.
+   */
+  constructor(options: { strings?: boolean } = {}) {
+    this.#strings = options.strings ? [] : undefined;
+  }
 
   /** How many jobs: one more than the highest index added. */
   get count(): number {
@@ -89,6 +102,7 @@ export class JobKeys {
   idAt(at: number): string | undefined {
     const size = this.#size[at] - 1;
     if (size < 0) return undefined;
+    if (this.#strings) return this.#strings[at];
     const start = this.#start[at];
     const chars = this.#chars;
     let text = "";
@@ -145,9 +159,17 @@ export class JobKeys {
     return [...byId.values()].filter((group) => group.length > 1);
   }
 
-  /** Keep an id's characters and its hash. */
+  /** Keep an id's characters (or the id itself) and its hash. */
   #addId(at: number, id: string): void {
     const length = id.length;
+    const strings = this.#strings;
+    if (strings) {
+      while (strings.length <= at) strings.push(undefined);
+      strings[at] = id;
+      this.#size[at] = length + 1;
+      this.#hash[at] = hashOf(id);
+      return;
+    }
     if (this.#used + length > this.#chars.length) this.#growChars(this.#used + length);
     let chars = this.#chars;
     let narrow = chars instanceof Uint8Array;
@@ -318,4 +340,13 @@ function toDraft(entries: (Job | Draft)[], at: number): Draft {
 function joinLines(lines: number[]): string {
   if (lines.length === 1) return `line ${lines[0]}`;
   return `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
+}
+
+/** FNV-1a of a string's UTF-16 code units (a table index, not a digest). */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let at = 0; at < text.length; at += 1) {
+    hash = Math.imul(hash ^ text.charCodeAt(at), 0x01000193);
+  }
+  return hash >>> 0;
 }
