@@ -420,6 +420,21 @@ export function validateRawManifest(
   return checkRawManifest(loaded, options, new HeldJobs(loaded.jobs.length));
 }
 
+/**
+ * Check every job of a loaded manifest as {@linkcode validateRawManifest}
+ * does, keeping only the counts, the errors and the warnings (pure).
+ *
+ * @param raw The loaded manifest.
+ * @param options The catalog, the manifest's absolute path and the image facts.
+ * @returns How many jobs are valid and invalid, every error and every warning.
+ */
+export function countRawManifest(
+  loaded: RawManifest,
+  options: ValidateRawOptions,
+): ValidationCounts {
+  return checkRawManifest(loaded, options, new CountedJobs());
+}
+
 /** Check every job of a loaded manifest, handing each to the collector. */
 function checkRawManifest<Result>(
   loaded: RawManifest,
