@@ -238,7 +238,7 @@ Deno.test("JobKeys groups the same repeated ids whether or not room was reserved
       indexes.forEach((at, n) => {
         if (n === 100 && reserve !== undefined) keys.reserve(reserve);
         const id = ids[at];
-        keys.add({ index: at, line: at + 2, id, safeId: id, output: "", readable: true, given: 1 });
+        keys.add({ index: at, line: at + 2, id, safeId: id, values: {}, readable: true, given: 1 });
       });
       assert.equal(keys.count, ids.length);
       const groups = keys.repeatedIds().sort((a, b) => a[0] - b[0]);

@@ -66,9 +66,7 @@ export interface CheckedJob {
   readable: boolean;
   /** The id as a safe file name. */
   safeId: string;
-  /** The video's path relative to the output folder. */
-  output: string;
-  /** The valid values. */
+  /** The valid values (its output is {@linkcode outputOf} them). */
   values: Values;
   /** Every present field with its raw value. */
   raw: Map<string, unknown>;
@@ -122,10 +120,11 @@ export function checkJob(
   }
   const readable = isRecord(rawJob.value);
   if (readable) {
-    const missing = (field: string): boolean =>
-      !raw.has(field) && !context.missingColumns.has(field);
-    if (missing("prompt")) problems.push(required("prompt", "every job needs a prompt"));
-    if (missing("model")) {
+    const { missingColumns } = context;
+    if (!raw.has("prompt") && !missingColumns.has("prompt")) {
+      problems.push(required("prompt", "every job needs a prompt"));
+    }
+    if (!raw.has("model") && !missingColumns.has("model")) {
       problems.push(required("model", `every job needs one: ${context.models.join(", ")}`));
     }
   }
@@ -138,9 +137,12 @@ export function checkJob(
   values.resolution = resolution;
 
   const rule = values.model === undefined ? undefined : modelRule(context.catalog, values.model);
-  if (rule && values.model) problems.push(...modelProblems(values, rule, values.model));
+  if (rule && values.model) {
+    const found = modelProblems(values, rule, values.model);
+    if (found.length > 0) problems.push(...found);
+  }
 
-  const imagePaths = values.imagePaths ?? [];
+  const imagePaths = values.imagePaths ?? NO_PATHS;
   const fanout = rawJob.fanout;
   const id = values.id !== undefined ? values.id + (fanout?.idSuffix ?? "") : deriveId({
     prompt: values.prompt ?? raw.get("prompt"),
@@ -151,15 +153,12 @@ export function checkJob(
     images: imagePaths,
   }) + (fanout?.derivedSuffix ?? "");
   const safeId = safeFileName(id);
-  // Joined, not concatenated: one flat string instead of a chain of pieces.
-  const output = ["videos/", values.output ?? safeId, values.output ? "" : ".mp4"].join("");
   return {
     index: rawJob.index,
     line: rawJob.line,
     id,
     readable,
     safeId,
-    output,
     values,
     raw,
     problems,
@@ -177,7 +176,8 @@ export function checkJob(
  * @returns The job when clean, else its draft.
  */
 export function entryOf(checked: CheckedJob): Job | Draft {
-  const { index, line, id, safeId, output, values, problems, warnings } = checked;
+  const { index, line, id, safeId, values, problems, warnings } = checked;
+  const output = outputOf(values, safeId);
   if (problems.length === 0 && warnings.length === 0) {
     return toJob(index, line, id, safeId, output, values);
   }
@@ -200,6 +200,22 @@ export function entryOf(checked: CheckedJob): Job | Draft {
   }
   return draft;
 }
+
+/**
+ * A job's video path relative to the output folder: `videos/<output>` when
+ * the job names its output, else `videos/<safe id>.mp4`.
+ *
+ * @param values The job's valid values.
+ * @param safeId Its id as a safe file name.
+ * @returns E.g. `videos/intro.mp4`.
+ */
+export function outputOf(values: { output?: string }, safeId: string): string {
+  // Joined, not concatenated: one flat string instead of a chain of pieces.
+  return ["videos/", values.output ?? safeId, values.output ? "" : ".mp4"].join("");
+}
+
+/** The image paths of a job that names none, shared (frozen: never added to). */
+const NO_PATHS: string[] = Object.freeze([]) as unknown as string[];
 
 /**
  * Whether an entry is a draft rather than a clean job.

@@ -10,7 +10,7 @@
  */
 import type { Job } from "./job.ts";
 import type { RawProblem } from "./raw.ts";
-import { type Draft, draftOf, ID_GIVEN, isDraft, OUTPUT_GIVEN } from "./draft.ts";
+import { type Draft, draftOf, ID_GIVEN, isDraft, OUTPUT_GIVEN, outputOf } from "./draft.ts";
 
 /** Ids whose derived output name is already lower-case as it is. */
 const LOWER_SAFE = /^[a-z0-9_][a-z0-9_.-]*$/;
@@ -65,15 +65,15 @@ export class JobKeys {
   /**
    * Keep a job's keys (jobs may come in any order).
    *
-   * @param job The job's index, line, id, safe id, output, whether it is a mapping,
-   * and its {@linkcode ID_GIVEN} and {@linkcode OUTPUT_GIVEN} bits.
+   * @param job The job's index, line, id, safe id, values (for its output), whether it
+   * is a mapping, and its {@linkcode ID_GIVEN} and {@linkcode OUTPUT_GIVEN} bits.
    */
   add(job: {
     index: number;
     line: number;
     id: string;
     safeId: string;
-    output: string;
+    values: { output?: string };
     readable: boolean;
     given: number;
   }): void {
@@ -89,7 +89,7 @@ export class JobKeys {
     if (!plain) {
       const outputs = this.#outputs ??= [];
       while (outputs.length <= at) outputs.push(undefined);
-      outputs[at] = job.output;
+      outputs[at] = outputOf(job.values, job.safeId);
     }
   }
 
