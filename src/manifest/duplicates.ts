@@ -12,6 +12,12 @@ import type { Job } from "./job.ts";
 import type { RawProblem } from "./raw.ts";
 import { type Draft, draftOf, ID_GIVEN, isDraft, OUTPUT_GIVEN, outputOf } from "./draft.ts";
 
+/** The most jobs {@linkcode JobKeys.reserve} makes room for at once. */
+const MAX_RESERVED_JOBS = 4_000_000;
+
+/** The most id characters {@linkcode JobKeys.reserve} makes room for at once. */
+const MAX_RESERVED_CHARS = 64 * 1024 * 1024;
+
 /** Ids whose derived output name is already lower-case as it is. */
 const LOWER_SAFE = /^[a-z0-9_][a-z0-9_.-]*$/;
 
@@ -198,9 +204,11 @@ export class JobKeys {
    * @param jobs How many jobs are expected.
    */
   reserve(jobs: number): void {
-    if (jobs > this.#lines.length) this.#resize(jobs);
+    // A guess gone wild (short rows first, long ones after) is capped: past it they grow as usual.
+    const expected = Math.min(jobs, MAX_RESERVED_JOBS);
+    if (expected > this.#lines.length) this.#resize(expected);
     const perId = this.#count > 0 ? this.#used / this.#count : 0;
-    const chars = Math.ceil(perId * jobs * 1.1);
+    const chars = Math.min(Math.ceil(perId * expected * 1.1), MAX_RESERVED_CHARS);
     if (chars > this.#chars.length) this.#growChars(chars);
   }
 
