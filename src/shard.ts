@@ -91,10 +91,8 @@ export function shardOf(validation: ValidationResult, shard: Shard): ShardedVali
   const keep = (id: string | null): boolean => id === null || inShard(id, shard);
   const jobs = validation.jobs.filter((job) => inShard(job.id, shard));
   const invalid = validation.invalid.filter((job) => inShard(job.id, shard));
-  const invalidIndexes = new Set(invalid.map((job) => job.index));
-  // An issue of a job names it by index (its id may be the one in question).
-  const keepIssue = (issue: { index: number | null; job: string | null }): boolean =>
-    issue.index === null ? keep(null) : invalidIndexes.has(issue.index) || keep(issue.job);
+  // An issue of a job carries the job's id (the invalid job's own); one of the manifest, none.
+  const keepIssue = (issue: { job: string | null }): boolean => keep(issue.job);
   return {
     ...validation,
     jobs,
@@ -156,7 +154,9 @@ export function shardOfFolderName(name: string): Shard | undefined {
  * @param validation A result narrowed by {@linkcode shardOf}.
  * @returns E.g. `shard 2/4: 251 of 1,000 jobs`.
  */
-export function shardShareLine(validation: ShardedValidation): string {
+export function shardShareLine(
+  validation: Pick<ShardedValidation, "shard" | "total" | "manifestTotal">,
+): string {
   const count = (n: number): string => n.toLocaleString("en-US");
   const { index, count: shards } = validation.shard;
   return `shard ${index}/${shards}: ${count(validation.total)} of ` +
@@ -180,7 +180,7 @@ export function isSharded(validation: ValidationResult): validation is ShardedVa
  * @returns `{index, count, jobs, manifest_jobs}`.
  */
 export function shardJson(
-  validation: ShardedValidation,
+  validation: Pick<ShardedValidation, "shard" | "total" | "manifestTotal">,
 ): { index: number; count: number; jobs: number; manifest_jobs: number } {
   return {
     index: validation.shard.index,

@@ -74,6 +74,34 @@ Deno.test("validate --shard still refuses a duplicate id found over the whole ma
   });
 });
 
+Deno.test("validate --shard and plan --shard print only the errors of the shard's own jobs", async () => {
+  await withTempDir(async (dir) => {
+    const shard = { index: 1, count: 2 };
+    // Every job invalid, so a job outside the shard sits next to an invalid job of the shard.
+    const jobs = sampleJobs(12).map((job) => ({ ...job, seconds: 99 }));
+    const manifest = await writeManifest(dir, jobs);
+    const mine = jobs.filter((job) => inShard(job.id, shard)).map((job) => job.id);
+    assert.ok(mine.length > 0 && mine.length < jobs.length);
+    for (const command of ["validate", "plan"]) {
+      const result = await runCli([command, manifest, "--shard", "1/2", "--json"]);
+      assert.equal(result.code, 2, command);
+      const json = JSON.parse(result.stdout[0]);
+      assert.deepEqual(
+        [...new Set(json.errors.map((e: { job: string }) => e.job))],
+        mine,
+        command,
+      );
+    }
+    const text = await runCli(["validate", manifest, "--shard", "1/2"]);
+    assert.equal(text.stdout.length, mine.length + 2, text.stdout.join("\n"));
+    assert.equal(
+      text.stdout.at(-1),
+      `${manifest}: invalid: ${mine.length} of ${mine.length} jobs with errors ` +
+        `(${mine.length} errors, 0 warnings)`,
+    );
+  });
+});
+
 Deno.test("run --shard writes to <default out>/shard-K-of-N and submits only its jobs; status --shard reads it", async () => {
   await withTempDir(async (dir) => {
     const jobs = sampleJobs(12);

@@ -11,8 +11,13 @@
  *
  * @module
  */
-import type { Issue, ValidationResult } from "../manifest/validate.ts";
+import type { Issue, ValidationCounts, ValidationResult } from "../manifest/validate.ts";
 import { plural } from "../text.ts";
+
+/** What the renderings read of a validation: a full result, or only its counts. */
+export type Findings =
+  | Pick<ValidationResult, "errors" | "warnings" | "total" | "entries" | "invalid">
+  | Pick<ValidationCounts, "errors" | "warnings" | "total" | "entries" | "invalid">;
 
 /**
  * One text line per error, then per warning:
@@ -22,7 +27,7 @@ import { plural } from "../text.ts";
  * @param display The manifest's name as the user wrote it.
  * @returns The lines, without newlines.
  */
-export function issueLines(result: ValidationResult, display: string): string[] {
+export function issueLines(result: Findings, display: string): string[] {
   return [
     ...result.errors.map((issue) => formatIssue(issue, display, "error")),
     ...result.warnings.map((issue) => formatIssue(issue, display, "warning")),
@@ -46,7 +51,7 @@ function formatIssue(issue: Issue, display: string, severity: "error" | "warning
  * @param display The manifest's name as the user wrote it.
  * @returns E.g. `manifest.yaml: ok: 6 jobs (0 errors, 0 warnings)`.
  */
-export function summaryLine(result: ValidationResult, display: string): string {
+export function summaryLine(result: Findings, display: string): string {
   const counts = `${plural(result.errors.length, "error")}, ${
     plural(result.warnings.length, "warning")
   }`;
@@ -54,7 +59,8 @@ export function summaryLine(result: ValidationResult, display: string): string {
     return `${display}: ok: ${jobCount(result)} (${counts})`;
   }
   const fanout = result.entries === undefined ? "" : `${jobCount(result)}; `;
-  return `${display}: invalid: ${result.invalid.length} of ${
+  const invalid = typeof result.invalid === "number" ? result.invalid : result.invalid.length;
+  return `${display}: invalid: ${invalid} of ${
     plural(result.total, "job")
   } with errors (${fanout}${counts})`;
 }
@@ -78,7 +84,7 @@ export function jobCount(result: Pick<ValidationResult, "total" | "entries">): s
  * @returns One line of JSON: `{"ok","jobs","errors","warnings"}`, with `entries` after
  * `jobs` when some entries fan out (`variants`, `matrix`).
  */
-export function validationJson(result: ValidationResult): string {
+export function validationJson(result: Findings): string {
   return JSON.stringify({
     ok: result.errors.length === 0,
     jobs: result.total,

@@ -11,7 +11,12 @@ import { issueLines } from "./issues.ts";
 import { ManifestError, UsageError } from "../errors.ts";
 import type { InputFile } from "../out_dir.ts";
 import { loadCatalog } from "../catalog_file.ts";
-import { validateManifest, type ValidationResult } from "../manifest/validate.ts";
+import {
+  countManifest,
+  validateManifest,
+  type ValidationCounts,
+  type ValidationResult,
+} from "../manifest/validate.ts";
 import { defaultOutDir } from "../manifest/paths.ts";
 import type { JournalReplay } from "../journal/replay.ts";
 import type { JobState } from "../journal/events.ts";
@@ -26,7 +31,7 @@ import {
 
 export { checkOutDir, lockOutDir } from "../batch/folder.ts";
 import { plural } from "../text.ts";
-import { type Shard, shardOf, shardOutDir } from "../shard.ts";
+import { inShard, type Shard, shardOf, shardOutDir } from "../shard.ts";
 import { verifiedStates } from "../runner/verify_videos.ts";
 
 /** Options of {@linkcode loadJobs}. */
@@ -61,6 +66,43 @@ export async function loadJobs(
     return command.shard === undefined ? validation : shardOf(validation, command.shard);
   } catch (error) {
     if (options.fileFailureAsIssue && error instanceof ManifestError) return fileFailure(error);
+    throw error;
+  }
+}
+
+/** What {@linkcode countJobs} found: the counts and issues, and the shard counted. */
+export interface JobCounts extends ValidationCounts {
+  /** With `--shard`: the shard counted (`total` is its share, `manifestTotal` the whole). */
+  shard?: Shard;
+}
+
+/**
+ * Validate a manifest as {@linkcode loadJobs} does, keeping only the counts,
+ * the errors and the warnings (the `validate` command needs no more): with
+ * `--shard`, only that shard's jobs and issues are counted, duplicate ids
+ * still found over the whole manifest.
+ *
+ * @param command The manifest path, the optional `--models` file and `--shard`.
+ * @param options Whether a file-level failure comes back as an issue.
+ * @returns The counts, errors and warnings.
+ * @throws {ManifestError} When the manifest or the models file cannot be read
+ * (unless `fileFailureAsIssue`).
+ */
+export async function countJobs(
+  command: { manifest: string; models?: string; shard?: Shard },
+  options: LoadJobsOptions = {},
+): Promise<JobCounts> {
+  const { shard } = command;
+  try {
+    const catalog = await loadCatalog(command.models);
+    const only = shard === undefined ? undefined : (id: string): boolean => inShard(id, shard);
+    const counts = await countManifest(command.manifest, { catalog, only });
+    return shard === undefined ? counts : { ...counts, shard };
+  } catch (error) {
+    if (options.fileFailureAsIssue && error instanceof ManifestError) {
+      const { manifest, errors, warnings } = fileFailure(error);
+      return { manifest, valid: 0, invalid: 0, errors, warnings, total: 0, manifestTotal: 0 };
+    }
     throw error;
   }
 }

@@ -57,6 +57,11 @@ export interface CsvJobSink {
   onJob(job: RawJob): void;
   /** Reading starts over (csv-parse takes over): forget the header and jobs seen so far. */
   onRestart(): void;
+  /**
+   * How much of a file read a piece at a time is split so far (told after each
+   * piece), for a sink that sizes what it keeps from it.
+   */
+  onProgress?(bytesRead: number, fileBytes: number): void;
 }
 
 /**

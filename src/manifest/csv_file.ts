@@ -46,6 +46,8 @@ export async function readCsvFileJobs(
   const unreadable = (error: unknown): never =>
     refuseManifest(file, messageOf(error), "manifest_unreadable", error);
   using handle = await Deno.open(file, { read: true }).catch(unreadable);
+  const fileBytes = sink.onProgress ? (await handle.stat().catch(unreadable)).size : 0;
+  let split = 0; // how much of the file is split into records
   for (;;) {
     if (filled === buffer.length) {
       // A record longer than the buffer: make room for it whole.
@@ -73,6 +75,8 @@ export async function readCsvFileJobs(
         buffer.copyWithin(0, used, filled);
         filled -= used;
         checked -= used;
+        split += used;
+        sink.onProgress?.(split, fileBytes);
       }
     }
     if (stopped !== undefined || checks.invalidUtf8) {

@@ -54,6 +54,30 @@ export const ID_GIVEN = 1;
 /** Bit of `given[index]`: the job's output was written in the manifest. */
 export const OUTPUT_GIVEN = 2;
 
+/** A job read and checked, before it is kept (as a Job or a Draft) or only counted. */
+export interface CheckedJob {
+  /** 0-based position in the manifest. */
+  index: number;
+  /** 1-based line where the job starts. */
+  line: number;
+  /** Its id (given or derived from what could be read). */
+  id: string;
+  /** False when the job is not a mapping at all (never a duplicate of anything). */
+  readable: boolean;
+  /** The id as a safe file name. */
+  safeId: string;
+  /** The valid values (its output is {@linkcode outputOf} them). */
+  values: Values;
+  /** Every present field with its raw value. */
+  raw: Map<string, unknown>;
+  /** Its errors. */
+  problems: RawProblem[];
+  /** Its warnings. */
+  warnings: RawProblem[];
+  /** The {@linkcode ID_GIVEN} and {@linkcode OUTPUT_GIVEN} bits. */
+  given: number;
+}
+
 /**
  * Read one job, with the defaults filled in, and check it.
  *
@@ -61,16 +85,14 @@ export const OUTPUT_GIVEN = 2;
  * @param defaults The manifest's defaults, read, if any.
  * @param defaultsFaulty Fields whose default is wrong (reported once, at the defaults).
  * @param context The catalog and image facts.
- * @param given Per job index, the {@linkcode ID_GIVEN} and {@linkcode OUTPUT_GIVEN} bits; set here.
- * @returns The job when clean, else its draft.
+ * @returns What was read of it and its problems and warnings (see {@linkcode entryOf}).
  */
-export function draftJob(
+export function checkJob(
   rawJob: RawJob,
   defaults: Level | undefined,
   defaultsFaulty: ReadonlySet<string>,
   context: FieldContext,
-  given: Uint8Array,
-): Job | Draft {
+): CheckedJob {
   const level = readLevel(rawJob.value, "job", context);
   // The level belongs to this job alone, so its collections are extended in place.
   const problems = level.problems;
@@ -96,11 +118,13 @@ export function draftJob(
       }
     }
   }
-  if (isRecord(rawJob.value)) {
-    const missing = (field: string): boolean =>
-      !raw.has(field) && !context.missingColumns.has(field);
-    if (missing("prompt")) problems.push(required("prompt", "every job needs a prompt"));
-    if (missing("model")) {
+  const readable = isRecord(rawJob.value);
+  if (readable) {
+    const { missingColumns } = context;
+    if (!raw.has("prompt") && !missingColumns.has("prompt")) {
+      problems.push(required("prompt", "every job needs a prompt"));
+    }
+    if (!raw.has("model") && !missingColumns.has("model")) {
       problems.push(required("model", `every job needs one: ${context.models.join(", ")}`));
     }
   }
@@ -113,9 +137,12 @@ export function draftJob(
   values.resolution = resolution;
 
   const rule = values.model === undefined ? undefined : modelRule(context.catalog, values.model);
-  if (rule && values.model) problems.push(...modelProblems(values, rule, values.model));
+  if (rule && values.model) {
+    const found = modelProblems(values, rule, values.model);
+    if (found.length > 0) problems.push(...found);
+  }
 
-  const imagePaths = values.imagePaths ?? [];
+  const imagePaths = values.imagePaths ?? NO_PATHS;
   const fanout = rawJob.fanout;
   const id = values.id !== undefined ? values.id + (fanout?.idSuffix ?? "") : deriveId({
     prompt: values.prompt ?? raw.get("prompt"),
@@ -126,32 +153,69 @@ export function draftJob(
     images: imagePaths,
   }) + (fanout?.derivedSuffix ?? "");
   const safeId = safeFileName(id);
-  // Joined, not concatenated: one flat string instead of a chain of pieces.
-  const output = ["videos/", values.output ?? safeId, values.output ? "" : ".mp4"].join("");
-  given[rawJob.index] = (values.id !== undefined ? ID_GIVEN : 0) |
-    (values.output !== undefined ? OUTPUT_GIVEN : 0);
-  if (problems.length === 0 && warnings.length === 0) {
-    return toJob(rawJob.index, rawJob.line, id, safeId, output, values);
-  }
-  const draft: Draft = {
+  return {
     index: rawJob.index,
     line: rawJob.line,
     id,
-    readable: isRecord(rawJob.value),
+    readable,
     safeId,
-    output,
     values,
     raw,
     problems,
     warnings,
+    given: (values.id !== undefined ? ID_GIVEN : 0) |
+      (values.output !== undefined ? OUTPUT_GIVEN : 0),
+  };
+}
+
+/**
+ * A checked job as it is kept: the {@linkcode Job} alone when it is clean,
+ * else its {@linkcode Draft}.
+ *
+ * @param checked The job as {@linkcode checkJob} read it.
+ * @returns The job when clean, else its draft.
+ */
+export function entryOf(checked: CheckedJob): Job | Draft {
+  const { index, line, id, safeId, values, problems, warnings } = checked;
+  const output = outputOf(values, safeId);
+  if (problems.length === 0 && warnings.length === 0) {
+    return toJob(index, line, id, safeId, output, values);
+  }
+  const draft: Draft = {
+    index,
+    line,
+    id,
+    readable: checked.readable,
+    safeId,
+    output,
+    values,
+    raw: checked.raw,
+    problems,
+    warnings,
   };
   if (problems.length === 0) {
-    draft.job = toJob(rawJob.index, rawJob.line, id, safeId, output, values);
+    draft.job = toJob(index, line, id, safeId, output, values);
     draft.values = undefined;
     draft.raw = undefined;
   }
   return draft;
 }
+
+/**
+ * A job's video path relative to the output folder: `videos/<output>` when
+ * the job names its output, else `videos/<safe id>.mp4`.
+ *
+ * @param values The job's valid values.
+ * @param safeId Its id as a safe file name.
+ * @returns E.g. `videos/intro.mp4`.
+ */
+export function outputOf(values: { output?: string }, safeId: string): string {
+  // Joined, not concatenated: one flat string instead of a chain of pieces.
+  return ["videos/", values.output ?? safeId, values.output ? "" : ".mp4"].join("");
+}
+
+/** The image paths of a job that names none, shared (frozen: never added to). */
+const NO_PATHS: string[] = Object.freeze([]) as unknown as string[];
 
 /**
  * Whether an entry is a draft rather than a clean job.

@@ -29,16 +29,17 @@ import { type Catalog, DEFAULT_CATALOG } from "../catalog.ts";
 import { type ImageProbe, readImage } from "../image.ts";
 import type { Job } from "./job.ts";
 import { parseCheckedSource, readManifestFile } from "./load.ts";
-import type { ManifestProblem, RawJob, RawManifest, RawProblem } from "./raw.ts";
+import type { ManifestProblem, RawJob, RawManifest } from "./raw.ts";
 import { readCsvFileJobs } from "./csv_file.ts";
 import { expandManifest } from "./expand.ts";
 import { isRecord } from "../text.ts";
 import { type FieldContext, type Level, readLevel } from "./fields.ts";
-import { type Draft, draftJob, draftOf, isDraft, toInvalid } from "./draft.ts";
-import { flagDuplicates } from "./duplicates.ts";
-import { type InvalidJob, type Issue, jobIssue, manifestIssue } from "./issues.ts";
+import { checkJob } from "./draft.ts";
+import { CountedJobs, HeldJobs, type JobCollector, type ValidationCounts } from "./collect.ts";
+import { type InvalidJob, type Issue, manifestIssue } from "./issues.ts";
 
 export type { InvalidJob, Issue } from "./issues.ts";
+export type { ValidationCounts } from "./collect.ts";
 
 /** Everything validation found. */
 export interface ValidationResult {
@@ -97,22 +98,59 @@ export interface ValidateRawOptions {
  * @returns Valid jobs, invalid jobs, errors and warnings.
  * @throws {ManifestError} When the file cannot be read as a manifest at all.
  */
-export async function validateManifest(
+export function validateManifest(
   path: string,
   options: ValidateOptions = {},
 ): Promise<ValidationResult> {
-  const manifest = resolve(path);
-  const catalog = options.catalog ?? DEFAULT_CATALOG;
-  const read = options.readImage ?? readImage;
-  if (path.toLowerCase().endsWith(".csv")) {
-    return await validateCsvFile(path, { catalog, manifest, read });
-  }
+  return validateFile(path, options, new HeldJobs());
+}
+
+/** Options of {@linkcode countManifest}. */
+export interface CountOptions extends ValidateOptions {
+  /**
+   * Count only the jobs whose id this keeps, and keep only their issues
+   * (problems of the manifest as a whole are kept); duplicate ids and
+   * outputs are still found over the whole manifest.
+   * @default every job
+   */
+  only?: (id: string) => boolean;
+}
+
+/**
+ * Validate a manifest file as {@linkcode validateManifest} does, keeping only
+ * the counts, the errors and the warnings (the same, in the same order): each
+ * job is let go once checked, so a 1,000,000-job manifest is never held whole.
+ *
+ * @param path The manifest's path.
+ * @param options The catalog, injected effects, and which jobs to count.
+ * @returns How many jobs are valid and invalid, every error and every warning.
+ * @throws {ManifestError} When the file cannot be read as a manifest at all.
+ */
+export function countManifest(
+  path: string,
+  options: CountOptions = {},
+): Promise<ValidationCounts> {
+  return validateFile(path, options, new CountedJobs(options.only));
+}
+
+/** Load a manifest file, read its images, and hand each checked job to the collector. */
+async function validateFile<Result>(
+  path: string,
+  options: ValidateOptions,
+  collector: JobCollector<Result>,
+): Promise<Result> {
+  const shell: ShellOptions = {
+    catalog: options.catalog ?? DEFAULT_CATALOG,
+    manifest: resolve(path),
+    read: options.readImage ?? readImage,
+  };
+  if (path.toLowerCase().endsWith(".csv")) return await validateCsvFile(path, shell, collector);
   const { format, source } = await readManifestFile(path);
-  return await validateLoaded(parseCheckedSource(source, { file: path, format }), {
-    catalog,
-    manifest,
-    read,
-  });
+  return await validateLoaded(
+    parseCheckedSource(source, { file: path, format }),
+    shell,
+    collector,
+  );
 }
 
 /** What the shell's steps share: the catalog, the manifest's absolute path, the image reader. */
@@ -123,78 +161,205 @@ interface ShellOptions {
 }
 
 /** Read a loaded manifest's images, then check its jobs (letting go of each raw job once read). */
-async function validateLoaded(
+async function validateLoaded<Result>(
   loaded: RawManifest,
   options: ShellOptions,
-): Promise<ValidationResult> {
+  collector: JobCollector<Result>,
+): Promise<Result> {
   const raw = expandManifest(loaded);
   const paths = imagePathsOf(raw, dirname(options.manifest));
   const images = await readImages(paths, options.read, IMAGE_CONCURRENCY);
-  return validateRawManifest(raw, {
+  return checkRawManifest(raw, {
     catalog: options.catalog,
     manifest: options.manifest,
     images,
     releaseRawJobs: true,
-  });
+  }, collector);
 }
 
 /**
  * Validate a CSV manifest while it is read: the file is read a piece at a
  * time, each job is checked as soon as its record is read, and its raw form
  * let go, so neither the file nor 1,000,000 raw jobs are ever in memory at
- * once. Jobs naming images wait (raw) until the images
- * are read. A manifest with a `variants` column is read whole and checked
+ * once. The images are read while the file is, each as it is first named;
+ * a job naming an image not read yet waits (raw) until it is. A manifest with a `variants` column is read whole and checked
  * the usual way, since its entries fan out. The same checks, and the same
  * findings in the same order, as {@linkcode validateRawManifest}.
  */
-async function validateCsvFile(file: string, options: ShellOptions): Promise<ValidationResult> {
+async function validateCsvFile<Result>(
+  file: string,
+  options: ShellOptions,
+  collector: JobCollector<Result>,
+): Promise<Result> {
   const images = new Map<string, ImageProbe>();
+  const reads = new ImageReads(options.read, images, IMAGE_CONCURRENCY);
+  const imagePaths = imagePathReader(dirname(options.manifest));
   let context: FieldContext | undefined;
   let fansOut = false;
-  let entries: (Job | Draft)[] = [];
   let waiting: RawJob[] = [];
-  let given = new Uint8Array(1024);
+  let readsSeen = 0;
+  let jobsSeen = 0;
+  let reserved = false;
   const noneFaulty = new Set<string>();
-  const draft = (job: RawJob): void => {
-    if (job.index >= given.length) {
-      const grown = new Uint8Array(given.length * 2);
-      grown.set(given);
-      given = grown;
-    }
-    entries[job.index] = draftJob(job, undefined, noneFaulty, context as FieldContext, given);
+  const check = (job: RawJob): void => {
+    collector.add(checkJob(job, undefined, noneFaulty, context as FieldContext));
   };
+  const known = (job: RawJob): boolean => imagePaths(job.value).every((path) => images.has(path));
   const { problems } = await readCsvFileJobs(file, {
     onHeader: (header): void => {
       fansOut = header.fields.includes("variants");
       context = fieldContext(options.catalog, options.manifest, images, header.problems);
     },
     onJob: (job): void => {
-      if (fansOut || namesImages(job.value)) waiting.push(job);
-      else draft(job);
+      jobsSeen += 1;
+      if (fansOut) {
+        waiting.push(job);
+        return;
+      }
+      if (!namesImages(job.value)) {
+        check(job);
+        return;
+      }
+      if (readsSeen !== reads.finished) {
+        // Images were read since: the jobs waiting for them are checked now.
+        readsSeen = reads.finished;
+        const still: RawJob[] = [];
+        for (const held of waiting) {
+          if (known(held)) check(held);
+          else still.push(held);
+        }
+        waiting = still;
+      }
+      if (known(job)) {
+        check(job);
+        return;
+      }
+      // Its images are read while the file is: it waits (raw) only until they are.
+      for (const path of imagePaths(job.value)) reads.want(path);
+      waiting.push(job);
     },
     onRestart: (): void => {
-      entries = [];
+      collector.reset();
       waiting = [];
-      given = new Uint8Array(1024);
+      jobsSeen = 0;
     },
+    onProgress: (bytesRead, fileBytes): void => {
+      // Once, from the first piece: room for the jobs the rest of the file likely holds.
+      if (reserved || jobsSeen === 0 || bytesRead >= fileBytes) return;
+      reserved = true;
+      collector.reserve?.(Math.ceil(jobsSeen * (fileBytes / bytesRead) * 1.1));
+    },
+  }).catch(async (error) => {
+    // No read left running behind a refused file.
+    await reads.settled().catch(() => {});
+    throw error;
   });
   if (fansOut) {
-    return await validateLoaded({ file, format: "csv", jobs: waiting, problems }, options);
+    return await validateLoaded(
+      { file, format: "csv", jobs: waiting, problems },
+      options,
+      collector,
+    );
   }
-  const held: RawManifest = { file, format: "csv", jobs: waiting, problems };
-  const paths = imagePathsOf(held, dirname(options.manifest));
-  for (const [path, probe] of await readImages(paths, options.read, IMAGE_CONCURRENCY)) {
-    images.set(path, probe);
-  }
-  for (let at = 0; at < waiting.length; at += 1) draft(waiting[at]);
+  await reads.settled();
+  for (let at = 0; at < waiting.length; at += 1) check(waiting[at]);
   waiting = [];
-  held.jobs = [];
-  flagDuplicates(entries, given);
-  return finishValidation(entries, problems.map((problem) => manifestIssue(problem)), {
+  return collector.finish({
     manifest: options.manifest,
-    total: entries.length,
+    errors: problems.map((problem) => manifestIssue(problem)),
     combinationOf: () => undefined,
   });
+}
+
+/**
+ * Image files read in the background, a few at a time, each once: their
+ * facts go into `images` as each is read.
+ */
+class ImageReads {
+  readonly #read: (resolved: string) => Promise<ImageProbe>;
+  readonly #images: Map<string, ImageProbe>;
+  readonly #concurrency: number;
+  readonly #asked = new Set<string>();
+  readonly #queue: string[] = [];
+  #active = 0;
+  #failure: { error: unknown } | undefined;
+  #idle: (() => void) | undefined;
+  /** How many reads have finished. */
+  finished = 0;
+
+  constructor(
+    read: (resolved: string) => Promise<ImageProbe>,
+    images: Map<string, ImageProbe>,
+    concurrency: number,
+  ) {
+    this.#read = read;
+    this.#images = images;
+    this.#concurrency = concurrency;
+  }
+
+  /** Read an image file, unless it is read or asked for already. */
+  want(path: string): void {
+    if (this.#asked.has(path)) return;
+    this.#asked.add(path);
+    this.#queue.push(path);
+    this.#next();
+  }
+
+  /**
+   * Wait until every image asked for is read.
+   *
+   * @throws What a read threw, if one did.
+   */
+  async settled(): Promise<void> {
+    if (this.#active > 0) await new Promise<void>((resolve) => this.#idle = resolve);
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  #next(): void {
+    while (this.#active < this.#concurrency && this.#queue.length > 0) {
+      const path = this.#queue.shift() as string;
+      this.#active += 1;
+      this.#read(path).then(
+        (probe) => {
+          this.#images.set(path, probe);
+        },
+        (error) => {
+          this.#failure ??= { error };
+        },
+      ).finally(() => {
+        this.#active -= 1;
+        this.finished += 1;
+        this.#next();
+        if (this.#active === 0) this.#idle?.();
+      });
+    }
+  }
+}
+
+/**
+ * The image files a raw job's fields name, resolved against the manifest's
+ * folder (each text resolved once).
+ */
+function imagePathReader(baseDir: string): (fields: unknown) => string[] {
+  const resolved = new Map<string, string | undefined>();
+  const pathOf = (item: unknown): string | undefined => {
+    if (typeof item !== "string") return undefined;
+    if (resolved.has(item)) return resolved.get(item);
+    const path = item.trim() === "" ? undefined : resolve(baseDir, item.trim());
+    resolved.set(item, path);
+    return path;
+  };
+  return (fields) => {
+    const paths: string[] = [];
+    if (!isRecord(fields)) return paths;
+    for (const value of [fields.image, fields.input_reference]) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        const path = pathOf(item);
+        if (path !== undefined) paths.push(path);
+      }
+    }
+    return paths;
+  };
 }
 
 /** Whether a raw job's fields name reference images. */
@@ -252,6 +417,30 @@ export function validateRawManifest(
   loaded: RawManifest,
   options: ValidateRawOptions,
 ): ValidationResult {
+  return checkRawManifest(loaded, options, new HeldJobs(loaded.jobs.length));
+}
+
+/**
+ * Check every job of a loaded manifest as {@linkcode validateRawManifest}
+ * does, keeping only the counts, the errors and the warnings (pure).
+ *
+ * @param raw The loaded manifest.
+ * @param options The catalog, the manifest's absolute path and the image facts.
+ * @returns How many jobs are valid and invalid, every error and every warning.
+ */
+export function countRawManifest(
+  loaded: RawManifest,
+  options: ValidateRawOptions,
+): ValidationCounts {
+  return checkRawManifest(loaded, options, new CountedJobs());
+}
+
+/** Check every job of a loaded manifest, handing each to the collector. */
+function checkRawManifest<Result>(
+  loaded: RawManifest,
+  options: ValidateRawOptions,
+  collector: JobCollector<Result>,
+): Result {
   const raw = expandManifest(loaded);
   const context = fieldContext(options.catalog, options.manifest, options.images, raw.problems);
   const manifestErrors: Issue[] = raw.problems.map((problem) => manifestIssue(problem));
@@ -269,23 +458,18 @@ export function validateRawManifest(
     ) ?? [],
   );
 
-  // A job without problems or warnings is kept as its Job alone (no draft), so
-  // 100,000 clean jobs cost little more than the jobs themselves.
-  const given = new Uint8Array(raw.jobs.length);
-  const entries: (Job | Draft)[] = new Array(raw.jobs.length);
   const combinations = new Map<number, string>();
   const rawJobs: (RawJob | undefined)[] = raw.jobs;
   for (let at = 0; at < rawJobs.length; at += 1) {
     const rawJob = rawJobs[at] as RawJob;
-    entries[at] = draftJob(rawJob, defaults, defaultsFaulty, context, given);
+    collector.add(checkJob(rawJob, defaults, defaultsFaulty, context));
     const combination = rawJob.fanout?.combination;
     if (combination !== undefined) combinations.set(at, combination);
     if (options.releaseRawJobs) rawJobs[at] = undefined;
   }
-  flagDuplicates(entries, given);
-  return finishValidation(entries, manifestErrors, {
+  return collector.finish({
     manifest: options.manifest,
-    total: entries.length,
+    errors: manifestErrors,
     entries: raw.fannedOut ? raw.entries : undefined,
     combinationOf: (index) => combinations.get(index),
   });
@@ -312,73 +496,6 @@ function fieldContext(
         problem.field ?? ""
       ),
     ),
-  };
-}
-
-/**
- * The result from every job's entry (in manifest order) and the manifest's
- * own errors: valid jobs, invalid jobs, and every error and warning in order.
- */
-function finishValidation(
-  entries: (Job | Draft)[],
-  manifestErrors: Issue[],
-  about: {
-    manifest: string;
-    total: number;
-    entries?: number;
-    /** The combination an expanded job was made from, by index, for its messages. */
-    combinationOf: (index: number) => string | undefined;
-  },
-): ValidationResult {
-  const inCombination = (draft: Draft, problem: RawProblem): RawProblem => {
-    const combination = about.combinationOf(draft.index);
-    return combination === undefined
-      ? problem
-      : { ...problem, message: `${problem.message} (${combination})` };
-  };
-  const firstManifestError = manifestErrors[0];
-  const manifestInvalid = (job: { id: string; index: number; line: number }): Issue =>
-    jobIssue(job, {
-      code: "manifest_invalid",
-      field: null,
-      message: `the manifest has an error${
-        firstManifestError.line ? ` at line ${firstManifestError.line}` : ""
-      }: ${firstManifestError.message}`,
-    });
-  const jobs: Job[] = [];
-  const invalid: InvalidJob[] = [];
-  const errors: Issue[] = manifestErrors;
-  const warnings: Issue[] = [];
-  for (const entry of entries) {
-    if (!isDraft(entry)) {
-      if (firstManifestError) {
-        invalid.push(toInvalid(draftOf(entry), [manifestInvalid(entry)]));
-      } else {
-        jobs.push(entry);
-      }
-      continue;
-    }
-    const draft = entry;
-    const issues = draft.problems.map((problem) => jobIssue(draft, inCombination(draft, problem)));
-    for (const issue of issues) errors.push(issue);
-    for (const problem of draft.warnings) {
-      warnings.push(jobIssue(draft, inCombination(draft, problem)));
-    }
-    if (firstManifestError) issues.push(manifestInvalid(draft));
-    if (issues.length > 0 || !draft.job) {
-      invalid.push(toInvalid(draft, issues));
-    } else {
-      jobs.push(draft.job);
-    }
-  }
-  return {
-    manifest: about.manifest,
-    jobs,
-    invalid,
-    errors,
-    warnings,
-    total: about.total,
-    entries: about.entries,
   };
 }
 
