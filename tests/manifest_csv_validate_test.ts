@@ -5,6 +5,7 @@
  * it with `validateRawManifest()`.
  */
 import assert from "node:assert/strict";
+import { sha256Hex } from "../src/hash.ts";
 import { dirname, join, resolve } from "node:path";
 import { DEFAULT_CATALOG } from "../src/catalog.ts";
 import { type ImageProbe, readImage } from "../src/image.ts";
@@ -28,7 +29,9 @@ async function bothWays(text: string): Promise<[ValidationResult, ValidationResu
     }
     const path = join(dir, "m.csv");
     await Deno.writeTextFile(path, text);
-    const streamed = await validateManifest(path);
+    const { sha256, ...streamed } = await validateManifest(path);
+    // The digest of the bytes the jobs were read from (also when csv-parse read them again).
+    assert.equal(sha256, sha256Hex(await Deno.readFile(path)));
     const raw = parseManifest(await Deno.readFile(path), { file: path, format: "csv" });
     const images = new Map<string, ImageProbe>();
     for (const image of imagePathsOf(raw, dirname(resolve(path)))) {

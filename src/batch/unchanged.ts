@@ -110,12 +110,18 @@ export async function inputDigestsOf(
 ): Promise<InputDigests | undefined> {
   const manifest = await digestOf(settings.manifest);
   if (manifest === undefined) return undefined;
-  const optional = async (path: string | null): Promise<string | null | undefined> =>
-    path === null ? null : await digestOf(path);
-  const models = await optional(settings.models);
-  const prices = await optional(settings.prices);
+  const { models, prices } = await optionalDigestsOf(settings);
   if (models === undefined || prices === undefined) return undefined;
   return { manifest, models, prices };
+}
+
+/** The digests of the `--models` and `--prices` files (null when not given, undefined when unreadable). */
+async function optionalDigestsOf(
+  settings: ResumeSettings,
+): Promise<{ models: string | null | undefined; prices: string | null | undefined }> {
+  const optional = async (path: string | null): Promise<string | null | undefined> =>
+    path === null ? null : await digestOf(path);
+  return { models: await optional(settings.models), prices: await optional(settings.prices) };
 }
 
 /**
@@ -381,9 +387,14 @@ export async function writeIndexAfterRun(sources: IndexSources): Promise<string 
       output: state.output,
     });
   }
-  // The inputs as they are now: an edit during the run leaves no index.
-  const inputs = await inputDigestsOf(settings);
-  if (inputs === undefined || !sameInputs(inputs, sources.inputs)) return undefined;
+  // The manifest validation read is the one hashed before it: no edit came between.
+  if (validation.sha256 === undefined || validation.sha256 !== sources.inputs.manifest) {
+    return undefined;
+  }
+  // The other inputs as they are now: an edit during the run leaves no index.
+  const { models, prices } = await optionalDigestsOf(settings);
+  if (models !== sources.inputs.models || prices !== sources.inputs.prices) return undefined;
+  const inputs = sources.inputs;
   const journal = await sizeAndDigestOf(journalPath(settings.outDir));
   if (journal === undefined) return undefined;
   const problem = await writeResumeIndex(settings.outDir, {

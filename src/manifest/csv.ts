@@ -62,6 +62,11 @@ export interface CsvJobSink {
    * piece), for a sink that sizes what it keeps from it.
    */
   onProgress?(bytesRead: number, fileBytes: number): void;
+  /**
+   * The file's bytes as they are read, in order, once each (after
+   * `onRestart`, the whole file again): what the jobs were read from.
+   */
+  onBytes?(bytes: Uint8Array): void;
 }
 
 /**

@@ -59,6 +59,7 @@ export async function readCsvFileJobs(
     const final = read === null;
     if (!final) {
       checks.piece(buffer.subarray(filled, filled + read));
+      sink.onBytes?.(buffer.subarray(filled, filled + read));
       filled += read;
     }
     checked = checks.utf8(buffer, checked, filled, final);
@@ -93,6 +94,7 @@ export async function readCsvFileJobs(
     const whole = await Deno.readFile(file).catch(unreadable);
     checkManifestBytes(whole, file);
     reader.onRestart();
+    sink.onBytes?.(whole);
     parseCsvWithLibrary(whole, file, reader.onRecord);
   }
   return reader.finish();

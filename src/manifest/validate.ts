@@ -31,6 +31,7 @@ import type { Job } from "./job.ts";
 import { parseCheckedSource, readManifestFile } from "./load.ts";
 import type { ManifestProblem, RawJob, RawManifest } from "./raw.ts";
 import { readCsvFileJobs } from "./csv_file.ts";
+import { sha256 } from "../hash.ts";
 import { expandManifest } from "./expand.ts";
 import { isRecord } from "../text.ts";
 import { type FieldContext, type Level, readLevel } from "./fields.ts";
@@ -57,6 +58,11 @@ export interface ValidationResult {
   total: number;
   /** How many entries the file holds, when some of them fan out (`variants`, `matrix`). */
   entries?: number;
+  /**
+   * Hex SHA-256 of the manifest's bytes exactly as validation read them (set
+   * by {@linkcode validateManifest}): what a resume index keys on.
+   */
+  sha256?: string;
 }
 
 /** Options of {@linkcode validateManifest}. */
@@ -98,11 +104,28 @@ export interface ValidateRawOptions {
  * @returns Valid jobs, invalid jobs, errors and warnings.
  * @throws {ManifestError} When the file cannot be read as a manifest at all.
  */
-export function validateManifest(
+export async function validateManifest(
   path: string,
   options: ValidateOptions = {},
 ): Promise<ValidationResult> {
-  return validateFile(path, options, new HeldJobs());
+  const digest = new BytesDigest();
+  const result = await validateFile(path, options, new HeldJobs(), digest);
+  result.sha256 = digest.hex();
+  return result;
+}
+
+/** The SHA-256 of the bytes a manifest was read from (started again when reading is). */
+class BytesDigest {
+  #hash = sha256();
+  update(bytes: Uint8Array): void {
+    this.#hash.update(bytes);
+  }
+  restart(): void {
+    this.#hash = sha256();
+  }
+  hex(): string {
+    return this.#hash.hex();
+  }
 }
 
 /** Options of {@linkcode countManifest}. */
@@ -138,14 +161,17 @@ async function validateFile<Result>(
   path: string,
   options: ValidateOptions,
   collector: JobCollector<Result>,
+  digest?: BytesDigest,
 ): Promise<Result> {
   const shell: ShellOptions = {
     catalog: options.catalog ?? DEFAULT_CATALOG,
     manifest: resolve(path),
     read: options.readImage ?? readImage,
+    ...(digest === undefined ? {} : { digest }),
   };
   if (path.toLowerCase().endsWith(".csv")) return await validateCsvFile(path, shell, collector);
   const { format, source } = await readManifestFile(path);
+  if (source.bytes !== undefined) digest?.update(source.bytes);
   return await validateLoaded(
     parseCheckedSource(source, { file: path, format }),
     shell,
@@ -158,6 +184,8 @@ interface ShellOptions {
   catalog: Catalog;
   manifest: string;
   read: (resolved: string) => Promise<ImageProbe>;
+  /** Fed the bytes the jobs are read from, when the caller wants their digest. */
+  digest?: BytesDigest;
 }
 
 /** Read a loaded manifest's images, then check its jobs (letting go of each raw job once read). */
@@ -242,7 +270,11 @@ async function validateCsvFile<Result>(
       collector.reset();
       waiting = [];
       jobsSeen = 0;
+      options.digest?.restart();
     },
+    ...(options.digest === undefined ? {} : {
+      onBytes: (bytes: Uint8Array): void => options.digest?.update(bytes),
+    }),
     onProgress: (bytesRead, fileBytes): void => {
       // Once, from the first piece: room for the jobs the rest of the file likely holds.
       if (reserved || jobsSeen === 0 || bytesRead >= fileBytes) return;

@@ -415,3 +415,36 @@ Deno.test("a pass that leaves work (tasks rendering, jobs not submitted) writes 
     }
   });
 });
+
+Deno.test("runBatch() writes no index when the manifest validated is not the one hashed, even if it is back by the end", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService();
+    try {
+      const manifest = await writeManifest(dir, sampleJobs(4).slice(2));
+      const outDir = join(dir, "batch.out");
+      const settings = resumeSettingsOf({ manifest, out: outDir });
+      const hashed = await inputDigestsOf(settings);
+      const original = await Deno.readTextFile(manifest);
+      // Edited between the hash and validation, then put back before the run ends.
+      await writeManifest(dir, sampleJobs(4).slice(3));
+      const validation = await validateManifest(manifest);
+      await Deno.writeTextFile(manifest, original);
+      const result = await runBatch(validation, {
+        baseUrl: service.url,
+        apiKey: TEST_KEY,
+        out: outDir,
+        pollIntervalSeconds: 0.02,
+        inputDigests: hashed!,
+      });
+      assert.equal(result.exitCode, 0);
+      await assert.rejects(Deno.lstat(join(outDir, INDEX)), Deno.errors.NotFound);
+      // The next run validates the manifest as it is and submits the job it did not see.
+      const posts = service.stats().requests.submit;
+      const next = await runAgainst(manifest, service);
+      assert.equal(next.code, 0, next.stderr.join("\n"));
+      assert.equal(service.stats().requests.submit, posts + 1);
+    } finally {
+      await service.close();
+    }
+  });
+});
