@@ -253,10 +253,12 @@ async function lookInWorkers(
     const id = next++;
     const from = id * setup.chunk;
     const slice = paths.slice(from, Math.min(paths.length, from + setup.chunk));
-    // Joined, a chunk is one string to copy; a path holding a NUL (which no
-    // file name can) goes as it is, so the Worker's split cannot misplace it.
-    const joined = slice.some((path) => path.includes("\0")) ? slice : slice.join("\0");
-    const request: LookRequest = { id, prefix, paths: joined };
+    // Joined (prefix included), a chunk is one string to copy and the Worker
+    // splits it into whole paths; a path holding a NUL (which no file name
+    // can) goes as it is, so the split cannot misplace it.
+    const request: LookRequest = slice.some((path) => path.includes("\0"))
+      ? { id, prefix, paths: slice }
+      : { id, prefix: "", paths: prefix + slice.join("\0" + prefix) };
     worker.postMessage(request);
   };
   const receive = (worker: Worker, data: unknown): void => {
