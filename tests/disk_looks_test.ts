@@ -118,6 +118,11 @@ Deno.test("lookAtFiles() looks in the calling thread below its threshold and ove
       (await lookAtFiles(paths, { ...options, threshold: 0, workers: 0 })).via,
       "thread",
     );
+    // A count that is no number must not leave the call waiting for Workers never started.
+    assert.equal(
+      (await lookAtFiles(paths, { ...options, threshold: 0, workers: NaN })).via,
+      "thread",
+    );
     const none = await lookAtFiles([], { threshold: 0 });
     assert.equal(none.kinds.length, 0);
   });

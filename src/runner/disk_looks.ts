@@ -57,7 +57,10 @@ export interface DiskLookOptions {
   prefix?: string;
   /** Fewer paths than this are looked at in the calling thread. @default diskLookDefaults.threshold */
   threshold?: number;
-  /** How many Workers above the threshold (0: none, all in the calling thread). @default diskLookDefaults.workers */
+  /**
+   * How many Workers above the threshold (0: none, all in the calling thread).
+   * @default diskLookDefaults.workers: 2, or 0 on a single CPU
+   */
   workers?: number;
   /** Paths sent to a Worker at a time. @default diskLookDefaults.chunk */
   chunk?: number;
@@ -86,7 +89,8 @@ export interface DiskLookDefaults {
  */
 export const diskLookDefaults: DiskLookDefaults = {
   threshold: 20_000,
-  workers: Math.max(1, Math.min(2, globalThis.navigator?.hardwareConcurrency ?? 1)),
+  // One core: a lone Worker would do the calling thread's work plus its own start.
+  workers: (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 0,
   chunk: 16_384,
 };
 
@@ -182,7 +186,7 @@ export async function lookAtFiles(
     via: "thread",
   };
   if (paths.length === 0) return looks;
-  if (paths.length < threshold || workers < 1 || typeof Worker !== "function") {
+  if (paths.length < threshold || !(workers >= 1) || typeof Worker !== "function") {
     await lookInThread(prefix, paths, 0, paths.length, looks);
   } else {
     const url = options.workerUrl ?? diskLookDefaults.workerUrl ??
@@ -245,6 +249,7 @@ async function lookInWorkers(
   let settle: () => void = () => {};
   const finished = new Promise<void>((resolve) => settle = resolve);
   const fail = (why: string): void => {
+    if (count === total) return;
     failure ??= why;
     settle();
   };
@@ -259,13 +264,17 @@ async function lookInWorkers(
     const request: LookRequest = slice.some((path) => path.includes("\0"))
       ? { id, prefix, paths: slice }
       : { id, prefix: "", paths: prefix + slice.join("\0" + prefix) };
-    worker.postMessage(request);
+    try {
+      worker.postMessage(request);
+    } catch (error) {
+      fail(`a chunk could not be sent to a Worker: ${describe(error)}`);
+    }
   };
   const receive = (worker: Worker, data: unknown): void => {
     if (failure !== undefined) return;
     const answer = data as Partial<LookAnswer> | null;
     const id = answer?.id;
-    if (typeof id !== "number" || !(id >= 0 && id < total) || answered[id] === 1) {
+    if (typeof id !== "number" || !(id >= 0 && id < next) || answered[id] === 1) {
       return fail("a Worker gave an answer to no chunk it was sent");
     }
     const from = id * setup.chunk;
@@ -301,9 +310,7 @@ async function lookInWorkers(
     }
     await finished;
   } catch (error) {
-    failure ??= `a Worker could not be started: ${
-      error instanceof Error ? error.message : String(error)
-    }`;
+    failure ??= `a Worker could not be started: ${describe(error)}`;
   } finally {
     for (const worker of started) worker.terminate();
   }
@@ -328,6 +335,11 @@ function moduleBarred(url: URL): string | undefined {
   if (state === "granted") return undefined;
   const what = descriptor.name === "read" ? "read" : "net";
   return `no ${what} permission for the Worker module ${url.href}`;
+}
+
+/** An error's message. */
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Let timers, signals and I/O run before going on. */
