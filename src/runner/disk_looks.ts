@@ -107,8 +107,10 @@ export interface LookRequest {
   id: number;
   /** Prepended to every path. */
   prefix: string;
-  /** The paths joined by NUL (no path can hold one), or the paths themselves when one does. */
+  /** The paths joined by NUL (no file name holds one), or the paths themselves. */
   paths: string | string[];
+  /** How many paths. */
+  count: number;
 }
 
 /** A Worker's answer to a {@linkcode LookRequest}. */
@@ -118,6 +120,13 @@ export interface LookAnswer {
   kinds: Uint8Array;
   sizes: Float64Array;
   mtimesMs: Float64Array;
+}
+
+/** A Worker's answer when the joined paths did not split into their count: send them as a list. */
+export interface LookResend {
+  /** The chunk's number. */
+  id: number;
+  unsplit: true;
 }
 
 /**
@@ -253,30 +262,36 @@ async function lookInWorkers(
     failure ??= why;
     settle();
   };
-  const send = (worker: Worker): void => {
-    if (next >= total || failure !== undefined) return;
-    const id = next++;
+  const post = (worker: Worker, id: number, joined: boolean): void => {
     const from = id * setup.chunk;
     const slice = paths.slice(from, Math.min(paths.length, from + setup.chunk));
-    // Joined (prefix included), a chunk is one string to copy and the Worker
-    // splits it into whole paths; a path holding a NUL (which no file name
-    // can) goes as it is, so the split cannot misplace it.
-    const request: LookRequest = slice.some((path) => path.includes("\0"))
-      ? { id, prefix, paths: slice }
-      : { id, prefix: "", paths: prefix + slice.join("\0" + prefix) };
+    // Joined, a chunk is one string to copy (the cheapest way across); the
+    // Worker asks again for the paths themselves when its split does not
+    // give their count back (a path holding a NUL, which no file name can).
+    const request: LookRequest = {
+      id,
+      prefix,
+      paths: joined ? slice.join("\0") : slice,
+      count: slice.length,
+    };
     try {
       worker.postMessage(request);
     } catch (error) {
       fail(`a chunk could not be sent to a Worker: ${describe(error)}`);
     }
   };
+  const send = (worker: Worker): void => {
+    if (next >= total || failure !== undefined) return;
+    post(worker, next++, true);
+  };
   const receive = (worker: Worker, data: unknown): void => {
     if (failure !== undefined) return;
-    const answer = data as Partial<LookAnswer> | null;
+    const answer = data as Partial<LookAnswer & LookResend> | null;
     const id = answer?.id;
     if (typeof id !== "number" || !(id >= 0 && id < next) || answered[id] === 1) {
       return fail("a Worker gave an answer to no chunk it was sent");
     }
+    if (answer?.unsplit === true) return post(worker, id, false);
     const from = id * setup.chunk;
     const size = Math.min(paths.length, from + setup.chunk) - from;
     const { kinds, sizes, mtimesMs } = answer as LookAnswer;

@@ -9,19 +9,24 @@
  *
  * @module
  */
-import { type LookAnswer, lookInto, type LookRequest } from "./disk_looks.ts";
+import { type LookAnswer, lookInto, type LookRequest, type LookResend } from "./disk_looks.ts";
 
 /** The part of a Worker's global scope used here (the default lib types `self` as a window). */
 interface WorkerScope {
   onmessage: ((event: MessageEvent<LookRequest>) => void) | null;
-  postMessage(message: LookAnswer, transfer: Transferable[]): void;
+  postMessage(message: LookAnswer | LookResend, transfer: Transferable[]): void;
 }
 
 const scope = self as unknown as WorkerScope;
 
 scope.onmessage = (event) => {
-  const { id, prefix, paths } = event.data;
+  const { id, prefix, paths, count } = event.data;
   const list = typeof paths === "string" ? paths.split("\0") : paths;
+  if (list.length !== count) {
+    // A path held a NUL: the split cannot say which. Ask for the list itself.
+    scope.postMessage({ id, unsplit: true }, []);
+    return;
+  }
   const kinds = new ArrayBuffer(list.length);
   const sizes = new ArrayBuffer(list.length * 8);
   const mtimes = new ArrayBuffer(list.length * 8);
