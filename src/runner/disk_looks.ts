@@ -91,7 +91,9 @@ export const diskLookDefaults: DiskLookDefaults = {
   threshold: 20_000,
   // One core: a lone Worker would do the calling thread's work plus its own start.
   workers: (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 0,
-  chunk: 16_384,
+  // Small chunks keep each Worker's heap small: at 1,000,000 files, 16,384 a chunk
+  // peaked at 220 MB more than the calling thread alone, 2,048 at 60 MB (and less CPU).
+  chunk: 2_048,
 };
 
 /**
@@ -210,9 +212,16 @@ export async function lookAtFiles(
     looks.via = left.reason === undefined ? "workers" : "fallback";
     if (left.reason !== undefined) {
       looks.fallback = left.reason;
+      let sinceTurn = 0;
       for (const id of left.chunks) {
         const from = id * chunk;
-        await lookInThread(prefix, paths, from, Math.min(paths.length, from + chunk), looks);
+        const to = Math.min(paths.length, from + chunk);
+        await lookInThread(prefix, paths, from, to, looks);
+        sinceTurn += to - from;
+        if (sinceTurn >= LOOKS_PER_TURN) {
+          sinceTurn = 0;
+          await nextTurn();
+        }
       }
     }
   }
