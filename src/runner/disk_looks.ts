@@ -6,9 +6,12 @@
  * The answer is columnar (three typed arrays, no object per file). Below a
  * threshold the looks are made in the calling thread, with the event loop
  * turning every {@linkcode LOOKS_PER_TURN} files; above it they are split in
- * chunks over a few Workers (each `lstat` is a few microseconds of system
- * call, so two threads look at a million files in about half the time, see
- * bench/RESULTS.md), whose answers come back as transferred typed arrays.
+ * chunks over a few Workers, whose answers come back as transferred typed
+ * arrays. Each `lstat` is a few microseconds of system call: on two cores,
+ * two Workers look at a million files in 0.6-0.8 of the calling thread's
+ * time (nothing gained when other work holds the cores), for about 20% more
+ * CPU and 60 MB more memory (bench/RESULTS.md); the calling thread is free
+ * meanwhile.
  *
  * A Worker that cannot be started (also when this process may not read its
  * module: it would fail, or prompt), or fails (throws, or answers what cannot
@@ -16,7 +19,8 @@
  * answered is looked at in the calling thread: a look is read-only, so doing
  * it twice is harmless, and a resume must not fail because a thread could
  * not start when the same answer is a few seconds away. The answer says so
- * ({@linkcode DiskLooks.via} and {@linkcode DiskLooks.fallback}).
+ * ({@linkcode DiskLooks.via} and {@linkcode DiskLooks.fallback}); Deno
+ * itself prints a failing Worker's uncaught error on standard error.
  *
  * The Worker module is `disk_looks_worker.ts`, found next to this one by this
  * module's own URL: `deno compile` embeds it only when given
