@@ -26,7 +26,7 @@ import {
   SMALL_JOB_COUNT,
   VALIDATE_TARGET,
 } from "./validate_bench.ts";
-import { renderVerifyBench, runVerifyBench, VERIFY_JOBS } from "./verify_bench.ts";
+import { LOOK_FILES, renderVerifyBench, runVerifyBench, VERIFY_JOBS } from "./verify_bench.ts";
 import { FANOUT_ENTRIES, JOBS_PER_ENTRY, runFanoutBench } from "./fanout_bench.ts";
 import { kbToMb, mb, seconds } from "./format.ts";
 import {
@@ -88,6 +88,7 @@ const QUICK = {
   resumeJobs: 400,
   fanoutEntries: 10,
   verifyJobs: 200,
+  lookFiles: 300,
 };
 
 /** Every benchmark, in the order they run. */
@@ -302,9 +303,14 @@ export const ENTRIES: BenchEntry[] = [
       "What a resume pays to check every done video against the journal (`verifyDoneVideos`, " +
       "run by `run`, `status` and `report`), in process, best of two, with each hash policy. " +
       "The files are the simulator clip's size and were just written (warm page cache); the " +
-      "SHA-256 rate below scales the hashing row to real clips.",
+      "SHA-256 rate below scales the hashing row to real clips. Then the look at the disk in " +
+      "the calling thread against two Workers (`lookAtFiles`), on the same files in the same " +
+      `run: the size-only check at ${VERIFY_JOBS.toLocaleString("en")} videos and the bare ` +
+      `looks at ${LOOK_FILES.toLocaleString("en")} empty files.`,
     async run(quick: boolean): Promise<BenchOutput> {
-      const result = await runVerifyBench(quick ? QUICK.verifyJobs : VERIFY_JOBS);
+      const result = quick
+        ? await runVerifyBench(QUICK.verifyJobs, QUICK.lookFiles)
+        : await runVerifyBench(VERIFY_JOBS, LOOK_FILES);
       return { lines: renderVerifyBench(result), figures: result };
     },
   },

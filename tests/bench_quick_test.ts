@@ -93,6 +93,12 @@ Deno.test("bench --quick produces every benchmark's figures, curl and jq rows me
   // fan-out and verify: the same jobs both ways, and every hash policy timed.
   assert.equal(results.fanout.flat.jobs, results.fanout.fanout.jobs);
   assert.deepEqual(results.verify.rows.map((r: Json) => r.policy), ["never", "changed", "always"]);
+  // verify: the two ways to look at the disk, each timed on the same files.
+  for (const ways of [results.verify.verifyWays, results.verify.lookWays]) {
+    assert.deepEqual(ways.rows.map((r: Json) => r.way), ["thread", "workers"]);
+    assert.ok(ways.rows.every((r: Json) => r.wallMs.length === 3 && r.cpuMs.length === 3));
+  }
+  assert.equal(results.verify.lookWays.files, 300);
   assert.equal(run.json.quick, true);
   assert.ok(run.json.machine.cpus >= 1);
 

@@ -8,6 +8,13 @@ import { join, sep } from "node:path";
 import { sha256File } from "../hash.ts";
 import type { JobState } from "../journal/events.ts";
 import {
+  type DiskLookOptions,
+  type DiskLooks,
+  LOOK_FILE,
+  LOOK_NOT_A_FILE,
+  lookAtFiles,
+} from "./disk_looks.ts";
+import {
   type DiskLook,
   type HashPolicy,
   judgeHash,
@@ -22,27 +29,31 @@ import {
 export interface VerifyOptions {
   /** When file contents are hashed. @default "changed" */
   hash?: HashPolicy;
+  /** How the disk is looked at (threshold for Workers, how many). @default diskLookDefaults */
+  looks?: Omit<DiskLookOptions, "prefix">;
 }
 
-/**
- * Files looked at between two turns of the event loop: a check of a million
- * videos still lets a signal or a timer in every few milliseconds.
- */
-const LOOKS_PER_TURN = 8192;
+/** Judgements between two turns of the event loop. */
+const JUDGED_PER_TURN = 8192;
+
+/** A job's state once its video is recorded. */
+type DoneState = Extract<JobState, { phase: "done" }>;
 
 /**
  * Check each done video of the states against the disk.
  *
- * The sizes and times are read with one synchronous `lstat` per file in a
- * plain loop: at 100,000 files that is about four times faster than the same
- * calls made asynchronously, however many at once (each asynchronous call
- * pays a trip through the thread pool and a promise; the call itself is a
- * few microseconds from the page cache). Files whose hash must be compared
- * are read afterwards, asynchronously, one at a time. See bench/RESULTS.md.
+ * The sizes and times are read with one synchronous `lstat` per file
+ * ({@linkcode lookAtFiles}: in this thread below 20,000 files, else split
+ * over two Workers): at 100,000 files a plain loop is about four times
+ * faster than the same calls made asynchronously, however many at once
+ * (each asynchronous call pays a trip through the thread pool and a
+ * promise; the call itself is a few microseconds from the page cache), and
+ * two threads nearly halve it again. Files whose hash must be compared are
+ * read afterwards, asynchronously, one at a time. See bench/RESULTS.md.
  *
  * @param outDir The output folder the recorded paths are relative to.
  * @param states The journal's states by job id.
- * @param options Hash policy.
+ * @param options Hash policy, how to look.
  * @returns The videos found missing or altered, in no particular order.
  */
 export function verifyDoneVideos(
@@ -69,17 +80,25 @@ export async function verifyVideosOf(
   options: VerifyOptions = {},
 ): Promise<VideoFinding[]> {
   const policy = options.hash ?? "changed";
-  const findings: VideoFinding[] = [];
-  const toHash: RecordedVideo[] = [];
-  const prefix = outDir.endsWith(sep) ? outDir : outDir + sep;
-  let looked = 0;
+  // The done states (references, not copies) and their recorded paths.
+  const done: DoneState[] = [];
+  const outputs: string[] = [];
   for (const state of states) {
     if (state.phase !== "done") continue;
-    const video = recordedVideo(state);
-    const verdict = judgeLook(video, look(prefix + video.output), policy);
+    done.push(state);
+    outputs.push(state.output);
+  }
+  const prefix = outDir.endsWith(sep) ? outDir : outDir + sep;
+  const looks = await lookAtFiles(outputs, { ...options.looks, prefix });
+  outputs.length = 0;
+  const findings: VideoFinding[] = [];
+  const toHash: RecordedVideo[] = [];
+  for (let i = 0; i < done.length; i++) {
+    if (i > 0 && i % JUDGED_PER_TURN === 0) await nextTurn();
+    const video = recordedVideo(done[i]);
+    const verdict = judgeLook(video, lookAt(looks, i), policy);
     if (verdict === "hash") toHash.push(video);
     else if (verdict !== "ok") findings.push(verdict);
-    if (++looked % LOOKS_PER_TURN === 0) await nextTurn();
   }
   for (const video of toHash) {
     const path = join(outDir, video.output);
@@ -107,15 +126,21 @@ export async function verifiedStates(
   return withVideoFindings(states, await verifyDoneVideos(outDir, states));
 }
 
-/** What the disk shows at `path`, without following a symlink. */
-function look(path: string): DiskLook {
-  try {
-    const info = Deno.lstatSync(path);
-    if (!info.isFile) return { kind: "not_a_file" };
-    return { kind: "file", size: info.size, mtimeMs: info.mtime?.getTime() ?? null };
-  } catch {
-    // Unreadable counts as missing: the run fetches it again.
-    return { kind: "missing" };
+/** One path's look, as the rules take it. */
+function lookAt(looks: DiskLooks, i: number): DiskLook {
+  switch (looks.kinds[i]) {
+    case LOOK_FILE: {
+      const mtimeMs = looks.mtimesMs[i];
+      return {
+        kind: "file",
+        size: looks.sizes[i],
+        mtimeMs: Number.isNaN(mtimeMs) ? null : mtimeMs,
+      };
+    }
+    case LOOK_NOT_A_FILE:
+      return { kind: "not_a_file" };
+    default:
+      return { kind: "missing" };
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { diskLookDefaults } from "../../src/runner/disk_looks.ts";
 import { runCli, withTempDir } from "../helpers/cli.ts";
 import {
   readReport,
@@ -91,3 +92,51 @@ for (const { name, reason, spoil } of SPOILERS) {
     });
   });
 }
+
+Deno.test("run fetches again a done video removed and one truncated when the disk is looked at over Workers", async () => {
+  const saved = { ...diskLookDefaults };
+  const looked: string[] = [];
+  // Every look of this process goes through two Workers, however few the files.
+  diskLookDefaults.threshold = 0;
+  diskLookDefaults.workers = 2;
+  diskLookDefaults.onLooked = (via) => looked.push(via);
+  try {
+    await withTempDir(async (dir) => {
+      const service = await startService();
+      try {
+        const manifest = await writeManifest(dir, sampleJobs(6).slice(2));
+        const first = await runAgainst(manifest, service);
+        assert.equal(first.code, 0, first.stderr.join("\n"));
+        const outDir = join(dir, "batch.out");
+        const rows = (await readReport(outDir)).jobs;
+        const removed = rows.find((job) => job.id === "clip-003")!;
+        const truncated = rows.find((job) => job.id === "clip-005")!;
+        await Deno.remove(join(outDir, removed.output as string));
+        await Deno.truncate(join(outDir, truncated.output as string), 100);
+
+        const posts = service.stats().requests.submit;
+        const gets = { ...service.stats().pollsByTask };
+        looked.length = 0;
+        const rerun = await runAgainst(manifest, service);
+        assert.equal(rerun.code, 0, rerun.stderr.join("\n"));
+        assert.ok(looked.length > 0 && looked.every((via) => via === "workers"), looked.join());
+        const said = rerun.stderr.join("\n");
+        assert.match(said, /video missing on disk: videos\/clip-003\.mp4/);
+        assert.match(said, /video altered on disk: videos\/clip-005\.mp4 has 100 bytes/);
+        assert.equal(service.stats().requests.submit, posts, "no new POST");
+        for (const row of [removed, truncated]) {
+          const task = row.task_id as string;
+          assert.equal(service.stats().pollsByTask[task] - (gets[task] ?? 0), 1, row.id as string);
+          const file = join(outDir, row.output as string);
+          assert.equal(await sha256File(file), service.stats().servedSha256[task]);
+        }
+        assert.equal((await readReport(outDir)).totals.done, 4);
+      } finally {
+        await service.close();
+      }
+    });
+  } finally {
+    Object.assign(diskLookDefaults, saved);
+    delete diskLookDefaults.onLooked;
+  }
+});
