@@ -29,6 +29,7 @@ import { type JobAction, planRun } from "../plan.ts";
 import type { Job } from "../manifest/job.ts";
 import { readPreviousVideos } from "../previous_videos.ts";
 import { sweepTemporaryFiles } from "../runner/sweep.ts";
+import { LOOK_FILE, LOOK_MISSING, lookAtFiles } from "../runner/disk_looks.ts";
 import { currentReportDigest } from "../report/current.ts";
 import { runExitCode } from "../report/outcome.ts";
 import type { ReportJob, ReportModel } from "../report/summary.ts";
@@ -231,9 +232,6 @@ export async function resumeUnchanged(
   }
 }
 
-/** Files looked at between two turns of the event loop. */
-const LOOKS_PER_TURN = 8192;
-
 /**
  * What a look at the recorded videos found: all `as_recorded`, one `moved`,
  * or `stopped` by the signal before it was done.
@@ -257,26 +255,21 @@ export async function videosAsRecorded(
   videos: readonly IndexedVideo[],
   signal?: AbortSignal,
 ): Promise<VideoLooks> {
+  if (signal?.aborted) return "stopped";
   const prefix = outDir.endsWith(sep) ? outDir : outDir + sep;
+  // Over two Workers beyond a few thousand files (src/runner/disk_looks.ts).
+  const looks = await lookAtFiles(videos.map((video) => video.output), { prefix });
+  if (signal?.aborted) return "stopped";
   for (let i = 0; i < videos.length; i++) {
-    const video = videos[i];
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.lstatSync(prefix + video.output);
-    } catch {
-      return "moved";
-    }
+    if (looks.kinds[i] === LOOK_MISSING) return "moved";
+    const mtimeMs = looks.mtimesMs[i];
     const verdict = judgeLook(
-      { job: "", task: "", sha256: "", ...video },
-      info.isFile
-        ? { kind: "file", size: info.size, mtimeMs: info.mtime?.getTime() ?? null }
+      { job: "", task: "", sha256: "", ...videos[i] },
+      looks.kinds[i] === LOOK_FILE
+        ? { kind: "file", size: looks.sizes[i], mtimeMs: Number.isNaN(mtimeMs) ? null : mtimeMs }
         : { kind: "not_a_file" },
     );
     if (verdict !== "ok") return "moved";
-    if ((i + 1) % LOOKS_PER_TURN === 0) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      if (signal?.aborted) return "stopped";
-    }
   }
   return "as_recorded";
 }

@@ -19,6 +19,7 @@ import {
   writeManifest,
 } from "./harness.ts";
 import { runBatch } from "../../src/batch/run.ts";
+import { diskLookDefaults } from "../../src/runner/disk_looks.ts";
 import { validateManifest } from "../../src/manifest/validate.ts";
 import type { InputDigests } from "../../src/resume_index.ts";
 import {
@@ -447,4 +448,40 @@ Deno.test("runBatch() writes no index when the manifest validated is not the one
       await service.close();
     }
   });
+});
+
+Deno.test("a resume from the index looks at the videos over Workers, and a video truncated meanwhile sends it down the whole path", async () => {
+  const saved = { ...diskLookDefaults };
+  const looked: string[] = [];
+  // Every look of this process goes through two Workers, however few the files.
+  diskLookDefaults.threshold = 0;
+  diskLookDefaults.workers = 2;
+  diskLookDefaults.onLooked = (via) => looked.push(via);
+  try {
+    await withTempDir(async (dir) => {
+      const service = await startService();
+      try {
+        const { manifest, outDir } = await finishedBatch(dir, service);
+        const index = await identity(join(outDir, INDEX));
+        looked.length = 0;
+        const again = await runAgainst(manifest, service);
+        assert.equal(again.code, 0);
+        assert.equal(await identity(join(outDir, INDEX)), index, "answered from the index");
+        assert.deepEqual(looked, ["workers"], "its one look went through the Workers");
+        await Deno.truncate(join(outDir, "videos/clip-004.mp4"), 10);
+        const downloads = service.stats().downloads;
+        const mended = await runAgainst(manifest, service);
+        assert.equal(mended.code, 0);
+        assert.ok(
+          mended.stderr.some((line) => /video altered on disk: videos\/clip-004/.test(line)),
+        );
+        assert.equal(service.stats().downloads, downloads + 1);
+      } finally {
+        await service.close();
+      }
+    });
+  } finally {
+    Object.assign(diskLookDefaults, saved);
+    if (saved.onLooked === undefined) delete diskLookDefaults.onLooked;
+  }
 });
