@@ -19,7 +19,7 @@ import {
   writeManifest,
 } from "./harness.ts";
 import { runBatch } from "../../src/batch/run.ts";
-import { diskLookDefaults } from "../../src/runner/disk_looks.ts";
+import { withWorkerLooks } from "../helpers/worker_looks.ts";
 import { validateManifest } from "../../src/manifest/validate.ts";
 import type { InputDigests } from "../../src/resume_index.ts";
 import {
@@ -451,13 +451,7 @@ Deno.test("runBatch() writes no index when the manifest validated is not the one
 });
 
 Deno.test("a resume from the index looks at the videos over Workers, and a video truncated meanwhile sends it down the whole path", async () => {
-  const saved = { ...diskLookDefaults };
-  const looked: string[] = [];
-  // Every look of this process goes through two Workers, however few the files.
-  diskLookDefaults.threshold = 0;
-  diskLookDefaults.workers = 2;
-  diskLookDefaults.onLooked = (via) => looked.push(via);
-  try {
+  await withWorkerLooks(async (looked) => {
     await withTempDir(async (dir) => {
       const service = await startService();
       try {
@@ -480,8 +474,5 @@ Deno.test("a resume from the index looks at the videos over Workers, and a video
         await service.close();
       }
     });
-  } finally {
-    Object.assign(diskLookDefaults, saved);
-    if (saved.onLooked === undefined) delete diskLookDefaults.onLooked;
-  }
+  });
 });

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { diskLookDefaults } from "../../src/runner/disk_looks.ts";
+import { withWorkerLooks } from "../helpers/worker_looks.ts";
 import { runCli, withTempDir } from "../helpers/cli.ts";
 import {
   readReport,
@@ -94,13 +94,7 @@ for (const { name, reason, spoil } of SPOILERS) {
 }
 
 Deno.test("run fetches again a done video removed and one truncated when the disk is looked at over Workers", async () => {
-  const saved = { ...diskLookDefaults };
-  const looked: string[] = [];
-  // Every look of this process goes through two Workers, however few the files.
-  diskLookDefaults.threshold = 0;
-  diskLookDefaults.workers = 2;
-  diskLookDefaults.onLooked = (via) => looked.push(via);
-  try {
+  await withWorkerLooks(async (looked) => {
     await withTempDir(async (dir) => {
       const service = await startService();
       try {
@@ -135,8 +129,5 @@ Deno.test("run fetches again a done video removed and one truncated when the dis
         await service.close();
       }
     });
-  } finally {
-    Object.assign(diskLookDefaults, saved);
-    delete diskLookDefaults.onLooked;
-  }
+  });
 });
