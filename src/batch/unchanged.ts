@@ -51,6 +51,7 @@ import {
   writeResumeIndex,
 } from "./resume_index_file.ts";
 import { lockOutDir } from "./folder.ts";
+import { MAX_IMAGE_BYTES } from "../image.ts";
 import type { Shard } from "../shard.ts";
 import { VERSION } from "../version.ts";
 import type { RunBatchResult } from "./run.ts";
@@ -144,7 +145,8 @@ export async function matchingResumeIndex(
     return undefined;
   }
   for (const image of index.key.images) {
-    if (await digestOf(image.path, Number.MAX_SAFE_INTEGER) !== image.sha256) return undefined;
+    // A file over the image limit cannot be the one validation read: not read at all.
+    if (await digestOf(image.path, MAX_IMAGE_BYTES) !== image.sha256) return undefined;
   }
   return index;
 }

@@ -476,3 +476,22 @@ Deno.test("a resume from the index looks at the videos over Workers, and a video
     });
   });
 });
+
+Deno.test("after a finished run, an image replaced by a huge sparse file is refused without being read", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService();
+    try {
+      const { manifest } = await finishedBatch(dir, service);
+      // A terabyte of nothing: reading it to hash it would take many minutes.
+      const image = join(dir, "images/b.png");
+      await Deno.remove(image);
+      await Deno.writeFile(image, new Uint8Array());
+      await Deno.truncate(image, 2 ** 40);
+      const run = await runAgainst(manifest, service);
+      assert.equal(run.code, 2, run.stderr.join("\n"));
+      assert.ok(run.stderr.some((line) => /images\/b\.png/.test(line)), run.stderr.join("\n"));
+    } finally {
+      await service.close();
+    }
+  });
+});
