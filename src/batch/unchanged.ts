@@ -248,7 +248,7 @@ export type VideoLooks = "as_recorded" | "moved" | "stopped";
  *
  * @param outDir The output folder.
  * @param videos The index's videos.
- * @param signal Stops the looking (checked between turns of the event loop).
+ * @param signal A stop (checked before the looks and once they are made).
  * @returns `as_recorded` when all of them are; `moved` at the first that is
  *   not; `stopped` when the signal came first.
  */
