@@ -178,25 +178,23 @@ export function lostVideoEvents(findings: readonly VideoFinding[], at: string): 
 }
 
 /**
- * The states of the jobs whose done video a run should check: those in the
- * manifest whose journal state is for their current content (an edited
- * job's old video is not its result anyway, and a job no longer in the
- * manifest is not run).
+ * The states of the jobs whose done video a run checks at its start: those
+ * in the manifest whose journal state is for their current content (an
+ * edited job's old video is not its result anyway, and a job no longer in
+ * the manifest is not run).
  *
  * @param jobs The manifest's jobs (id and fingerprint).
  * @param states The journal's states by job id.
- * @returns The states to check.
+ * @returns The states to check, one at a time (no map of them is made).
  */
-export function statesOfJobs(
+export function* currentStatesOf(
   jobs: Iterable<{ id: string; fingerprint: string }>,
   states: ReadonlyMap<string, JobState>,
-): Map<string, JobState> {
-  const result = new Map<string, JobState>();
+): Generator<JobState> {
   for (const job of jobs) {
     const state = states.get(job.id);
-    if (state !== undefined && state.fingerprint === job.fingerprint) result.set(job.id, state);
+    if (state !== undefined && state.fingerprint === job.fingerprint) yield state;
   }
-  return result;
 }
 
 function finding(video: RecordedVideo, code: string, message: string): VideoFinding {

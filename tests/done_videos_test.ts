@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import type { DoneState, JobState } from "../src/journal/events.ts";
 import {
+  currentStatesOf,
   judgeHash,
   judgeLook,
   lostVideoEvents,
   type RecordedVideo,
   recordedVideos,
-  statesOfJobs,
   withVideoFindings,
 } from "../src/done_videos.ts";
 
@@ -60,17 +60,17 @@ Deno.test("withVideoFindings() makes a lost video's job running without touching
   assert.equal(withVideoFindings(states, [{ ...finding, task: "t0" }]).get("a")!.phase, "done");
 });
 
-Deno.test("statesOfJobs() keeps the manifest's jobs whose state is for their current content", () => {
+Deno.test("currentStatesOf() keeps the manifest's jobs whose state is for their current content", () => {
   const states = new Map<string, JobState>([
     ["a", { ...DONE, fingerprint: "f1" }],
     ["b", { ...DONE, job: "b", fingerprint: "old" }],
     ["gone", { ...DONE, job: "gone", fingerprint: "f3" }],
   ]);
-  const kept = statesOfJobs(
+  const kept = currentStatesOf(
     [{ id: "a", fingerprint: "f1" }, { id: "b", fingerprint: "new" }],
     states,
   );
-  assert.deepEqual([...kept.keys()], ["a"]);
+  assert.deepEqual([...kept].map((state) => state.job), ["a"]);
 });
 
 Deno.test("lostVideoEvents() journals each finding as a video_lost event", () => {

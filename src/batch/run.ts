@@ -18,7 +18,7 @@
 import type { PollingMode } from "../runner/policy/poll.ts";
 import { evidenceFromStates } from "../runner/policy/render_evidence.ts";
 import { verifyVideosOf } from "../runner/verify_videos.ts";
-import { lostVideoEvents, withVideoFindings } from "../done_videos.ts";
+import { currentStatesOf, lostVideoEvents, withVideoFindings } from "../done_videos.ts";
 import type { Job } from "../manifest/job.ts";
 import { join } from "node:path";
 import { type ApiError, ConfigError, ExitCode, ManifestError } from "../errors.ts";
@@ -488,22 +488,6 @@ function serviceCheckBudget(pollIntervalMs: number): number {
 function backoffFor(pollIntervalMs: number): { baseMs: number; maxMs: number } {
   const baseMs = Math.min(1000, pollIntervalMs);
   return { baseMs, maxMs: Math.max(baseMs, Math.min(60_000, pollIntervalMs * 6)) };
-}
-
-/**
- * The states of the jobs whose done video a run checks at its start: those
- * in the manifest whose journal state is for their current content (an
- * edited job's old video is not its result anyway, and a job no longer in
- * the manifest is not run).
- */
-function* currentStatesOf(
-  jobs: readonly Job[],
-  states: ReadonlyMap<string, JobState>,
-): Generator<JobState> {
-  for (const job of jobs) {
-    const state = states.get(job.id);
-    if (state !== undefined && state.fingerprint === job.fingerprint) yield state;
-  }
 }
 
 /**
