@@ -33,6 +33,27 @@ export function inputFilesOf(
   files: { modelsFile?: string | undefined; pricesFile?: string | undefined },
   validation: ValidationResult,
 ): InputFile[] {
+  const images: InputFile[] = [];
+  for (const job of validation.jobs) {
+    for (const image of job.images) images.push({ path: image.resolved, role: imageRole(job.id) });
+  }
+  return inputFilesWith(manifest, files, images);
+}
+
+/**
+ * The files a use case reads that must not lie where the tool writes, from
+ * the images already listed (the resume index keeps them without the jobs).
+ *
+ * @param manifest The manifest's path.
+ * @param files The `--models` and `--prices` files, when given.
+ * @param images The images, each with its role ({@linkcode imageRole}).
+ * @returns The inputs, each with its role for messages.
+ */
+export function inputFilesWith(
+  manifest: string,
+  files: { modelsFile?: string | undefined; pricesFile?: string | undefined },
+  images: Iterable<InputFile>,
+): InputFile[] {
   const inputs: InputFile[] = [{ path: manifest, role: "the manifest" }];
   if (files.modelsFile !== undefined) {
     inputs.push({ path: files.modelsFile, role: "the --models file" });
@@ -40,12 +61,18 @@ export function inputFilesOf(
   if (files.pricesFile !== undefined) {
     inputs.push({ path: files.pricesFile, role: "the --prices file" });
   }
-  for (const job of validation.jobs) {
-    for (const image of job.images) {
-      inputs.push({ path: image.resolved, role: `the image of job "${job.id}"` });
-    }
-  }
+  for (const image of images) inputs.push(image);
   return inputs;
+}
+
+/**
+ * What an image is called in a message about inputs.
+ *
+ * @param job The id of a job that sends it.
+ * @returns E.g. `the image of job "intro"`.
+ */
+export function imageRole(job: string): string {
+  return `the image of job "${job}"`;
 }
 
 /**

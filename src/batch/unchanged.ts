@@ -24,7 +24,7 @@ import type { ValidationResult } from "../manifest/validate.ts";
 import { journalPath } from "../manifest/paths.ts";
 import { hasRecoveryFile } from "../journal/recovery.ts";
 import { judgeLook } from "../done_videos.ts";
-import { checkLayout, refuseInputsInside } from "../out_dir.ts";
+import { checkLayout, type InputFile, refuseInputsInside } from "../out_dir.ts";
 import { type JobAction, planRun } from "../plan.ts";
 import type { Job } from "../manifest/job.ts";
 import { readPreviousVideos } from "../previous_videos.ts";
@@ -50,7 +50,7 @@ import {
   sizeAndDigestOf,
   writeResumeIndex,
 } from "./resume_index_file.ts";
-import { lockOutDir } from "./folder.ts";
+import { imageRole, inputFilesWith, lockOutDir } from "./folder.ts";
 import { MAX_IMAGE_BYTES } from "../image.ts";
 import type { Shard } from "../shard.ts";
 import { VERSION } from "../version.ts";
@@ -277,13 +277,12 @@ export async function videosAsRecorded(
 }
 
 /** The inputs that must stay out of the output folder, as the whole path lists them. */
-function inputsOf(index: ResumeIndex): { path: string; role: string }[] {
+function inputsOf(index: ResumeIndex): InputFile[] {
   const { settings } = index.key;
-  const inputs = [{ path: settings.manifest, role: "the manifest" }];
-  if (settings.models !== null) inputs.push({ path: settings.models, role: "the --models file" });
-  if (settings.prices !== null) inputs.push({ path: settings.prices, role: "the --prices file" });
-  for (const image of index.key.images) inputs.push({ path: image.path, role: image.role });
-  return inputs;
+  return inputFilesWith(settings.manifest, {
+    modelsFile: settings.models ?? undefined,
+    pricesFile: settings.prices ?? undefined,
+  }, index.key.images.map((image) => ({ path: image.path, role: image.role })));
 }
 
 /**
@@ -389,13 +388,12 @@ export async function writeIndexAfterRun(sources: IndexSources): Promise<string 
   // The other inputs as they are now: an edit during the run leaves no index.
   const { models, prices } = await optionalDigestsOf(settings);
   if (models !== sources.inputs.models || prices !== sources.inputs.prices) return undefined;
-  const inputs = sources.inputs;
   const journal = await sizeAndDigestOf(journalPath(settings.outDir));
   if (journal === undefined) return undefined;
   const problem = await writeResumeIndex(settings.outDir, {
     key: {
       settings,
-      inputs,
+      inputs: sources.inputs,
       images: imagesOf(validation),
       journalBytes: journal.bytes,
       journalSha256: journal.sha256,
@@ -423,7 +421,7 @@ function imagesOf(validation: ValidationResult): KeyedImage[] {
       images.set(image.resolved, {
         path: image.resolved,
         sha256: image.sha256,
-        role: `the image of job "${job.id}"`,
+        role: imageRole(job.id),
       });
     }
   }
