@@ -53,12 +53,14 @@ export async function runCommand(
   const resume = await resumeCandidate(command);
   let priced: LoadedPrices | undefined;
   let service: Service | undefined;
-  if (resume?.index !== undefined) {
-    // As the whole path would, before the folder is touched: price warnings, the key.
+  // Before anything is sent (and, on a resume from the index, before the folder
+  // is touched): a price file that cannot be used stops the run here; the key.
+  const prepare = async (): Promise<Service> => {
     priced = await pricesOf(command);
     for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
-    service = await connect(command, io);
-  }
+    return await connect(command, io);
+  };
+  if (resume?.index !== undefined) service = await prepare();
   const program = io.program ?? "seedance-batch";
   const json = command.logFormat === "json";
   // The live view: a block redrawn on a terminal, a status line now and then
@@ -97,12 +99,7 @@ export async function runCommand(
       });
       // With --skip-invalid, the invalid jobs are listed and left out.
       if (validation.errors.length > 0) printIssues(io, validation, command.manifest);
-      if (service === undefined) {
-        // Before anything is sent: a price file that cannot be used stops the run here.
-        priced = await pricesOf(command);
-        for (const warning of priced?.warnings ?? []) io.stderr(`warning: ${warning}`);
-        service = await connect(command, io);
-      }
+      service ??= await prepare();
       result = await runBatch(validation, {
         baseUrl: service.baseUrl,
         apiKey: service.apiKey,
