@@ -12,7 +12,7 @@
  * @module
  */
 import type { JobError } from "./domain/job_error.ts";
-import type { JobState, VideoLostEvent } from "./journal/events.ts";
+import type { DoneState, JobState, VideoLostEvent } from "./journal/events.ts";
 import { loseVideo } from "./journal/replay.ts";
 
 /** A video the journal records as done. */
@@ -50,26 +50,12 @@ export interface VideoFinding {
 }
 
 /**
- * The done videos a journal's states record.
- *
- * @param states The journal's states by job id.
- * @returns One entry per done job.
- */
-export function recordedVideos(states: ReadonlyMap<string, JobState>): RecordedVideo[] {
-  const videos: RecordedVideo[] = [];
-  for (const state of states.values()) {
-    if (state.phase === "done") videos.push(recordedVideo(state));
-  }
-  return videos;
-}
-
-/**
  * The video a done job's state records.
  *
  * @param state A state in the `done` phase.
  * @returns What was recorded.
  */
-export function recordedVideo(state: Extract<JobState, { phase: "done" }>): RecordedVideo {
+export function recordedVideo(state: DoneState): RecordedVideo {
   return {
     job: state.job,
     task: state.task,

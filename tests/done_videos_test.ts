@@ -6,7 +6,7 @@ import {
   judgeLook,
   lostVideoEvents,
   type RecordedVideo,
-  recordedVideos,
+  recordedVideo,
   withVideoFindings,
 } from "../src/done_videos.ts";
 
@@ -22,7 +22,7 @@ const DONE: DoneState = {
   sha256: "ab".repeat(32),
   downloadedAt: AT,
 };
-const VIDEO: RecordedVideo = recordedVideos(new Map([["a", DONE]]))[0];
+const VIDEO: RecordedVideo = recordedVideo(DONE);
 
 Deno.test("judgeLook() compares the size always and the hash only for a file changed since the download", () => {
   const at = Date.parse(AT);

@@ -30,6 +30,7 @@
  *
  * @module
  */
+import { messageOf } from "../errors.ts";
 
 /** {@linkcode DiskLooks.kinds}: nothing there, or it cannot be looked at. */
 export const LOOK_MISSING = 0;
@@ -290,7 +291,7 @@ async function lookInWorkers(
     try {
       worker.postMessage(request);
     } catch (error) {
-      fail(`a chunk could not be sent to a Worker: ${describe(error)}`);
+      fail(`a chunk could not be sent to a Worker: ${messageOf(error)}`);
     }
   };
   const send = (worker: Worker): void => {
@@ -338,7 +339,7 @@ async function lookInWorkers(
     }
     await finished;
   } catch (error) {
-    failure ??= `a Worker could not be started: ${describe(error)}`;
+    failure ??= `a Worker could not be started: ${messageOf(error)}`;
   } finally {
     for (const worker of started) worker.terminate();
   }
@@ -365,12 +366,11 @@ function moduleBarred(url: URL): string | undefined {
   return `no ${what} permission for the Worker module ${url.href}`;
 }
 
-/** An error's message. */
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Let timers, signals and I/O run before going on. */
-function nextTurn(): Promise<void> {
+/**
+ * Let timers, signals and I/O run before going on.
+ *
+ * @returns Resolves on a later turn of the event loop.
+ */
+export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -6,13 +6,15 @@
  */
 import { join, sep } from "node:path";
 import { sha256File } from "../hash.ts";
-import type { JobState } from "../journal/events.ts";
+import type { DoneState, JobState } from "../journal/events.ts";
 import {
   type DiskLookOptions,
   type DiskLooks,
   LOOK_FILE,
   LOOK_NOT_A_FILE,
   lookAtFiles,
+  LOOKS_PER_TURN,
+  nextTurn,
 } from "./disk_looks.ts";
 import {
   type DiskLook,
@@ -32,12 +34,6 @@ export interface VerifyOptions {
   /** How the disk is looked at (threshold for Workers, how many). @default diskLookDefaults */
   looks?: Omit<DiskLookOptions, "prefix">;
 }
-
-/** Judgements between two turns of the event loop. */
-const JUDGED_PER_TURN = 8192;
-
-/** A job's state once its video is recorded. */
-type DoneState = Extract<JobState, { phase: "done" }>;
 
 /**
  * Check each done video of the states against the disk.
@@ -94,7 +90,7 @@ export async function verifyVideosOf(
   const findings: VideoFinding[] = [];
   const toHash: RecordedVideo[] = [];
   for (let i = 0; i < done.length; i++) {
-    if (i > 0 && i % JUDGED_PER_TURN === 0) await nextTurn();
+    if (i > 0 && i % LOOKS_PER_TURN === 0) await nextTurn();
     const video = recordedVideo(done[i]);
     const verdict = judgeLook(video, lookAt(looks, i), policy);
     if (verdict === "hash") toHash.push(video);
@@ -142,11 +138,6 @@ function lookAt(looks: DiskLooks, i: number): DiskLook {
     default:
       return { kind: "missing" };
   }
-}
-
-/** Let timers, signals and I/O run before going on. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Stream a file through SHA-256; undefined when it cannot be read. */
