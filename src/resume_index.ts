@@ -128,15 +128,16 @@ export function indexableOutput(output: string): boolean {
 }
 
 /**
- * The index as text, in pieces of about 1 MiB (written one after another,
- * never joined: a million videos make about 40 MB).
+ * The index as UTF-8, in pieces of about 1 MiB (written one after another,
+ * never joined: a million videos make about 40 MB; each piece is encoded
+ * once, for its checksum and its write alike).
  *
  * @param index What the run knew.
  * @returns The file's content, in order.
  * @throws {RangeError} When an output name cannot be written on one line
  *   (check {@linkcode indexableOutput} first).
  */
-export function encodeResumeIndex(index: ResumeIndex): string[] {
+export function encodeResumeIndex(index: ResumeIndex): Uint8Array[] {
   const header = {
     seedance_resume_index: RESUME_INDEX_FORMAT,
     key: index.key,
@@ -148,10 +149,12 @@ export function encodeResumeIndex(index: ResumeIndex): string[] {
     videos: index.videos.length,
   };
   const hash = sha256();
-  const pieces: string[] = [];
+  const encoder = new TextEncoder();
+  const pieces: Uint8Array[] = [];
   const push = (piece: string): void => {
-    hash.update(new TextEncoder().encode(piece));
-    pieces.push(piece);
+    const bytes = encoder.encode(piece);
+    hash.update(bytes);
+    pieces.push(bytes);
   };
   let chunk = JSON.stringify(header) + "\n";
   for (const video of index.videos) {
@@ -166,7 +169,7 @@ export function encodeResumeIndex(index: ResumeIndex): string[] {
     }
   }
   push(chunk);
-  pieces.push(`end ${hash.hex()}\n`);
+  pieces.push(encoder.encode(`end ${hash.hex()}\n`));
   return pieces;
 }
 

@@ -79,8 +79,7 @@ export async function writeResumeIndex(
     const pieces = encodeResumeIndex(index);
     {
       using file = await createFresh(temporary);
-      const encoder = new TextEncoder();
-      for (const piece of pieces) await writeAll(file, encoder.encode(piece));
+      for (const piece of pieces) await writeAll(file, piece);
     }
     await Deno.rename(temporary, join(outDir, RESUME_INDEX_FILE));
     return undefined;

@@ -29,7 +29,8 @@ import { type JobAction, planRun } from "../plan.ts";
 import type { Job } from "../manifest/job.ts";
 import { readPreviousVideos } from "../previous_videos.ts";
 import { sweepTemporaryFiles } from "../runner/sweep.ts";
-import { LOOK_FILE, LOOK_MISSING, lookAtFiles } from "../runner/disk_looks.ts";
+import { lookAtFiles } from "../runner/disk_looks.ts";
+import { diskLookAt } from "../runner/verify_videos.ts";
 import { currentReportDigest } from "../report/current.ts";
 import { runExitCode } from "../report/outcome.ts";
 import type { ReportJob, ReportModel } from "../report/summary.ts";
@@ -263,13 +264,9 @@ export async function videosAsRecorded(
   const looks = await lookAtFiles(videos.map((video) => video.output), { prefix });
   if (signal?.aborted) return "stopped";
   for (let i = 0; i < videos.length; i++) {
-    if (looks.kinds[i] === LOOK_MISSING) return "moved";
-    const mtimeMs = looks.mtimesMs[i];
     const verdict = judgeLook(
       { job: "", task: "", sha256: "", ...videos[i] },
-      looks.kinds[i] === LOOK_FILE
-        ? { kind: "file", size: looks.sizes[i], mtimeMs: Number.isNaN(mtimeMs) ? null : mtimeMs }
-        : { kind: "not_a_file" },
+      diskLookAt(looks, i),
     );
     if (verdict !== "ok") return "moved";
   }
@@ -347,7 +344,9 @@ export async function writeIndexAfterRun(sources: IndexSources): Promise<string 
     report.report_digest === undefined || validation.errors.length > 0 ||
     // Some of the manifest's jobs left out (a library caller's subset): the
     // index would answer for the whole manifest.
-    validation.jobs.length + validation.invalid.length !== validation.total
+    validation.jobs.length + validation.invalid.length !== validation.total ||
+    // The manifest validation read is not the one hashed before it: an edit came between.
+    validation.sha256 === undefined || validation.sha256 !== sources.inputs.manifest
   ) {
     return undefined;
   }
@@ -380,10 +379,6 @@ export async function writeIndexAfterRun(sources: IndexSources): Promise<string 
       downloadedAtMs: Date.parse(state.downloadedAt),
       output: state.output,
     });
-  }
-  // The manifest validation read is the one hashed before it: no edit came between.
-  if (validation.sha256 === undefined || validation.sha256 !== sources.inputs.manifest) {
-    return undefined;
   }
   // The other inputs as they are now: an edit during the run leaves no index.
   const { models, prices } = await optionalDigestsOf(settings);

@@ -92,7 +92,7 @@ export async function verifyVideosOf(
   for (let i = 0; i < done.length; i++) {
     if (i > 0 && i % LOOKS_PER_TURN === 0) await nextTurn();
     const video = recordedVideo(done[i]);
-    const verdict = judgeLook(video, lookAt(looks, i), policy);
+    const verdict = judgeLook(video, diskLookAt(looks, i), policy);
     if (verdict === "hash") toHash.push(video);
     else if (verdict !== "ok") findings.push(verdict);
   }
@@ -122,8 +122,14 @@ export async function verifiedStates(
   return withVideoFindings(states, await verifyDoneVideos(outDir, states));
 }
 
-/** One path's look, as the rules take it. */
-function lookAt(looks: DiskLooks, i: number): DiskLook {
+/**
+ * One path's look, as the rules of src/done_videos.ts take it.
+ *
+ * @param looks What {@linkcode lookAtFiles} found.
+ * @param i The path's index.
+ * @returns Missing, not a file, or a file with its size and time.
+ */
+export function diskLookAt(looks: DiskLooks, i: number): DiskLook {
   switch (looks.kinds[i]) {
     case LOOK_FILE: {
       const mtimeMs = looks.mtimesMs[i];
