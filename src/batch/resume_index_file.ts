@@ -61,6 +61,22 @@ async function edgesLookLikeAnIndex(path: string, size: number): Promise<boolean
 }
 
 /**
+ * Whether the output folder has an entry at the resume index's name (whatever
+ * it holds): only then is there an index to compare the inputs with.
+ *
+ * @param outDir The output folder.
+ * @returns True when something is there.
+ */
+export async function hasResumeIndex(outDir: string): Promise<boolean> {
+  try {
+    await Deno.lstat(join(outDir, RESUME_INDEX_FILE));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Write the resume index: to a fresh temporary file (exclusive create, so
  * never through a link), then renamed over the old one. It is a cache: it is
  * not synced (a torn index fails its checksum and is not used).

@@ -113,13 +113,18 @@ export async function inputDigestsOf(
 ): Promise<InputDigests | undefined> {
   const manifest = await digestOf(settings.manifest);
   if (manifest === undefined) return undefined;
-  const { models, prices } = await optionalDigestsOf(settings);
+  const { models, prices } = await configDigestsOf(settings);
   if (models === undefined || prices === undefined) return undefined;
   return { manifest, models, prices };
 }
 
-/** The digests of the `--models` and `--prices` files (null when not given, undefined when unreadable). */
-async function optionalDigestsOf(
+/**
+ * The digests of the `--models` and `--prices` files.
+ *
+ * @param settings The run's settings.
+ * @returns Each digest; null for a file not given, undefined for one that cannot be read.
+ */
+export async function configDigestsOf(
   settings: ResumeSettings,
 ): Promise<{ models: string | null | undefined; prices: string | null | undefined }> {
   const optional = async (path: string | null): Promise<string | null | undefined> =>
@@ -381,7 +386,7 @@ export async function writeIndexAfterRun(sources: IndexSources): Promise<string 
     });
   }
   // The other inputs as they are now: an edit during the run leaves no index.
-  const { models, prices } = await optionalDigestsOf(settings);
+  const { models, prices } = await configDigestsOf(settings);
   if (models !== sources.inputs.models || prices !== sources.inputs.prices) return undefined;
   const journal = await sizeAndDigestOf(journalPath(settings.outDir));
   if (journal === undefined) return undefined;

@@ -23,7 +23,10 @@ import { pricesOf } from "../prices.ts";
 import type { LoadedPrices } from "../../prices.ts";
 import type { RunEvent } from "../../runner/events.ts";
 import type { InputDigests, ResumeIndex } from "../../resume_index.ts";
+import type { ValidationResult } from "../../manifest/validate.ts";
+import { hasResumeIndex } from "../../batch/resume_index_file.ts";
 import {
+  configDigestsOf,
   inputDigestsOf,
   matchingResumeIndex,
   resumeSettingsOf,
@@ -100,6 +103,7 @@ export async function runCommand(
       // With --skip-invalid, the invalid jobs are listed and left out.
       if (validation.errors.length > 0) printIssues(io, validation, command.manifest);
       service ??= await prepare();
+      const inputDigests = resume?.inputsOf(validation);
       result = await runBatch(validation, {
         baseUrl: service.baseUrl,
         apiKey: service.apiKey,
@@ -123,7 +127,7 @@ export async function runCommand(
         ...(priced ? { prices: priced.prices } : {}),
         ...(command.maxSpend !== undefined ? { maxSpend: command.maxSpend } : {}),
         ...(io.interrupt ? { signal: io.interrupt } : {}),
-        ...(resume?.inputs === undefined ? {} : { inputDigests: resume.inputs }),
+        ...(inputDigests === undefined ? {} : { inputDigests }),
       });
     }
     view.finish();
@@ -160,14 +164,20 @@ export async function runCommand(
 }
 
 /**
- * The digests of the run's input files and, when the output folder's resume
- * index was made from the same ones (and the same settings), that index.
- * Nothing when the files cannot be read or the output folder is not usable:
- * the whole path then says why, in its usual order.
+ * What the run knows of its resume index before validating: the matching
+ * index, if the output folder has one made from the same settings and input
+ * bytes; and the input digests an index written at the end of the run keys
+ * on. The manifest (up to 200 MiB) is hashed here only when there is an index
+ * to compare it with; otherwise its digest is the one validation takes of the
+ * bytes it reads. Nothing when the files cannot be read or the output folder
+ * is not usable: the whole path then says why, in its usual order.
  */
 async function resumeCandidate(
   command: RunCommand,
-): Promise<{ inputs: InputDigests; index?: ResumeIndex } | undefined> {
+): Promise<
+  | { index?: ResumeIndex; inputsOf: (validation: ValidationResult) => InputDigests | undefined }
+  | undefined
+> {
   let settings;
   try {
     settings = resumeSettingsOf({
@@ -184,10 +194,20 @@ async function resumeCandidate(
   } catch {
     return undefined;
   }
+  if (!(await hasResumeIndex(settings.outDir))) {
+    const { models, prices } = await configDigestsOf(settings);
+    if (models === undefined || prices === undefined) return undefined;
+    return {
+      inputsOf: (validation) =>
+        validation.sha256 === undefined
+          ? undefined
+          : { manifest: validation.sha256, models, prices },
+    };
+  }
   const inputs = await inputDigestsOf(settings);
   if (inputs === undefined) return undefined;
   const index = await matchingResumeIndex(settings, inputs);
-  return index === undefined ? { inputs } : { inputs, index };
+  return { ...(index === undefined ? {} : { index }), inputsOf: () => inputs };
 }
 
 /** Where the run sends its requests, and how to let go of it afterwards. */
