@@ -301,7 +301,7 @@ export function findClashes(keys: JobKeys): Map<number, RawProblem> {
   if (byOutput.size > 0) {
     for (let at = 0; at < count; at += 1) {
       if (keys.hasId(at) && keys.outputAt(at) === undefined && !duplicated.has(at)) {
-        byOutput.get(plainOutput(keys.idAt(at) as string))?.push(at);
+        byOutput.get(outputOf({}, keys.idAt(at) as string))?.push(at);
       }
     }
   }
@@ -309,7 +309,7 @@ export function findClashes(keys: JobKeys): Map<number, RawProblem> {
     if (group.length < 2) continue;
     group.sort((a, b) => a - b);
     for (const at of group) {
-      const output = keys.outputAt(at) ?? plainOutput(keys.idAt(at) as string);
+      const output = keys.outputAt(at) ?? outputOf({}, keys.idAt(at) as string);
       clashes.set(at, {
         code: "duplicate_output",
         field: (keys.givenAt(at) & OUTPUT_GIVEN) !== 0 ? "output" : "id",
@@ -318,11 +318,6 @@ export function findClashes(keys: JobKeys): Map<number, RawProblem> {
     }
   }
   return clashes;
-}
-
-/** The output of a job whose id is a plain name and which names no output. */
-function plainOutput(id: string): string {
-  return `videos/${id}.mp4`;
 }
 
 /**

@@ -21,13 +21,13 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import type { Job } from "../manifest/job.ts";
 import type { JobState } from "../journal/events.ts";
 import type { PriceList } from "../prices.ts";
 import { REPORT_FILES } from "../out_dir.ts";
 import { readAt } from "../fs.ts";
+import { sha256 } from "../hash.ts";
 import { VERSION } from "../version.ts";
 import type { InvalidJobRow, ReportModel } from "./summary.ts";
 
@@ -70,9 +70,17 @@ const TAIL_BYTES = 512;
  * @returns Hex SHA-256.
  */
 export function reportDigest(sources: ReportSources): string {
-  const hash = createHash("sha256");
+  const hash = sha256();
   const { report } = sources;
-  hash.update(JSON.stringify(
+  // Text gathered, then encoded into one buffer for each update: the hash's
+  // own string input is several times slower.
+  const buffer = new Uint8Array(CHUNK_CHARS * 3 + 1024);
+  const update = (text: string): void => {
+    const { read, written } = ENCODER.encodeInto(text, buffer);
+    hash.update(buffer.subarray(0, written));
+    if (read < text.length) update(text.slice(read));
+  };
+  update(JSON.stringify(
     {
       layout: REPORT_LAYOUT,
       version: VERSION,
@@ -89,14 +97,6 @@ export function reportDigest(sources: ReportSources): string {
     },
     (_key, value) => typeof value === "bigint" ? value.toString() : value,
   ));
-  // Text gathered, then encoded into one buffer for each update: the hash's
-  // own string input is several times slower.
-  const buffer = new Uint8Array(CHUNK_CHARS * 3 + 1024);
-  const update = (text: string): void => {
-    const { read, written } = ENCODER.encodeInto(text, buffer);
-    hash.update(buffer.subarray(0, written));
-    if (read < text.length) update(text.slice(read));
-  };
   let chunk = "";
   for (const job of sources.jobs) {
     // One native JSON.stringify a job: a flat string, cheaper to gather and
@@ -116,7 +116,7 @@ export function reportDigest(sources: ReportSources): string {
     }
   }
   update(chunk);
-  return hash.digest("hex");
+  return hash.hex();
 }
 
 /**
