@@ -495,3 +495,30 @@ Deno.test("after a finished run, an image replaced by a huge sparse file is refu
     }
   });
 });
+
+Deno.test("an index that cannot be written is one warning line; the run keeps its exit code and the next run takes the whole path", async () => {
+  await withTempDir(async (dir) => {
+    const service = await startService();
+    try {
+      const { manifest, outDir } = await finishedBatch(dir, service);
+      await Deno.remove(join(outDir, INDEX));
+      // A folder that cannot be removed where the index is written first (this process's pid).
+      const blocker = join(outDir, `${INDEX}.tmp-${Deno.pid}`);
+      await Deno.mkdir(blocker);
+      await Deno.writeTextFile(join(blocker, "keep"), "x");
+      const run = await runAgainst(manifest, service);
+      assert.equal(run.code, 0, run.stderr.join("\n"));
+      const warnings = run.stderr.filter((line) => line.startsWith("warning:"));
+      assert.equal(warnings.length, 1, run.stderr.join("\n"));
+      assert.match(warnings[0], /Cannot write the resume index in .*: .*the next run validates/);
+      assert.ok(!run.stderr.some((line) => /^\s+at /.test(line)));
+      await assert.rejects(Deno.lstat(join(outDir, INDEX)), Deno.errors.NotFound);
+      await Deno.remove(blocker, { recursive: true });
+      const next = await runAgainst(manifest, service);
+      assert.equal(next.code, 0);
+      assert.ok((await Deno.lstat(join(outDir, INDEX))).isFile, "written by the next run");
+    } finally {
+      await service.close();
+    }
+  });
+});
